@@ -1,0 +1,438 @@
+/**
+ * The per-vhid CARP state machine: `(state, event, now) -> (state, actions,
+ * next deadline)`. Pure: no clock, no sockets, no processes; the daemon
+ * executes the actions and calls back at the deadline.
+ *
+ * The election rules are ucarp's (`../shared/research/ucarp.md` section 3),
+ * with the differences carpd makes on purpose:
+ * - a master re-asserts a worse master with an advert as well as a
+ *   gratuitous ARP (RFC 9568), at most once per advert interval;
+ * - a change of effective advskew is advertised at once;
+ * - stop, standby and step-down send the 255/255 bow-out advert, so backups
+ *   take over at once instead of after master-down;
+ * - the counter starts random (chosen by the caller) and only moves forward:
+ *   after a valid advert it is at least the peer's plus one, so it never
+ *   echoes a peer's counter and stays increasing per sender.
+ * @module
+ */
+
+import {
+  intervalTicks,
+  masterDownTicks,
+  remoteWinsTie,
+  ticksToMs,
+} from "./timing.ts";
+
+/** Where a vhid stands. */
+export type CarpState = "INIT" | "BACKUP" | "MASTER" | "FAULT";
+
+/** Largest advskew a demotion can produce; 255 is kept for the bow-out. */
+export const MAX_DEMOTED_ADVSKEW = 254;
+
+/** advbase/advskew of the bow-out advert. */
+const BOW_OUT = 255;
+
+const COUNTER_MASK = (1n << 64n) - 1n;
+
+/** What the election of one vhid is configured with. */
+export interface ElectionConfig {
+  /** Virtual host id. */
+  vhid: number;
+  /** Seconds, 0-255; 0 means adverts every advskew/256 s. */
+  advbase: number;
+  /** 1/256 s, 0-255 (at least 1 when advbase is 0). */
+  advskew: number;
+  /** Adverts a backup may miss before taking over. */
+  deadratio: number;
+  /** Take over from a less preferred master. */
+  preempt: boolean;
+  /** Our IPv4 source address, for the master tie-break. */
+  source: number;
+  /** Skip the down hook on the first INIT -> BACKUP (ucarp `--neutral`). */
+  neutral: boolean;
+  /** Gratuitous ARPs sent on becoming master (at least 1). */
+  garpCount: number;
+  /** Milliseconds between them. */
+  garpIntervalMs: number;
+}
+
+/** The master last heard, for status. */
+export interface HeardMaster {
+  /** Its IPv4 address. */
+  source: number;
+  /** The advbase it advertised. */
+  advbase: number;
+  /** The advskew it advertised. */
+  advskew: number;
+  /** When we heard it. */
+  at: number;
+}
+
+/** The whole state of one vhid. Treat as immutable. */
+export interface VhidState {
+  /** Configuration. */
+  readonly config: ElectionConfig;
+  /** Current state. */
+  readonly state: CarpState;
+  /** Sum of active demotions (advskew added). */
+  readonly demotion: number;
+  /** Sticky administrative standby. */
+  readonly standby: boolean;
+  /** Next counter to send. */
+  readonly counter: bigint;
+  /** When the next advert is due (MASTER). */
+  readonly advertAt: number | null;
+  /** When the master is declared down (BACKUP). */
+  readonly masterDownAt: number | null;
+  /** When the next repeated gratuitous ARP is due. */
+  readonly garpAt: number | null;
+  /** Repeated gratuitous ARPs still to send. */
+  readonly garpsLeft: number;
+  /** When we last re-asserted against a worse master. */
+  readonly reassertedAt: number;
+  /** The master heard last, or `null`. */
+  readonly heardMaster: HeardMaster | null;
+}
+
+/** Why a transition happened. */
+export type TransitionReason =
+  | "start"
+  | "master down"
+  | "preemption"
+  | "master bowing out"
+  | "preferred master"
+  | "step down"
+  | "standby"
+  | "link down"
+  | "link up"
+  | "stop";
+
+/** An input to the state machine. */
+export type CarpEvent =
+  | { type: "start" }
+  | {
+    type: "advert";
+    source: number;
+    advbase: number;
+    advskew: number;
+    counter: bigint;
+  }
+  | { type: "timer" }
+  | { type: "demotion"; amount: number }
+  | { type: "standby" }
+  | { type: "resume" }
+  | { type: "step_down" }
+  | { type: "link_down" }
+  | { type: "link_up" }
+  | { type: "stop" };
+
+/** Something the daemon must do, in the order given. */
+export type CarpAction =
+  | { type: "send_advert"; advbase: number; advskew: number; counter: bigint }
+  | { type: "add_vips" }
+  | { type: "remove_vips" }
+  | { type: "garp" }
+  | { type: "run_hook"; hook: "up" | "down" }
+  | {
+    type: "transition";
+    from: CarpState;
+    to: CarpState;
+    reason: TransitionReason;
+  };
+
+/** The result of {@linkcode step}. */
+export interface CarpStep {
+  /** The new state. */
+  state: VhidState;
+  /** What to do now, in order. */
+  actions: CarpAction[];
+  /** When to deliver the next `timer` event, or `null` for never. */
+  deadline: number | null;
+}
+
+/**
+ * A vhid in INIT, before `start`.
+ *
+ * @param config Election settings.
+ * @param initialCounter A random 64-bit value (the caller owns randomness).
+ * @returns The state.
+ */
+export function initialState(
+  config: ElectionConfig,
+  initialCounter: bigint,
+): VhidState {
+  return {
+    config,
+    state: "INIT",
+    demotion: 0,
+    standby: false,
+    counter: initialCounter & COUNTER_MASK,
+    advertAt: null,
+    masterDownAt: null,
+    garpAt: null,
+    garpsLeft: 0,
+    reassertedAt: -Infinity,
+    heardMaster: null,
+  };
+}
+
+/**
+ * The advskew in force: configured plus demotions, capped at 254; 254 while
+ * in standby.
+ *
+ * @param s The vhid.
+ * @returns The advskew to advertise and compare with.
+ */
+export function effectiveAdvskew(s: VhidState): number {
+  const base = s.config.advskew;
+  if (s.standby) return Math.max(base, MAX_DEMOTED_ADVSKEW);
+  if (s.demotion <= 0) return base;
+  return Math.max(base, Math.min(MAX_DEMOTED_ADVSKEW, base + s.demotion));
+}
+
+/**
+ * Milliseconds between adverts as master.
+ *
+ * @param s The vhid.
+ * @returns The interval.
+ */
+export function advertIntervalMs(s: VhidState): number {
+  return ticksToMs(intervalTicks(s.config.advbase, effectiveAdvskew(s)));
+}
+
+/**
+ * Milliseconds of silence after which a backup takes over.
+ *
+ * @param s The vhid.
+ * @returns The master-down interval.
+ */
+export function masterDownMs(s: VhidState): number {
+  const c = s.config;
+  return ticksToMs(masterDownTicks(c.advbase, effectiveAdvskew(s), c.deadratio));
+}
+
+/**
+ * The earliest pending timer.
+ *
+ * @param s The vhid.
+ * @returns A time, or `null` when nothing is armed.
+ */
+export function nextDeadline(s: VhidState): number | null {
+  let next: number | null = null;
+  for (const t of [s.advertAt, s.masterDownAt, s.garpAt]) {
+    if (t !== null && (next === null || t < next)) next = t;
+  }
+  return next;
+}
+
+/**
+ * Feeds one event to a vhid.
+ *
+ * @param s The vhid.
+ * @param event What happened.
+ * @param now The current time in milliseconds (any monotonic origin).
+ * @returns The new state, the actions to execute in order, and the deadline.
+ */
+export function step(s: VhidState, event: CarpEvent, now: number): CarpStep {
+  const run = new Run(s, now);
+  run.handle(event);
+  return { state: run.s, actions: run.actions, deadline: nextDeadline(run.s) };
+}
+
+/** One step in progress: the evolving state and the actions so far. */
+class Run {
+  s: VhidState;
+  readonly actions: CarpAction[] = [];
+  readonly #now: number;
+
+  constructor(s: VhidState, now: number) {
+    this.s = s;
+    this.#now = now;
+  }
+
+  handle(event: CarpEvent): void {
+    const state = this.s.state;
+    switch (event.type) {
+      case "start":
+        if (state === "INIT") this.#toBackup("start");
+        return;
+      case "advert":
+        return this.#advert(event);
+      case "timer":
+        return this.#timer();
+      case "demotion":
+        return this.#setSkew({ demotion: Math.max(0, event.amount) });
+      case "standby":
+        // No advert of the new skew first: the bow-out says more.
+        this.#set({ standby: true });
+        if (state === "MASTER") this.#bowOut("BACKUP", "standby");
+        return;
+      case "resume":
+        return this.#setSkew({ standby: false });
+      case "step_down":
+        if (state === "MASTER") this.#bowOut("BACKUP", "step down");
+        return;
+      case "link_down":
+        if (state === "MASTER") this.#leaveMaster();
+        if (state !== "FAULT") this.#enter("FAULT", "link down");
+        return;
+      case "link_up":
+        if (state === "FAULT") this.#toBackup("link up");
+        return;
+      case "stop":
+        if (state === "MASTER") this.#bowOut("INIT", "stop");
+        else if (state !== "INIT") this.#enter("INIT", "stop");
+        return;
+    }
+  }
+
+  #advert(a: Extract<CarpEvent, { type: "advert" }>): void {
+    const s = this.s;
+    if (s.state === "INIT" || s.state === "FAULT") return;
+    if (a.source === s.config.source) return; // our own, looped back
+    const peerNext = (a.counter + 1n) & COUNTER_MASK;
+    if (peerNext > s.counter) this.#set({ counter: peerNext });
+
+    const mine = intervalTicks(s.config.advbase, effectiveAdvskew(s));
+    const theirs = intervalTicks(a.advbase, a.advskew);
+    if (s.state === "MASTER") {
+      const yields = theirs < mine ||
+        (theirs === mine && remoteWinsTie(a.source, s.config.source));
+      if (yields) {
+        // One more advert first, so the winner hears a worse master and
+        // re-asserts with a gratuitous ARP (ucarp does the same).
+        this.#sendAdvert(s.config.advbase, effectiveAdvskew(s));
+        this.#leaveMaster();
+        this.#toBackup("preferred master");
+        this.#heard(a);
+      } else if (this.#now - s.reassertedAt >= advertIntervalMs(s)) {
+        this.#set({ reassertedAt: this.#now });
+        this.#sendAdvert(s.config.advbase, effectiveAdvskew(s));
+        this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
+        this.#startGarps();
+      }
+      return;
+    }
+    // BACKUP
+    this.#heard(a);
+    const c = s.config;
+    // ucarp tests preemption first; both rules lead to MASTER, so testing
+    // the bow-out first only gives the log a truer reason.
+    if (theirs > masterDownTicks(c.advbase, effectiveAdvskew(s), c.deadratio)) {
+      this.#toMaster("master bowing out");
+    } else if (c.preempt && theirs > mine) {
+      this.#toMaster("preemption");
+    } else {
+      this.#set({ masterDownAt: this.#now + masterDownMs(s) });
+    }
+  }
+
+  #timer(): void {
+    const now = this.#now;
+    const s = this.s;
+    if (s.state === "BACKUP" && s.masterDownAt !== null && now >= s.masterDownAt) {
+      this.#toMaster("master down");
+      return;
+    }
+    if (s.state === "MASTER" && s.advertAt !== null && now >= s.advertAt) {
+      this.#sendAdvert(s.config.advbase, effectiveAdvskew(s));
+      this.#set({ advertAt: now + advertIntervalMs(this.s) });
+    }
+    if (this.s.garpAt !== null && now >= this.s.garpAt) {
+      this.actions.push({ type: "garp" });
+      const left = this.s.garpsLeft - 1;
+      this.#set({
+        garpsLeft: left,
+        garpAt: left > 0 ? now + this.s.config.garpIntervalMs : null,
+      });
+    }
+  }
+
+  #setSkew(patch: Partial<Pick<VhidState, "demotion" | "standby">>): void {
+    const before = effectiveAdvskew(this.s);
+    this.#set(patch);
+    const after = effectiveAdvskew(this.s);
+    if (after !== before && this.s.state === "MASTER") {
+      // Advertise the new priority now: preempting backups decide at once.
+      this.#sendAdvert(this.s.config.advbase, after);
+      this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
+    }
+  }
+
+  #toMaster(reason: TransitionReason): void {
+    const s = this.s;
+    this.#enter("MASTER", reason);
+    this.actions.push({ type: "add_vips" });
+    this.#startGarps();
+    this.#sendAdvert(s.config.advbase, effectiveAdvskew(s));
+    this.actions.push({ type: "run_hook", hook: "up" });
+    this.#set({
+      masterDownAt: null,
+      advertAt: this.#now + advertIntervalMs(this.s),
+      heardMaster: null,
+    });
+  }
+
+  #toBackup(reason: TransitionReason): void {
+    const from = this.s.state;
+    this.#enter("BACKUP", reason);
+    if (from === "INIT" || from === "FAULT") {
+      // Whatever a crash or an admin left behind is not ours while BACKUP.
+      this.actions.push({ type: "remove_vips" });
+      if (!(from === "INIT" && this.s.config.neutral)) {
+        this.actions.push({ type: "run_hook", hook: "down" });
+      }
+    }
+    this.#set({ masterDownAt: this.#now + masterDownMs(this.s) });
+  }
+
+  /** Sends the 255/255 bow-out so backups take over at once, then leaves. */
+  #bowOut(to: "BACKUP" | "INIT", reason: TransitionReason): void {
+    this.#sendAdvert(BOW_OUT, BOW_OUT);
+    this.#leaveMaster();
+    if (to === "BACKUP") this.#toBackup(reason);
+    else this.#enter("INIT", reason);
+  }
+
+  /** Actions common to every way out of MASTER. */
+  #leaveMaster(): void {
+    this.actions.push({ type: "remove_vips" });
+    this.actions.push({ type: "run_hook", hook: "down" });
+  }
+
+  #enter(to: CarpState, reason: TransitionReason): void {
+    const from = this.s.state;
+    this.actions.push({ type: "transition", from, to, reason });
+    this.#set({
+      state: to,
+      advertAt: null,
+      masterDownAt: null,
+      garpAt: null,
+      garpsLeft: 0,
+    });
+  }
+
+  #startGarps(): void {
+    this.actions.push({ type: "garp" });
+    const left = this.s.config.garpCount - 1;
+    this.#set({
+      garpsLeft: left,
+      garpAt: left > 0 ? this.#now + this.s.config.garpIntervalMs : null,
+    });
+  }
+
+  #sendAdvert(advbase: number, advskew: number): void {
+    const counter = this.s.counter;
+    this.actions.push({ type: "send_advert", advbase, advskew, counter });
+    this.#set({ counter: (counter + 1n) & COUNTER_MASK });
+  }
+
+  #heard(a: Extract<CarpEvent, { type: "advert" }>): void {
+    const { source, advbase, advskew } = a;
+    this.#set({ heardMaster: { source, advbase, advskew, at: this.#now } });
+  }
+
+  #set(patch: Partial<VhidState>): void {
+    this.s = { ...this.s, ...patch };
+  }
+}

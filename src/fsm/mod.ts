@@ -1,0 +1,29 @@
+/**
+ * The CARP election: a pure state machine per vhid, and its timer arithmetic.
+ * @module
+ */
+
+export {
+  advertIntervalMs,
+  type CarpAction,
+  type CarpEvent,
+  type CarpState,
+  type CarpStep,
+  effectiveAdvskew,
+  type ElectionConfig,
+  type HeardMaster,
+  initialState,
+  masterDownMs,
+  MAX_DEMOTED_ADVSKEW,
+  nextDeadline,
+  step,
+  type TransitionReason,
+  type VhidState,
+} from "./machine.ts";
+export {
+  intervalTicks,
+  masterDownTicks,
+  remoteWinsTie,
+  TICKS_PER_SECOND,
+  ticksToMs,
+} from "./timing.ts";

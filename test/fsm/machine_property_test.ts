@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { type CarpEvent, initialState, step } from "../../src/fsm/mod.ts";
+import { config, ip } from "./_fixture.ts";
+
+const peer = fc.constantFrom(ip("10.99.0.2"), ip("11.99.0.0"), ip("9.0.0.1"));
+
+const event: fc.Arbitrary<CarpEvent> = fc.oneof(
+  fc.constant<CarpEvent>({ type: "start" }),
+  fc.constant<CarpEvent>({ type: "timer" }),
+  fc.constant<CarpEvent>({ type: "timer" }),
+  fc.record({
+    type: fc.constant("advert" as const),
+    source: peer,
+    advbase: fc.integer({ min: 0, max: 255 }),
+    advskew: fc.integer({ min: 0, max: 255 }),
+    counter: fc.bigInt({ min: 0n, max: 1n << 40n }),
+  }),
+  fc.record({
+    type: fc.constant("demotion" as const),
+    amount: fc.integer({ min: 0, max: 400 }),
+  }),
+  fc.constantFrom<CarpEvent>(
+    { type: "standby" },
+    { type: "resume" },
+    { type: "step_down" },
+    { type: "link_down" },
+    { type: "link_up" },
+    { type: "stop" },
+  ),
+);
+
+Deno.test("step() keeps its invariants over random event sequences (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(event, fc.integer({ min: 0, max: 5000 })), { maxLength: 60 }),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 3 }),
+      (events, preempt, advbase) => {
+        let s = initialState(
+          config({ preempt, advbase, advskew: advbase === 0 ? 20 : 50 }),
+          1n,
+        );
+        let now = 0;
+        let ownsVips = false;
+        let lastSent = 0n;
+        for (const [e, dt] of events) {
+          now += dt;
+          const r = step(s, e, now);
+          for (const a of r.actions) {
+            if (a.type === "add_vips") ownsVips = true;
+            if (a.type === "remove_vips") ownsVips = false;
+            if (a.type === "send_advert") {
+              assert.ok(a.counter > lastSent, "counters only increase");
+              if (e.type === "advert") assert.notEqual(a.counter, e.counter);
+              lastSent = a.counter;
+            }
+          }
+          s = r.state;
+          assert.equal(ownsVips, s.state === "MASTER", "VIPs held iff MASTER");
+          assert.equal(s.advertAt !== null, s.state === "MASTER");
+          assert.equal(s.masterDownAt !== null, s.state === "BACKUP");
+          if (e.type === "timer") {
+            assert.ok(r.deadline === null || r.deadline > now, "timer handled all due work");
+          }
+        }
+      },
+    ),
+    { numRuns: 3_000 },
+  );
+});

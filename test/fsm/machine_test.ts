@@ -1,0 +1,317 @@
+import assert from "node:assert/strict";
+import {
+  advertIntervalMs,
+  effectiveAdvskew,
+  masterDownMs,
+  remoteWinsTie,
+} from "../../src/fsm/mod.ts";
+import { Harness, ip, kinds } from "./_fixture.ts";
+
+// Rows of ucarp.md section 3.4, in order.
+
+Deno.test("event table: INIT ignores every advert", () => {
+  const h = new Harness({ preempt: true });
+  assert.deepEqual(h.advert("10.99.0.2", 255, 255), []);
+  assert.deepEqual(h.advert("10.99.0.2", 1, 0), []);
+  assert.equal(h.s.state, "INIT");
+  assert.equal(h.deadline, null);
+});
+
+Deno.test("event table: MASTER hearing a preferred master sends one advert, then goes BACKUP", () => {
+  const h = new Harness();
+  h.becomeMaster();
+  h.now = 5000;
+  const actions = h.advert("10.99.0.2", 1, 10);
+  assert.deepEqual(kinds(actions), [
+    "send_advert",
+    "remove_vips",
+    "hook:down",
+    "MASTER->BACKUP",
+  ]);
+  assert.equal(h.s.state, "BACKUP");
+  assert.equal(h.s.advertAt, null);
+  assert.equal(h.deadline, 5000 + masterDownMs(h.s));
+  const t = actions.find((a) => a.type === "transition");
+  assert.equal(t?.type === "transition" && t.reason, "preferred master");
+});
+
+Deno.test("event table: MASTER yields on an equal interval to a peer that wins the x86 tie-break", () => {
+  const h = new Harness(); // source 10.99.0.1, 1 + 50/256
+  h.becomeMaster();
+  h.advert("11.99.0.0", 1, 50);
+  assert.equal(h.s.state, "BACKUP");
+});
+
+Deno.test("event table: MASTER stays and re-asserts against a less preferred master", () => {
+  const h = new Harness();
+  h.becomeMaster();
+  h.now = 4000;
+  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 100)), ["send_advert", "garp"]);
+  assert.equal(h.s.state, "MASTER");
+  assert.equal(h.s.advertAt, 4000 + advertIntervalMs(h.s));
+  // The repeated gratuitous ARP follows after garpIntervalMs.
+  assert.deepEqual(kinds(h.at(5000)), ["garp"]);
+  // Re-asserting is rate limited to once per advert interval.
+  h.now = 5100;
+  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 100)), []);
+  h.now = 5300;
+  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 100)), ["send_advert", "garp"]);
+});
+
+Deno.test("event table: MASTER keeps mastership on an equal interval against a tie-break loser", () => {
+  const h = new Harness();
+  h.becomeMaster();
+  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 50)), ["send_advert", "garp"]);
+  assert.equal(h.s.state, "MASTER");
+});
+
+Deno.test("event table: BACKUP with preempt takes over at once from a strictly slower master", () => {
+  const h = new Harness({ preempt: true });
+  h.feed({ type: "start" });
+  h.now = 1234;
+  const actions = h.advert("10.99.0.2", 1, 51);
+  assert.deepEqual(kinds(actions), [
+    "BACKUP->MASTER",
+    "add_vips",
+    "garp",
+    "send_advert",
+    "hook:up",
+  ]);
+  assert.equal(h.s.advertAt, 1234 + advertIntervalMs(h.s));
+});
+
+Deno.test("event table: BACKUP with preempt does not take over from an equal master", () => {
+  const h = new Harness({ preempt: true });
+  h.feed({ type: "start" });
+  h.now = 1000;
+  h.advert("10.99.0.0", 1, 50);
+  assert.equal(h.s.state, "BACKUP");
+  assert.equal(h.deadline, 1000 + masterDownMs(h.s));
+});
+
+Deno.test("event table: BACKUP takes over at once when the master's interval exceeds master-down", () => {
+  for (const preempt of [false, true]) {
+    const h = new Harness({ preempt });
+    h.feed({ type: "start" });
+    h.now = 700;
+    const actions = h.advert("10.99.0.2", 255, 255); // the bow-out advert
+    assert.equal(h.s.state, "MASTER");
+    const t = actions.find((a) => a.type === "transition");
+    assert.equal(t?.type === "transition" && t.reason, "master bowing out");
+  }
+  // 3 s + 51/256 beats our master-down of 3 s + 50/256 too.
+  const h = new Harness();
+  h.feed({ type: "start" });
+  h.advert("10.99.0.2", 3, 51);
+  assert.equal(h.s.state, "MASTER");
+  const k = new Harness();
+  k.feed({ type: "start" });
+  k.advert("10.99.0.2", 3, 50);
+  assert.equal(k.s.state, "BACKUP");
+});
+
+Deno.test("event table: BACKUP restarts master-down on any other advert", () => {
+  const h = new Harness({ preempt: false });
+  h.feed({ type: "start" });
+  for (const [t, base, skew] of [[500, 1, 0], [1500, 1, 50], [2500, 2, 0]] as const) {
+    h.now = t;
+    assert.deepEqual(h.advert("10.99.0.2", base, skew), []);
+    assert.equal(h.s.state, "BACKUP");
+    assert.equal(h.deadline, t + masterDownMs(h.s));
+  }
+});
+
+Deno.test("event table: BACKUP becomes MASTER when master-down expires", () => {
+  const h = new Harness();
+  h.feed({ type: "start" });
+  const due = h.deadline!;
+  assert.equal(due, 3000 + 50 * 1000 / 256);
+  assert.deepEqual(h.at(due - 0.001), []);
+  const actions = h.at(due);
+  assert.deepEqual(kinds(actions), [
+    "BACKUP->MASTER",
+    "add_vips",
+    "garp",
+    "send_advert",
+    "hook:up",
+  ]);
+});
+
+Deno.test("event table: MASTER sends an advert each time its timer expires", () => {
+  const h = new Harness({ garpCount: 1 });
+  h.becomeMaster();
+  const interval = advertIntervalMs(h.s);
+  let t = h.now;
+  for (let i = 0; i < 5; i++) {
+    t += interval;
+    const actions = h.at(t);
+    assert.deepEqual(kinds(actions), ["send_advert"]);
+    assert.equal(h.deadline, t + interval);
+  }
+});
+
+Deno.test("start goes INIT -> BACKUP, clears leftover VIPs and runs the down hook unless neutral", () => {
+  const h = new Harness();
+  assert.deepEqual(kinds(h.feed({ type: "start" })), [
+    "INIT->BACKUP",
+    "remove_vips",
+    "hook:down",
+  ]);
+  assert.equal(h.deadline, masterDownMs(h.s));
+  const n = new Harness({ neutral: true });
+  assert.deepEqual(kinds(n.feed({ type: "start" })), ["INIT->BACKUP", "remove_vips"]);
+  assert.deepEqual(n.feed({ type: "start" }), [], "start is idempotent");
+});
+
+Deno.test("timers follow ucarp's formulas", () => {
+  const h = new Harness({ advbase: 1, advskew: 50, deadratio: 3 });
+  assert.equal(advertIntervalMs(h.s), 1000 + 195.3125);
+  assert.equal(masterDownMs(h.s), 3000 + 195.3125);
+  const k = new Harness({ advbase: 1, advskew: 200, deadratio: 10 });
+  assert.equal(masterDownMs(k.s), 10_000 + 781.25);
+  const fast = new Harness({ advbase: 0, advskew: 26, deadratio: 3 });
+  assert.equal(advertIntervalMs(fast.s), 101.5625);
+  assert.equal(masterDownMs(fast.s), 3 * 101.5625);
+});
+
+Deno.test("remoteWinsTie() compares addresses from the last octet, like x86 ucarp", () => {
+  const local = ip("10.99.0.1");
+  assert.equal(remoteWinsTie(ip("10.99.0.2"), local), false);
+  assert.equal(remoteWinsTie(ip("9.99.0.2"), local), false);
+  assert.equal(remoteWinsTie(ip("11.99.0.0"), local), true);
+  assert.equal(remoteWinsTie(local, local), false);
+});
+
+Deno.test("the counter starts where told, increments, and never echoes a peer's", () => {
+  const h = new Harness({ garpCount: 1 }, 5n);
+  h.becomeMaster();
+  const sent = () =>
+    h.actions.flatMap((a) => a.type === "send_advert" ? [a.counter] : []);
+  assert.deepEqual(sent(), [5n]);
+  h.advert("10.99.0.2", 2, 0, 1000n); // worse master, re-asserted
+  assert.deepEqual(sent(), [1001n]);
+  h.advert("10.99.0.2", 2, 0, 10n); // a lower peer counter never rewinds ours
+  h.at(h.deadline!);
+  assert.deepEqual(sent(), [1002n]);
+  h.now += 2000;
+  h.advert("10.99.0.2", 2, 0, (1n << 64n) - 1n); // wraps to 0: keep ours
+  assert.deepEqual(sent(), [1003n]);
+});
+
+Deno.test("a demotion is advertised at once by a MASTER and capped at 254", () => {
+  const h = new Harness({ garpCount: 1 });
+  h.becomeMaster();
+  h.now += 100;
+  const actions = h.feed({ type: "demotion", amount: 100 });
+  assert.deepEqual(actions, [
+    { type: "send_advert", advbase: 1, advskew: 150, counter: h.s.counter - 1n },
+  ]);
+  assert.equal(h.deadline, h.now + advertIntervalMs(h.s));
+  h.feed({ type: "demotion", amount: 1000 });
+  assert.equal(effectiveAdvskew(h.s), 254);
+  assert.deepEqual(h.feed({ type: "demotion", amount: 1000 }), [], "no change, no advert");
+  h.feed({ type: "demotion", amount: 0 });
+  assert.equal(effectiveAdvskew(h.s), 50);
+});
+
+Deno.test("a demoted MASTER yields to a backup that now preempts it", () => {
+  const master = new Harness({ source: ip("10.0.0.1"), advskew: 0 });
+  const backup = new Harness({ source: ip("10.0.0.2"), advskew: 100, preempt: true });
+  master.becomeMaster();
+  backup.feed({ type: "start" });
+  const advert = master.feed({ type: "demotion", amount: 200 })[0]!;
+  assert.equal(advert.type, "send_advert");
+  if (advert.type !== "send_advert") return;
+  backup.feed({ ...advert, type: "advert", source: ip("10.0.0.1") });
+  assert.equal(backup.s.state, "MASTER");
+  const claim = backup.actions.find((a) => a.type === "send_advert")!;
+  if (claim.type !== "send_advert") return;
+  master.feed({ ...claim, type: "advert", source: ip("10.0.0.2") });
+  assert.equal(master.s.state, "BACKUP");
+});
+
+Deno.test("standby bows out as MASTER, stays at 254, and resume restores the skew", () => {
+  const h = new Harness();
+  h.becomeMaster();
+  const actions = h.feed({ type: "standby" });
+  assert.deepEqual(kinds(actions), [
+    "send_advert",
+    "remove_vips",
+    "hook:down",
+    "MASTER->BACKUP",
+  ]);
+  const bow = actions[0]!;
+  assert.ok(bow.type === "send_advert" && bow.advbase === 255 && bow.advskew === 255);
+  assert.equal(effectiveAdvskew(h.s), 254);
+  h.feed({ type: "demotion", amount: 0 });
+  assert.equal(effectiveAdvskew(h.s), 254, "standby is sticky");
+  h.feed({ type: "resume" });
+  assert.equal(effectiveAdvskew(h.s), 50);
+});
+
+Deno.test("step_down (USR2) bows out and re-arms master-down", () => {
+  const h = new Harness();
+  h.becomeMaster();
+  h.now = 10_000;
+  assert.deepEqual(kinds(h.feed({ type: "step_down" })), [
+    "send_advert",
+    "remove_vips",
+    "hook:down",
+    "MASTER->BACKUP",
+  ]);
+  assert.equal(h.deadline, 10_000 + masterDownMs(h.s));
+  assert.deepEqual(h.feed({ type: "step_down" }), [], "no-op as BACKUP");
+});
+
+Deno.test("stop bows out as MASTER and leaves nothing armed", () => {
+  const h = new Harness();
+  h.becomeMaster();
+  assert.deepEqual(kinds(h.feed({ type: "stop" })), [
+    "send_advert",
+    "remove_vips",
+    "hook:down",
+    "MASTER->INIT",
+  ]);
+  assert.equal(h.deadline, null);
+  const b = new Harness();
+  b.feed({ type: "start" });
+  assert.deepEqual(kinds(b.feed({ type: "stop" })), ["BACKUP->INIT"]);
+  assert.equal(b.deadline, null);
+});
+
+Deno.test("link down puts the vhid in FAULT without adverts; link up re-arms master-down", () => {
+  const h = new Harness();
+  h.becomeMaster();
+  assert.deepEqual(kinds(h.feed({ type: "link_down" })), [
+    "remove_vips",
+    "hook:down",
+    "MASTER->FAULT",
+  ]);
+  assert.equal(h.deadline, null);
+  assert.deepEqual(h.advert("10.99.0.2", 255, 255), [], "FAULT ignores adverts");
+  h.now = 20_000;
+  assert.deepEqual(kinds(h.feed({ type: "link_up" })), [
+    "FAULT->BACKUP",
+    "remove_vips",
+    "hook:down",
+  ]);
+  assert.equal(h.deadline, 20_000 + masterDownMs(h.s));
+});
+
+Deno.test("gratuitous ARPs repeat garpCount times at garpIntervalMs", () => {
+  const h = new Harness({ garpCount: 3, garpIntervalMs: 500, advbase: 5, advskew: 0 });
+  h.becomeMaster();
+  const t0 = h.now;
+  assert.equal(h.actions.filter((a) => a.type === "garp").length, 1);
+  assert.deepEqual(kinds(h.at(t0 + 500)), ["garp"]);
+  assert.deepEqual(kinds(h.at(t0 + 1000)), ["garp"]);
+  assert.equal(h.s.garpAt, null);
+  assert.equal(h.deadline, t0 + 5000);
+});
+
+Deno.test("adverts from our own address are ignored", () => {
+  const h = new Harness({ preempt: true });
+  h.feed({ type: "start" });
+  assert.deepEqual(h.advert("10.99.0.1", 255, 255), []);
+  assert.equal(h.s.state, "BACKUP");
+});
