@@ -208,7 +208,9 @@ export function advertIntervalMs(s: VhidState): number {
  */
 export function masterDownMs(s: VhidState): number {
   const c = s.config;
-  return ticksToMs(masterDownTicks(c.advbase, effectiveAdvskew(s), c.deadratio));
+  return ticksToMs(
+    masterDownTicks(c.advbase, effectiveAdvskew(s), c.deadratio),
+  );
 }
 
 /**
@@ -239,14 +241,16 @@ export function step(s: VhidState, event: CarpEvent, now: number): CarpStep {
   return { state: run.s, actions: run.actions, deadline: nextDeadline(run.s) };
 }
 
-/** One step in progress: the evolving state and the actions so far. */
+type Draft = { -readonly [K in keyof VhidState]: VhidState[K] };
+
+/** One step in progress: a private copy of the state and the actions so far. */
 class Run {
-  s: VhidState;
+  readonly s: Draft;
   readonly actions: CarpAction[] = [];
   readonly #now: number;
 
   constructor(s: VhidState, now: number) {
-    this.s = s;
+    this.s = { ...s };
     this.#now = now;
   }
 
@@ -330,7 +334,9 @@ class Run {
   #timer(): void {
     const now = this.#now;
     const s = this.s;
-    if (s.state === "BACKUP" && s.masterDownAt !== null && now >= s.masterDownAt) {
+    if (
+      s.state === "BACKUP" && s.masterDownAt !== null && now >= s.masterDownAt
+    ) {
       this.#toMaster("master down");
       return;
     }
@@ -433,6 +439,6 @@ class Run {
   }
 
   #set(patch: Partial<VhidState>): void {
-    this.s = { ...this.s, ...patch };
+    Object.assign(this.s, patch);
   }
 }

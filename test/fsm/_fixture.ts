@@ -18,7 +18,9 @@ export function ip(text: string): number {
 }
 
 /** A vhid with ucarp's defaults (advbase 1, deadratio 3) and overrides. */
-export function config(overrides: Partial<ElectionConfig> = {}): ElectionConfig {
+export function config(
+  overrides: Partial<ElectionConfig> = {},
+): ElectionConfig {
   return {
     vhid: 7,
     advbase: 1,
@@ -66,7 +68,13 @@ export class Harness {
     advskew: number,
     counter = 1n,
   ): CarpAction[] {
-    return this.feed({ type: "advert", source: ip(source), advbase, advskew, counter });
+    return this.feed({
+      type: "advert",
+      source: ip(source),
+      advbase,
+      advskew,
+      counter,
+    });
   }
 
   /** Starts, then lets master-down expire: the vhid ends MASTER. */

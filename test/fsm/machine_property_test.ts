@@ -33,7 +33,9 @@ const event: fc.Arbitrary<CarpEvent> = fc.oneof(
 Deno.test("step() keeps its invariants over random event sequences (property)", () => {
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(event, fc.integer({ min: 0, max: 5000 })), { maxLength: 60 }),
+      fc.array(fc.tuple(event, fc.integer({ min: 0, max: 5000 })), {
+        maxLength: 60,
+      }),
       fc.boolean(),
       fc.integer({ min: 0, max: 3 }),
       (events, preempt, advbase) => {
@@ -61,7 +63,10 @@ Deno.test("step() keeps its invariants over random event sequences (property)", 
           assert.equal(s.advertAt !== null, s.state === "MASTER");
           assert.equal(s.masterDownAt !== null, s.state === "BACKUP");
           if (e.type === "timer") {
-            assert.ok(r.deadline === null || r.deadline > now, "timer handled all due work");
+            assert.ok(
+              r.deadline === null || r.deadline > now,
+              "timer handled all due work",
+            );
           }
         }
       },

@@ -46,7 +46,10 @@ Deno.test("event table: MASTER stays and re-asserts against a less preferred mas
   const h = new Harness();
   h.becomeMaster();
   h.now = 4000;
-  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 100)), ["send_advert", "garp"]);
+  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 100)), [
+    "send_advert",
+    "garp",
+  ]);
   assert.equal(h.s.state, "MASTER");
   assert.equal(h.s.advertAt, 4000 + advertIntervalMs(h.s));
   // The repeated gratuitous ARP follows after garpIntervalMs.
@@ -55,13 +58,19 @@ Deno.test("event table: MASTER stays and re-asserts against a less preferred mas
   h.now = 5100;
   assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 100)), []);
   h.now = 5300;
-  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 100)), ["send_advert", "garp"]);
+  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 100)), [
+    "send_advert",
+    "garp",
+  ]);
 });
 
 Deno.test("event table: MASTER keeps mastership on an equal interval against a tie-break loser", () => {
   const h = new Harness();
   h.becomeMaster();
-  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 50)), ["send_advert", "garp"]);
+  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 50)), [
+    "send_advert",
+    "garp",
+  ]);
   assert.equal(h.s.state, "MASTER");
 });
 
@@ -113,7 +122,9 @@ Deno.test("event table: BACKUP takes over at once when the master's interval exc
 Deno.test("event table: BACKUP restarts master-down on any other advert", () => {
   const h = new Harness({ preempt: false });
   h.feed({ type: "start" });
-  for (const [t, base, skew] of [[500, 1, 0], [1500, 1, 50], [2500, 2, 0]] as const) {
+  for (
+    const [t, base, skew] of [[500, 1, 0], [1500, 1, 50], [2500, 2, 0]] as const
+  ) {
     h.now = t;
     assert.deepEqual(h.advert("10.99.0.2", base, skew), []);
     assert.equal(h.s.state, "BACKUP");
@@ -159,7 +170,10 @@ Deno.test("start goes INIT -> BACKUP, clears leftover VIPs and runs the down hoo
   ]);
   assert.equal(h.deadline, masterDownMs(h.s));
   const n = new Harness({ neutral: true });
-  assert.deepEqual(kinds(n.feed({ type: "start" })), ["INIT->BACKUP", "remove_vips"]);
+  assert.deepEqual(kinds(n.feed({ type: "start" })), [
+    "INIT->BACKUP",
+    "remove_vips",
+  ]);
   assert.deepEqual(n.feed({ type: "start" }), [], "start is idempotent");
 });
 
@@ -204,19 +218,32 @@ Deno.test("a demotion is advertised at once by a MASTER and capped at 254", () =
   h.now += 100;
   const actions = h.feed({ type: "demotion", amount: 100 });
   assert.deepEqual(actions, [
-    { type: "send_advert", advbase: 1, advskew: 150, counter: h.s.counter - 1n },
+    {
+      type: "send_advert",
+      advbase: 1,
+      advskew: 150,
+      counter: h.s.counter - 1n,
+    },
   ]);
   assert.equal(h.deadline, h.now + advertIntervalMs(h.s));
   h.feed({ type: "demotion", amount: 1000 });
   assert.equal(effectiveAdvskew(h.s), 254);
-  assert.deepEqual(h.feed({ type: "demotion", amount: 1000 }), [], "no change, no advert");
+  assert.deepEqual(
+    h.feed({ type: "demotion", amount: 1000 }),
+    [],
+    "no change, no advert",
+  );
   h.feed({ type: "demotion", amount: 0 });
   assert.equal(effectiveAdvskew(h.s), 50);
 });
 
 Deno.test("a demoted MASTER yields to a backup that now preempts it", () => {
   const master = new Harness({ source: ip("10.0.0.1"), advskew: 0 });
-  const backup = new Harness({ source: ip("10.0.0.2"), advskew: 100, preempt: true });
+  const backup = new Harness({
+    source: ip("10.0.0.2"),
+    advskew: 100,
+    preempt: true,
+  });
   master.becomeMaster();
   backup.feed({ type: "start" });
   const advert = master.feed({ type: "demotion", amount: 200 })[0]!;
@@ -241,7 +268,9 @@ Deno.test("standby bows out as MASTER, stays at 254, and resume restores the ske
     "MASTER->BACKUP",
   ]);
   const bow = actions[0]!;
-  assert.ok(bow.type === "send_advert" && bow.advbase === 255 && bow.advskew === 255);
+  assert.ok(
+    bow.type === "send_advert" && bow.advbase === 255 && bow.advskew === 255,
+  );
   assert.equal(effectiveAdvskew(h.s), 254);
   h.feed({ type: "demotion", amount: 0 });
   assert.equal(effectiveAdvskew(h.s), 254, "standby is sticky");
@@ -288,7 +317,11 @@ Deno.test("link down puts the vhid in FAULT without adverts; link up re-arms mas
     "MASTER->FAULT",
   ]);
   assert.equal(h.deadline, null);
-  assert.deepEqual(h.advert("10.99.0.2", 255, 255), [], "FAULT ignores adverts");
+  assert.deepEqual(
+    h.advert("10.99.0.2", 255, 255),
+    [],
+    "FAULT ignores adverts",
+  );
   h.now = 20_000;
   assert.deepEqual(kinds(h.feed({ type: "link_up" })), [
     "FAULT->BACKUP",
@@ -299,7 +332,12 @@ Deno.test("link down puts the vhid in FAULT without adverts; link up re-arms mas
 });
 
 Deno.test("gratuitous ARPs repeat garpCount times at garpIntervalMs", () => {
-  const h = new Harness({ garpCount: 3, garpIntervalMs: 500, advbase: 5, advskew: 0 });
+  const h = new Harness({
+    garpCount: 3,
+    garpIntervalMs: 500,
+    advbase: 5,
+    advskew: 0,
+  });
   h.becomeMaster();
   const t0 = h.now;
   assert.equal(h.actions.filter((a) => a.type === "garp").length, 1);
