@@ -19,11 +19,11 @@ interface Vector {
   vip: string;
   src: string;
   counter: string;
-  hmac_msg: string;
+  "hmac_msg": string;
   hmac: string;
-  carp_header: string;
-  carp_checksum: string;
-  ethernet_frame?: string;
+  "carp_header": string;
+  "carp_checksum": string;
+  "ethernet_frame"?: string;
 }
 
 const VECTORS_URL = new URL(

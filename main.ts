@@ -1,0 +1,77 @@
+/**
+ * carpd: the command line. `carpd <command> [options]`.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { DEFAULT_CONFIG, runCheck } from "./src/cli/check.ts";
+import { VERSION } from "./src/version.ts";
+
+const USAGE =
+  `carpd ${VERSION}: CARP virtual-IP failover, wire-compatible with ucarp
+
+Usage:
+  carpd check [-c FILE]    validate a config (exit 0, or 78 listing every problem)
+  carpd --version
+  carpd --help
+
+FILE defaults to ${DEFAULT_CONFIG}.`;
+
+/** Exit code for a command-line mistake (EX_USAGE). */
+const EXIT_USAGE = 64;
+
+function print(line: string): void {
+  // deno-lint-ignore no-console
+  console.log(line);
+}
+
+function fail(line: string): number {
+  // deno-lint-ignore no-console
+  console.error(`carpd: ${line}\n\n${USAGE}`);
+  return EXIT_USAGE;
+}
+
+/**
+ * Runs the command line.
+ *
+ * @param args The arguments after the program name.
+ * @returns The exit code.
+ */
+export function main(args: string[]): number {
+  const [command, ...rest] = args;
+  if (command === "--version" || command === "-V") {
+    print(`carpd ${VERSION}`);
+    return 0;
+  }
+  if (command === undefined || command === "--help" || command === "-h") {
+    print(USAGE);
+    return command === undefined ? EXIT_USAGE : 0;
+  }
+  switch (command) {
+    case "check": {
+      let values;
+      try {
+        ({ values } = parseArgs({
+          args: rest,
+          options: {
+            config: { type: "string", short: "c", default: DEFAULT_CONFIG },
+            help: { type: "boolean", short: "h" },
+          },
+        }));
+      } catch (e) {
+        return fail(e instanceof Error ? e.message : String(e));
+      }
+      if (values.help) {
+        print(
+          "Usage: carpd check [-c FILE]\nValidates FILE; exit 0, or 78 with every problem.",
+        );
+        return 0;
+      }
+      return runCheck(values.config, print);
+    }
+    default:
+      return fail(`unknown command "${command}"`);
+  }
+}
+
+if (import.meta.main) Deno.exit(main(Deno.args));

@@ -1,0 +1,340 @@
+/**
+ * Loading `carp.toml`: TOML, then the schema, then the rules that span
+ * fields, then password files. Every problem is reported with its key path,
+ * the value found and what is allowed; all of them at once.
+ * @module
+ */
+
+import { parse as parseToml, TomlError } from "smol-toml";
+import type { z } from "zod";
+import { CARP_MAX_PASSWORD_BYTES, parseIpv4 } from "../carp/mod.ts";
+import {
+  configSchema,
+  parseVipText,
+  type RawConfig,
+  type Vip,
+} from "./schema.ts";
+
+/** The exit code for a bad config (EX_CONFIG from sysexits.h). */
+export const EXIT_CONFIG = 78;
+
+/** A config that cannot be used; `problems` holds one line per issue. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  /** Each problem, as `key.path: what is wrong; what is allowed`. */
+  readonly problems: readonly string[];
+
+  constructor(file: string, problems: string[]) {
+    super(`Cannot use config "${file}":\n  ${problems.join("\n  ")}`);
+    this.problems = problems;
+  }
+}
+
+/** One vhid, ready for the daemon. */
+export interface VhidConfig {
+  id: number;
+  interface: string;
+  vips: Vip[];
+  /** Password bytes; never logged or shown. */
+  key: Uint8Array;
+  /** Where the key came from, for messages: "password" or the file path. */
+  keySource: string;
+  source: number | null;
+  advbase: number;
+  advskew: number;
+  deadratio: number;
+  preempt: boolean;
+  neutral: boolean;
+  mode: "multicast" | "broadcast" | "unicast";
+  group: number;
+  peers: number[];
+  garpCount: number;
+  garpIntervalMs: number;
+  upScript: string | null;
+  downScript: string | null;
+  xparam: string | null;
+  notify: string[] | null;
+  scriptTimeoutMs: number;
+  releaseVipsOnExit: boolean;
+}
+
+/** One health check. */
+export interface CheckConfig {
+  name: string;
+  command: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  fall: number;
+  rise: number;
+  demote: number;
+  /** The vhids it demotes, or `null` for all. */
+  vhids: number[] | null;
+}
+
+/** One tracked interface. */
+export interface TrackInterfaceConfig {
+  name: string;
+  demote: number;
+  vhids: number[] | null;
+}
+
+/** The whole validated config. */
+export interface Config {
+  logLevel: "error" | "warning" | "info" | "debug";
+  controlSocket: string;
+  vhids: VhidConfig[];
+  checks: CheckConfig[];
+  trackInterfaces: TrackInterfaceConfig[];
+}
+
+/** Reads a password file; injectable for tests. */
+export type FileReader = (path: string) => Uint8Array;
+
+/**
+ * Loads and validates a config file.
+ *
+ * @param path The TOML file.
+ * @returns The config.
+ * @throws {ConfigError} Listing every problem.
+ */
+export function loadConfig(path: string): Config {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    throw new ConfigError(path, [`cannot read the file: ${describe(e)}`]);
+  }
+  return parseConfig(text, path, (p) => Deno.readFileSync(p));
+}
+
+/**
+ * Validates config text.
+ *
+ * @param text TOML.
+ * @param file Its name, for messages.
+ * @param readFile Reads password files.
+ * @returns The config.
+ * @throws {ConfigError} Listing every problem.
+ */
+export function parseConfig(
+  text: string,
+  file: string,
+  readFile: FileReader,
+): Config {
+  let doc: unknown;
+  try {
+    doc = parseToml(text);
+  } catch (e) {
+    if (e instanceof TomlError) {
+      const first = e.message.split("\n")[0];
+      throw new ConfigError(file, [
+        `line ${e.line}, column ${e.column}: invalid TOML: ${first}`,
+      ]);
+    }
+    throw e;
+  }
+  const parsed = configSchema.safeParse(doc, { reportInput: true });
+  if (!parsed.success) {
+    throw new ConfigError(file, parsed.error.issues.map(formatIssue));
+  }
+  const problems: string[] = [];
+  const config = resolve(parsed.data, readFile, problems);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return config;
+}
+
+function resolve(
+  raw: RawConfig,
+  readFile: FileReader,
+  problems: string[],
+): Config {
+  const seen = new Map<string, number>();
+  const vipOwner = new Map<number, string>();
+  const vhids = raw.vhid.map((v, i): VhidConfig => {
+    const at = `vhid[${i}]`;
+    const key = readKey(v, at, readFile, problems);
+    if (v.advbase === 0 && v.advskew === 0) {
+      problems.push(
+        `${at}.advskew: 0 is not allowed with advbase = 0; expected an integer from 1 to 255 (adverts every advskew/256 s)`,
+      );
+    }
+    const slot = `${v.interface}/${v.id}`;
+    const first = seen.get(slot);
+    if (first !== undefined) {
+      problems.push(
+        `${at}.id: ${v.id} is not allowed; vhid[${first}] already uses vhid ${v.id} on "${v.interface}"`,
+      );
+    } else seen.set(slot, i);
+    const vips = v.vips.map((s) => parseVipText(s)!);
+    vips.forEach((vip, j) => {
+      const owner = vipOwner.get(vip.address);
+      if (owner !== undefined) {
+        problems.push(
+          `${at}.vips[${j}]: "${vip.text}" is not allowed; ${owner} already has it`,
+        );
+      } else vipOwner.set(vip.address, `${at}.vips[${j}]`);
+    });
+    if (v.mode === "unicast" && v.peers.length === 0) {
+      problems.push(
+        `${at}.peers: [] is not allowed; mode = "unicast" needs at least one peer address`,
+      );
+    }
+    if (v.mode !== "unicast" && v.peers.length > 0) {
+      problems.push(
+        `${at}.peers: is only allowed with mode = "unicast" (mode is "${v.mode}")`,
+      );
+    }
+    return {
+      id: v.id,
+      interface: v.interface,
+      vips,
+      key: key.bytes,
+      keySource: key.source,
+      source: v.source === undefined ? null : parseIpv4(v.source),
+      advbase: v.advbase,
+      advskew: v.advskew,
+      deadratio: v.deadratio,
+      preempt: v.preempt,
+      neutral: v.neutral,
+      mode: v.mode,
+      group: parseIpv4(v.group)!,
+      peers: v.peers.map((p) => parseIpv4(p)!),
+      garpCount: v.garp_count,
+      garpIntervalMs: v.garp_interval * 1000,
+      upScript: v.up_script ?? null,
+      downScript: v.down_script ?? null,
+      xparam: v.xparam ?? null,
+      notify: v.notify ?? null,
+      scriptTimeoutMs: v.script_timeout * 1000,
+      releaseVipsOnExit: v.release_vips_on_exit,
+    };
+  });
+  const ids = new Set(vhids.map((v) => v.id));
+  const checkVhids = (
+    list: number[] | undefined,
+    at: string,
+  ): number[] | null => {
+    list?.forEach((id, j) => {
+      if (!ids.has(id)) {
+        problems.push(
+          `${at}.vhids[${j}]: ${id} is not allowed; no [[vhid]] has id ${id}`,
+        );
+      }
+    });
+    return list ?? null;
+  };
+  const names = new Set<string>();
+  const checks = raw.check.map((c, i): CheckConfig => {
+    if (names.has(c.name)) {
+      problems.push(
+        `check[${i}].name: "${c.name}" is not allowed; another check has that name`,
+      );
+    }
+    names.add(c.name);
+    return {
+      name: c.name,
+      command: c.command,
+      intervalMs: c.interval * 1000,
+      timeoutMs: c.timeout * 1000,
+      fall: c.fall,
+      rise: c.rise,
+      demote: c.demote,
+      vhids: checkVhids(c.vhids, `check[${i}]`),
+    };
+  });
+  const trackInterfaces = raw.track_interface.map((t, i) => ({
+    name: t.name,
+    demote: t.demote,
+    vhids: checkVhids(t.vhids, `track_interface[${i}]`),
+  }));
+  return {
+    logLevel: raw.daemon.log_level,
+    controlSocket: raw.daemon.control_socket,
+    vhids,
+    checks,
+    trackInterfaces,
+  };
+}
+
+function readKey(
+  v: RawConfig["vhid"][number],
+  at: string,
+  readFile: FileReader,
+  problems: string[],
+): { bytes: Uint8Array; source: string } {
+  const none = { bytes: new Uint8Array(0), source: "" };
+  if ((v.password === undefined) === (v.password_file === undefined)) {
+    problems.push(`${at}: set exactly one of password and password_file`);
+    return none;
+  }
+  if (v.password !== undefined) {
+    return { bytes: new TextEncoder().encode(v.password), source: "password" };
+  }
+  const path = v.password_file!;
+  let content: Uint8Array;
+  try {
+    content = readFile(path);
+  } catch (e) {
+    problems.push(
+      `${at}.password_file: "${path}" cannot be read: ${describe(e)}`,
+    );
+    return none;
+  }
+  // Like ucarp: the first line, only "\n" stripped.
+  const nl = content.indexOf(0x0a);
+  const bytes = content.slice(0, nl === -1 ? content.length : nl);
+  if (bytes.length === 0 || bytes.length > CARP_MAX_PASSWORD_BYTES) {
+    problems.push(
+      `${at}.password_file: "${path}" holds a first line of ${bytes.length} bytes; expected 1 to ${CARP_MAX_PASSWORD_BYTES} bytes (ucarp's limit)`,
+    );
+  }
+  return { bytes, source: path };
+}
+
+/**
+ * Renders a zod issue as `path: value is not allowed; expected ...`.
+ *
+ * @param issue The issue.
+ * @returns One line.
+ */
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = formatPath(issue.path);
+  if (issue.code === "unrecognized_keys") {
+    const where = path === "" ? "" : `${path}.`;
+    return issue.keys.map((k) => `${where}${k}: unknown key`).join("\n  ");
+  }
+  const shown = "input" in issue && issue.input !== undefined
+    ? `${showValue(issue.input, path)} is not allowed`
+    : "is missing";
+  return `${
+    path === "" ? "(top level)" : path
+  }: ${shown}; expected ${issue.message}`;
+}
+
+function formatPath(path: PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    out += typeof p === "number"
+      ? `[${p}]`
+      : out === ""
+      ? String(p)
+      : `.${String(p)}`;
+  }
+  return out;
+}
+
+function showValue(value: unknown, path: string): string {
+  if (/(^|\.)password$/.test(path)) return "(the password, not shown)";
+  const s = JSON.stringify(value, (_, v) => typeof v === "bigint" ? `${v}` : v);
+  return s === undefined
+    ? String(value)
+    : s.length > 60
+    ? `${s.slice(0, 57)}...`
+    : s;
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return e instanceof Error ? e.message : String(e);
+}

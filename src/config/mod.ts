@@ -1,0 +1,17 @@
+/**
+ * The config file: `carp.toml` loading and validation.
+ * @module
+ */
+
+export {
+  type CheckConfig,
+  type Config,
+  ConfigError,
+  EXIT_CONFIG,
+  type FileReader,
+  loadConfig,
+  parseConfig,
+  type TrackInterfaceConfig,
+  type VhidConfig,
+} from "./load.ts";
+export { parseVipText, type Vip } from "./schema.ts";

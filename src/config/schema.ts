@@ -1,0 +1,143 @@
+/**
+ * The shape of `carp.toml`, with defaults, as zod schemas. Every field
+ * carries the sentence a user sees when the value is wrong.
+ * @module
+ */
+
+import { z } from "zod";
+import { CARP_MAX_PASSWORD_BYTES, parseIpv4 } from "../carp/mod.ts";
+
+function intRange(min: number, max: number): z.ZodInt {
+  return z.int({ error: `an integer from ${min} to ${max}` }).min(min).max(max);
+}
+
+function seconds(min: number, max: number): z.ZodNumber {
+  return z.number({ error: `a number of seconds from ${min} to ${max}` })
+    .min(min).max(max);
+}
+
+const text = z.string({ error: "a string" });
+const nonEmpty = z.string({ error: "a non-empty string" }).min(1);
+const ifname = z.string({ error: "an interface name" }).regex(
+  /^[A-Za-z0-9_.:@-]{1,15}$/,
+  { error: "an interface name of 1 to 15 characters" },
+);
+const ipv4 = text.refine((s) => parseIpv4(s) !== null, {
+  error: "an IPv4 address such as 192.168.1.2",
+});
+const vip = text.refine((s) => parseVipText(s) !== null, {
+  error:
+    "an IPv4 address with an optional prefix length, such as 192.168.1.135/24",
+});
+const argv = z.array(nonEmpty, {
+  error: "a list of strings (program and arguments)",
+})
+  .min(1, { error: "a list with at least the program" });
+
+/** A virtual address with the prefix length it is added with. */
+export interface Vip {
+  /** The address, a network-order number. */
+  address: number;
+  /** Prefix length, 32 when not given. */
+  prefix: number;
+  /** As written in the config (passed to up/down scripts, like ucarp). */
+  text: string;
+}
+
+/**
+ * Parses `a.b.c.d` or `a.b.c.d/len`.
+ *
+ * @param s The text.
+ * @returns The VIP, or `null`.
+ */
+export function parseVipText(s: string): Vip | null {
+  const [addr, len, extra] = s.split("/");
+  if (addr === undefined || extra !== undefined) return null;
+  const address = parseIpv4(addr);
+  if (address === null) return null;
+  if (len === undefined) return { address, prefix: 32, text: s };
+  if (!/^\d{1,2}$/.test(len) || Number(len) > 32) return null;
+  return { address, prefix: Number(len), text: s };
+}
+
+const passwordText = text.refine(
+  (s) => new TextEncoder().encode(s).length <= CARP_MAX_PASSWORD_BYTES,
+  {
+    error:
+      `a password of 1 to ${CARP_MAX_PASSWORD_BYTES} bytes (ucarp's limit)`,
+  },
+).refine((s) => s.length > 0, { error: "a non-empty password" });
+
+/** One `[[vhid]]` table. */
+export const vhidSchema = z.strictObject({
+  id: intRange(1, 255),
+  interface: ifname,
+  vips: z.array(vip, { error: "a list of addresses" }).min(1, {
+    error: "a list of at least one address",
+  }),
+  password: passwordText.optional(),
+  password_file: nonEmpty.optional(),
+  source: ipv4.optional(),
+  advbase: intRange(0, 255).default(1),
+  advskew: intRange(0, 255).default(0),
+  deadratio: intRange(1, 255).default(3),
+  preempt: z.boolean({ error: "true or false" }).default(false),
+  neutral: z.boolean({ error: "true or false" }).default(false),
+  mode: z.enum(["multicast", "broadcast", "unicast"], {
+    error: `"multicast", "broadcast" or "unicast"`,
+  }).default("multicast"),
+  group: ipv4.default("224.0.0.18"),
+  peers: z.array(ipv4, { error: "a list of IPv4 addresses" }).default([]),
+  garp_count: intRange(1, 100).default(2),
+  garp_interval: seconds(0.01, 60).default(1),
+  up_script: nonEmpty.optional(),
+  down_script: nonEmpty.optional(),
+  xparam: text.optional(),
+  notify: argv.optional(),
+  script_timeout: seconds(0.1, 3600).default(30),
+  release_vips_on_exit: z.boolean({ error: "true or false" }).default(true),
+});
+
+/** One `[[check]]` table. */
+export const checkSchema = z.strictObject({
+  name: nonEmpty,
+  command: argv,
+  interval: seconds(0.1, 86400).default(3),
+  timeout: seconds(0.1, 3600).default(2),
+  fall: intRange(1, 100).default(2),
+  rise: intRange(1, 100).default(2),
+  demote: intRange(1, 254).default(100),
+  vhids: z.array(intRange(1, 255), { error: "a list of vhid ids" }).optional(),
+});
+
+/** One `[[track_interface]]` table. */
+export const trackInterfaceSchema = z.strictObject({
+  name: ifname,
+  demote: intRange(1, 254).default(240),
+  vhids: z.array(intRange(1, 255), { error: "a list of vhid ids" }).optional(),
+});
+
+/** The `[daemon]` table. */
+export const daemonSchema = z.strictObject({
+  log_level: z.enum(["error", "warning", "info", "debug"], {
+    error: `"error", "warning", "info" or "debug"`,
+  }).default("info"),
+  control_socket: nonEmpty.default("/run/carp/carp.sock"),
+});
+
+/** The whole file. */
+export const configSchema = z.strictObject({
+  daemon: daemonSchema.default(daemonSchema.parse({})),
+  vhid: z.array(vhidSchema, { error: "a list of [[vhid]] tables" }).min(1, {
+    error: "at least one [[vhid]] table",
+  }),
+  check: z.array(checkSchema, { error: "a list of [[check]] tables" }).default(
+    [],
+  ),
+  track_interface: z.array(trackInterfaceSchema, {
+    error: "a list of [[track_interface]] tables",
+  }).default([]),
+});
+
+/** The file as parsed, before password files are read. */
+export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,2 @@
+/** carpd's version. */
+export const VERSION = "0.1.0";

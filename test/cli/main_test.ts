@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const DENO = Deno.execPath();
+
+async function carpd(
+  ...args: string[]
+): Promise<{ code: number; out: string }> {
+  const r = await new Deno.Command(DENO, {
+    args: ["run", "--no-prompt", "--allow-read", "--allow-env", MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
+}
+
+Deno.test("carpd check exits 78 and lists every problem by key path", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/carp.toml`;
+  await Deno.writeTextFile(
+    file,
+    '[[vhid]]\nid = 0\ninterface = "eth1"\nvips = ["1.2.3.4"]\npassword = "x"\nadvskew = -1\n',
+  );
+  const r = await carpd("check", "-c", file);
+  assert.equal(r.code, 78, r.out);
+  assert.match(r.out, /vhid\[0\]\.id: 0 is not allowed/);
+  assert.match(r.out, /vhid\[0\]\.advskew: -1 is not allowed/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("carpd check exits 0 on a good file, 78 on a missing one", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/carp.toml`;
+  await Deno.writeTextFile(
+    file,
+    '[[vhid]]\nid = 9\ninterface = "eth1"\nvips = ["1.2.3.4/24"]\npassword = "x"\n',
+  );
+  assert.equal((await carpd("check", "-c", file)).code, 0);
+  assert.equal((await carpd("check", "-c", `${dir}/none.toml`)).code, 78);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("carpd rejects unknown commands and options with exit 64", async () => {
+  assert.equal((await carpd("frobnicate")).code, 64);
+  assert.equal((await carpd("check", "--bogus")).code, 64);
+  const v = await carpd("--version");
+  assert.equal(v.code, 0);
+  assert.match(v.out, /^carpd \d+\.\d+\.\d+/);
+});

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { ConfigError, parseConfig } from "../../src/config/mod.ts";
+
+const MINIMAL = `
+[[vhid]]
+id = 3
+interface = "eth1"
+vips = ["192.168.1.135/24", "192.168.1.136"]
+password = "secret"
+`;
+
+function files(map: Record<string, string> = {}): (p: string) => Uint8Array {
+  return (p) => {
+    if (!(p in map)) throw new Deno.errors.NotFound(p);
+    return new TextEncoder().encode(map[p]);
+  };
+}
+
+function problems(text: string, map: Record<string, string> = {}): string[] {
+  try {
+    parseConfig(text, "carp.toml", files(map));
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+Deno.test("parseConfig() fills ucarp's defaults", () => {
+  const c = parseConfig(MINIMAL, "carp.toml", files());
+  const v = c.vhids[0]!;
+  assert.equal(v.advbase, 1);
+  assert.equal(v.advskew, 0);
+  assert.equal(v.deadratio, 3);
+  assert.equal(v.preempt, false);
+  assert.equal(v.mode, "multicast");
+  assert.equal(v.group, 0xe0000012);
+  assert.deepEqual(v.vips.map((x) => [x.prefix, x.text]), [[
+    24,
+    "192.168.1.135/24",
+  ], [
+    32,
+    "192.168.1.136",
+  ]]);
+  assert.deepEqual([...v.key], [...new TextEncoder().encode("secret")]);
+  assert.equal(c.controlSocket, "/run/carp/carp.sock");
+  assert.equal(c.logLevel, "info");
+});
+
+Deno.test("parseConfig() reads the first line of password_file, stripping only \\n", () => {
+  const text = MINIMAL.replace('password = "secret"', 'password_file = "/k"');
+  const c = parseConfig(text, "carp.toml", files({ "/k": "abc\r\nignored\n" }));
+  assert.deepEqual([...c.vhids[0]!.key], [
+    ...new TextEncoder().encode("abc\r"),
+  ]);
+});
+
+Deno.test("parseConfig() names the key path, the value and what is allowed", async (t) => {
+  const cases: [string, string, RegExp][] = [
+    [
+      "out of range",
+      MINIMAL.replace("id = 3", "id = 256"),
+      /^vhid\[0\]\.id: 256 is not allowed; expected an integer from 1 to 255$/,
+    ],
+    [
+      "wrong type",
+      MINIMAL + 'advskew = "10"\n',
+      /^vhid\[0\]\.advskew: "10" is not allowed; expected an integer/,
+    ],
+    [
+      "unknown key",
+      MINIMAL + "colour = 1\n",
+      /^vhid\[0\]\.colour: unknown key$/,
+    ],
+    [
+      "bad vip",
+      MINIMAL.replace("192.168.1.136", "192.168.1"),
+      /^vhid\[0\]\.vips\[1\]: "192\.168\.1" is not allowed/,
+    ],
+    [
+      "long password",
+      MINIMAL.replace("secret", "x".repeat(20)),
+      /^vhid\[0\]\.password: \(the password, not shown\) is not allowed; expected a password of 1 to 19 bytes/,
+    ],
+    [
+      "duplicate vhid",
+      MINIMAL + MINIMAL.replace("192.168.1.13", "10.0.0.1"),
+      /^vhid\[1\]\.id: 3 is not allowed; vhid\[0\] already uses vhid 3 on "eth1"$/,
+    ],
+    [
+      "shared vip",
+      MINIMAL + MINIMAL.replace("id = 3", "id = 4"),
+      /^vhid\[1\]\.vips\[0\]: "192\.168\.1\.135\/24" is not allowed; vhid\[0\]\.vips\[0\] already has it$/,
+    ],
+    [
+      "advbase 0 needs advskew",
+      MINIMAL + "advbase = 0\n",
+      /^vhid\[0\]\.advskew: 0 is not allowed with advbase = 0/,
+    ],
+    [
+      "unreadable password file",
+      MINIMAL.replace('password = "secret"', 'password_file = "/nope"'),
+      /^vhid\[0\]\.password_file: "\/nope" cannot be read: no such file$/,
+    ],
+    [
+      "no password",
+      MINIMAL.replace('password = "secret"', ""),
+      /^vhid\[0\]: set exactly one of password and password_file$/,
+    ],
+    [
+      "unicast without peers",
+      MINIMAL + 'mode = "unicast"\n',
+      /^vhid\[0\]\.peers: \[\] is not allowed/,
+    ],
+    [
+      "check on a missing vhid",
+      MINIMAL + '[[check]]\nname = "x"\ncommand = ["true"]\nvhids = [9]\n',
+      /^check\[0\]\.vhids\[0\]: 9 is not allowed; no \[\[vhid\]\] has id 9$/,
+    ],
+    ["no vhid", "[daemon]\n", /^vhid: is missing; expected/],
+    ["bad TOML", "[[vhid]\n", /^line 1, column \d+: invalid TOML/],
+  ];
+  for (const [name, text, pattern] of cases) {
+    await t.step(name, () => {
+      const found = problems(text);
+      assert.ok(
+        found.some((p) => pattern.test(p)),
+        `got:\n${found.join("\n")}`,
+      );
+    });
+  }
+});
+
+Deno.test("parseConfig() reports every problem at once", () => {
+  const found = problems(
+    MINIMAL + "advskew = 999\ndeadratio = 0\ncolour = 1\n",
+  );
+  assert.equal(found.length, 3, found.join("\n"));
+});
+
+Deno.test("a bad password is never echoed in a problem", () => {
+  const secret = "topsecret-topsecret-x";
+  const found = problems(MINIMAL.replace("secret", secret));
+  assert.ok(!found.join("\n").includes(secret));
+});
