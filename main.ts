@@ -5,12 +5,14 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG, runCheck } from "./src/cli/check.ts";
+import { runDaemon } from "./src/cli/run.ts";
 import { VERSION } from "./src/version.ts";
 
 const USAGE =
   `carpd ${VERSION}: CARP virtual-IP failover, wire-compatible with ucarp
 
 Usage:
+  carpd run [-c FILE]      run the daemon in the foreground
   carpd check [-c FILE]    validate a config (exit 0, or 78 listing every problem)
   carpd --version
   carpd --help
@@ -37,7 +39,7 @@ function fail(line: string): number {
  * @param args The arguments after the program name.
  * @returns The exit code.
  */
-export function main(args: string[]): number {
+export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   if (command === "--version" || command === "-V") {
     print(`carpd ${VERSION}`);
@@ -48,6 +50,7 @@ export function main(args: string[]): number {
     return command === undefined ? EXIT_USAGE : 0;
   }
   switch (command) {
+    case "run":
     case "check": {
       let values;
       try {
@@ -62,16 +65,27 @@ export function main(args: string[]): number {
         return fail(e instanceof Error ? e.message : String(e));
       }
       if (values.help) {
-        print(
-          "Usage: carpd check [-c FILE]\nValidates FILE; exit 0, or 78 with every problem.",
-        );
+        print(HELP[command]);
         return 0;
       }
-      return runCheck(values.config, print);
+      return command === "run"
+        ? await runDaemon(values.config)
+        : runCheck(values.config, print);
     }
     default:
       return fail(`unknown command "${command}"`);
   }
 }
 
-if (import.meta.main) Deno.exit(main(Deno.args));
+const HELP = {
+  run: `Usage: carpd run [-c FILE]
+Runs the daemon in the foreground. Signals: TERM/INT stop gracefully (bow-out
+advert, VIPs removed, down scripts run), HUP reloads FILE (a bad file is
+rejected and the running config kept), USR1 logs each vhid's state, USR2
+drops every MASTER vhid to BACKUP. Exit codes: 0 stopped, 78 bad config,
+71 cannot set up sockets or interfaces.`,
+  check:
+    "Usage: carpd check [-c FILE]\nValidates FILE; exit 0, or 78 with every problem.",
+};
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -14,6 +14,7 @@ export {
   encodeAdvert,
   encodeAdvertHeader,
 } from "./advert.ts";
+export { ETHERTYPE_ARP, gratuitousArp } from "./arp.ts";
 export { internetChecksum } from "./checksum.ts";
 export {
   CARP_AUTHLEN,

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# A LAN in network namespaces: a switch (a bridge in its own namespace),
+# hosts with one interface "eth0" each, and a client.
+#
+#   scripts/lab.sh up [N]      create N hosts (default 3) and the client
+#   scripts/lab.sh down        delete everything
+#   scripts/lab.sh cut HOST    unplug a host's cable (link down at the switch)
+#   scripts/lab.sh plug HOST   plug it back
+#
+# Names start with $LAB (default "carplab"): $LAB-sw, $LAB-h1.., $LAB-cl.
+# Addresses are private and exist only inside these namespaces:
+# hosts 10.213.0.1N/24, client 10.213.0.100/24. Nothing is routed out.
+set -euo pipefail
+LAB=${LAB:-carplab}
+NET=${LAB_NET:-10.213.0}
+
+ns() { ip netns exec "$@"; }
+
+host_names() {
+  ip netns list | awk '{print $1}' | grep -E "^${LAB}-(h[0-9]+|cl)$" || true
+}
+
+down() {
+  local n
+  for n in $(host_names) "$LAB-sw"; do
+    ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    ip netns del "$n" 2>/dev/null || true
+  done
+}
+
+attach() { # attach NAMESPACE PORT ADDRESS
+  local host=$1 port=$2 addr=$3
+  ip netns add "$host"
+  ip link add "$port" netns "$LAB-sw" type veth peer name eth0 netns "$host"
+  ns "$LAB-sw" ip link set "$port" master br0 up
+  ns "$host" ip link set lo up
+  ns "$host" ip addr add "$addr/24" dev eth0
+  ns "$host" ip link set eth0 up
+  # Answer ARP only for addresses on the asking interface, as a router would.
+  ns "$host" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+}
+
+up() {
+  local count=${1:-3} i
+  down
+  ip netns add "$LAB-sw"
+  ns "$LAB-sw" ip link add br0 type bridge
+  ns "$LAB-sw" ip link set br0 type bridge forward_delay 0 stp_state 0 mcast_snooping 0
+  ns "$LAB-sw" ip link set br0 up
+  for i in $(seq 1 "$count"); do attach "$LAB-h$i" "h$i" "$NET.1$i"; done
+  attach "$LAB-cl" cl "$NET.100"
+}
+
+case "${1:-}" in
+  up) up "${2:-3}" ;;
+  down) down ;;
+  cut) ns "$LAB-sw" ip link set "${2:?host, such as h1}" down ;;
+  plug) ns "$LAB-sw" ip link set "${2:?host, such as h1}" up ;;
+  *) sed -n '2,12p' "$0"; exit 64 ;;
+esac

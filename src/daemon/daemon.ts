@@ -1,0 +1,380 @@
+/**
+ * The shell: opens the sockets, runs one receive loop for every vhid, feeds
+ * packets, link events and signals to the state machines, and reloads or
+ * stops on request. It holds no election logic.
+ * @module
+ */
+
+import { Netlink, type NetlinkEvent } from "../../ffi/netlink.ts";
+import { PacketSocket } from "../../ffi/packet_socket.ts";
+import { RTMGRP_LINK } from "../../ffi/constants.ts";
+import { waitReadable, Waker } from "../../ffi/poll.ts";
+import {
+  type CarpAuth,
+  decodeCarpPacket,
+  type DroppedPacket,
+  formatIpv4,
+  type ReceiveOptions,
+} from "../carp/mod.ts";
+import {
+  type Config,
+  ConfigError,
+  loadConfig,
+  type VhidConfig,
+} from "../config/mod.ts";
+import { effectiveAdvskew } from "../fsm/mod.ts";
+import { type Logger, LogRateLimiter } from "../log.ts";
+import { type DropCounts, emptyDrops, formatDrops } from "./counters.ts";
+import { InterfaceHandle, sourceAddress } from "./interface.ts";
+import { VhidRunner } from "./vhid.ts";
+
+/** Longest a poll waits before the loop looks around again. */
+const POLL_TIMEOUT_MS = 1000;
+/** Packets taken from one socket per wake-up, so a flood cannot starve timers. */
+const MAX_PACKETS_PER_WAKE = 256;
+
+/** Drop reasons worth a warning: a misconfigured or hostile peer. */
+const LOUD_DROPS = new Set([
+  "bad_ttl",
+  "bad_version",
+  "bad_type",
+  "bad_checksum",
+  "bad_authlen",
+  "bad_hmac",
+]);
+
+/** The running daemon. */
+export class Daemon {
+  readonly #path: string;
+  readonly #log: Logger;
+  readonly #netlink: Netlink;
+  readonly #monitor: Netlink;
+  readonly #packets: PacketSocket;
+  readonly #waker: Waker;
+  readonly #limiter = new LogRateLimiter();
+  readonly #interfaces = new Map<string, InterfaceHandle>();
+  readonly #vhids = new Map<string, VhidRunner>();
+  readonly #receive = new Map<string, ReceiveOptions>();
+  readonly #interfaceDrops = new Map<string, DropCounts>();
+  #config: Config;
+  #running = true;
+  #stopped: Promise<void> | null = null;
+
+  private constructor(path: string, config: Config, log: Logger) {
+    this.#path = path;
+    this.#config = config;
+    this.#log = log;
+    this.#netlink = Netlink.open();
+    this.#monitor = Netlink.open(RTMGRP_LINK);
+    this.#packets = PacketSocket.open();
+    this.#waker = Waker.open();
+  }
+
+  /**
+   * Opens everything and starts every vhid.
+   *
+   * @param path The config file (re-read on reload).
+   * @param config The config already loaded from it.
+   * @param log The logger.
+   * @returns The daemon; call {@linkcode run}.
+   */
+  static start(path: string, config: Config, log: Logger): Daemon {
+    const d = new Daemon(path, config, log);
+    try {
+      for (const v of config.vhids) d.#startVhid(v);
+    } catch (e) {
+      d.#closeAll();
+      throw e;
+    }
+    d.#rebuildReceive();
+    return d;
+  }
+
+  /** The vhids, for status. */
+  get vhids(): readonly VhidRunner[] {
+    return [...this.#vhids.values()];
+  }
+
+  /**
+   * Runs the receive loop until {@linkcode stop}.
+   *
+   * @returns The exit code.
+   */
+  async run(): Promise<number> {
+    while (this.#running) {
+      const bySocket = new Map<number, InterfaceHandle>();
+      for (const i of this.#interfaces.values()) bySocket.set(i.socket.fd, i);
+      const fds = [this.#waker.fd, this.#monitor.fd, ...bySocket.keys()];
+      const ready = await waitReadable(fds, POLL_TIMEOUT_MS);
+      if (!this.#running) break;
+      for (const fd of ready) {
+        try {
+          if (fd === this.#waker.fd) this.#waker.drain();
+          else if (fd === this.#monitor.fd) {
+            this.#linkEvents(this.#monitor.events());
+          } else {
+            const iface = bySocket.get(fd);
+            if (iface && iface.socket.fd === fd) this.#drain(iface);
+          }
+        } catch (e) {
+          this.#log.error(`receive loop: ${message(e)}`);
+        }
+      }
+    }
+    await this.#stopped;
+    return 0;
+  }
+
+  /**
+   * Stops gracefully: bow-out adverts, VIPs removed, down hooks run (within
+   * their timeouts), sockets closed.
+   *
+   * @param why For the log.
+   */
+  stop(why: string): Promise<void> {
+    if (this.#stopped) return this.#stopped;
+    this.#log.info(`stopping (${why})`);
+    this.#running = false;
+    const runners = [...this.#vhids.values()];
+    for (const r of runners) r.stop();
+    const limit =
+      Math.max(1000, ...runners.map((r) => r.config.scriptTimeoutMs)) + 1000;
+    this.#stopped = (async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(runners.map((r) => r.hooksIdle())),
+        new Promise((resolve) => timer = setTimeout(resolve, limit)),
+      ]);
+      clearTimeout(timer);
+      this.#closeAll();
+      this.#log.info("stopped");
+    })();
+    this.#waker.wake();
+    return this.#stopped;
+  }
+
+  /** Logs every vhid's state and counters (SIGUSR1). */
+  logStates(): void {
+    for (const r of this.#vhids.values()) {
+      const s = r.state;
+      const c = r.counters;
+      this.#log.info(
+        `${r.name} on ${r.iface.name}: ${s.state}, advskew ${
+          effectiveAdvskew(s)
+        }` +
+          ` (configured ${r.config.advskew}), sent ${c.advertsSent}, received ${c.advertsReceived},` +
+          ` transitions ${c.transitions}, drops ${formatDrops(c.drops)}`,
+      );
+    }
+    for (const [name, drops] of this.#interfaceDrops) {
+      this.#log.info(
+        `interface ${name}: drops for no vhid of ours: ${formatDrops(drops)}`,
+      );
+    }
+  }
+
+  /** Drops every MASTER vhid to BACKUP with a bow-out (SIGUSR2). */
+  stepDown(): void {
+    for (const r of this.#vhids.values()) {
+      this.#safely(r, { type: "step_down" });
+    }
+  }
+
+  /**
+   * Re-reads the config (SIGHUP). A bad file is rejected and the running
+   * config kept; unchanged vhids keep their state and VIPs; changed ones
+   * restart; removed ones stop.
+   *
+   * @returns Whether the new config was taken.
+   */
+  reload(): boolean {
+    let next: Config;
+    try {
+      next = loadConfig(this.#path);
+    } catch (e) {
+      const detail = e instanceof ConfigError
+        ? e.problems.join("; ")
+        : message(e);
+      this.#log.error(`reload rejected, running config kept: ${detail}`);
+      return false;
+    }
+    const wanted = new Map(next.vhids.map((v) => [vhidKey(v), v]));
+    for (const [key, runner] of this.#vhids) {
+      const v = wanted.get(key);
+      if (v === undefined || !sameVhid(v, runner.config)) {
+        runner.stop();
+        this.#vhids.delete(key);
+      }
+    }
+    let changed = 0;
+    for (const [key, v] of wanted) {
+      if (this.#vhids.has(key)) continue;
+      try {
+        this.#startVhid(v);
+        changed++;
+      } catch (e) {
+        this.#log.error(`vhid ${v.id}: cannot start: ${message(e)}`);
+      }
+    }
+    for (const [name, iface] of this.#interfaces) {
+      if (![...this.#vhids.values()].some((r) => r.iface === iface)) {
+        iface.close();
+        this.#interfaces.delete(name);
+      }
+    }
+    this.#config = next;
+    this.#log.level = next.logLevel;
+    this.#rebuildReceive();
+    this.#waker.wake();
+    this.#log.info(
+      `reloaded ${this.#path}: ${next.vhids.length} vhid(s), ${changed} (re)started`,
+    );
+    return true;
+  }
+
+  #startVhid(v: VhidConfig): void {
+    let iface = this.#interfaces.get(v.interface);
+    if (iface === undefined) {
+      iface = InterfaceHandle.open(this.#netlink, v.interface, v.group);
+      this.#interfaces.set(v.interface, iface);
+    } else {
+      iface.join(v.group);
+    }
+    const vips = v.vips.map((x) => x.address);
+    const source = sourceAddress(this.#netlink, iface, v.source, vips);
+    const runner = new VhidRunner(v, iface, source, {
+      log: this.#log,
+      limiter: this.#limiter,
+      netlink: this.#netlink,
+      packets: this.#packets,
+      now: () => performance.now(),
+    });
+    this.#vhids.set(vhidKey(v), runner);
+    this.#log.info(
+      `vhid ${v.id} on ${v.interface}: ${
+        v.vips.map((x) => x.text).join(", ")
+      } from ${formatIpv4(source)},` +
+        ` advbase ${v.advbase} advskew ${v.advskew}${
+          v.preempt ? " preempt" : ""
+        }, ${v.mode}`,
+    );
+    runner.feed(iface.usable ? { type: "start" } : { type: "link_down" });
+  }
+
+  #rebuildReceive(): void {
+    this.#receive.clear();
+    for (const iface of this.#interfaces.values()) {
+      const vhids = new Map<number, CarpAuth>();
+      const destinations = new Set<number>(iface.groups);
+      for (const r of this.#vhids.values()) {
+        if (r.iface !== iface) continue;
+        vhids.set(r.config.id, r.auth);
+        if (r.config.mode === "unicast") destinations.add(r.source);
+      }
+      this.#receive.set(iface.name, { vhids, destinations });
+    }
+  }
+
+  #drain(iface: InterfaceHandle): void {
+    const options = this.#receive.get(iface.name);
+    if (options === undefined) return;
+    for (let i = 0; i < MAX_PACKETS_PER_WAKE; i++) {
+      const packet = iface.socket.receive();
+      if (packet === null) return;
+      const r = decodeCarpPacket(packet, options);
+      if (!r.ok) {
+        this.#dropped(iface, r);
+        continue;
+      }
+      const runner = this.#vhids.get(`${iface.name}/${r.advert.vhid}`);
+      if (runner === undefined) continue;
+      runner.counters.advertsReceived++;
+      const { advbase, advskew, counter } = r.advert;
+      this.#safely(runner, {
+        type: "advert",
+        source: r.source,
+        advbase,
+        advskew,
+        counter,
+      });
+    }
+  }
+
+  #dropped(iface: InterfaceHandle, r: DroppedPacket): void {
+    const runner = r.vhid === undefined
+      ? undefined
+      : this.#vhids.get(`${iface.name}/${r.vhid}`);
+    let drops = runner?.counters.drops;
+    if (drops === undefined) {
+      drops = this.#interfaceDrops.get(iface.name) ?? emptyDrops();
+      this.#interfaceDrops.set(iface.name, drops);
+    }
+    drops[r.reason]++;
+    const from = r.source === undefined ? "" : ` from ${formatIpv4(r.source)}`;
+    const what = `${iface.name}: dropped packet${from}${
+      r.vhid === undefined ? "" : ` (vhid ${r.vhid})`
+    }: ${r.reason}`;
+    const loud = LOUD_DROPS.has(r.reason);
+    if (!loud && !this.#log.enabled("debug")) return;
+    const verdict = this.#limiter.admit(
+      `${iface.name} ${r.reason}`,
+      performance.now(),
+    );
+    if (verdict === null) return;
+    const line = verdict > 0 ? `${what} (${verdict} similar suppressed)` : what;
+    if (loud) this.#log.warning(line);
+    else this.#log.debug(line);
+  }
+
+  #linkEvents(events: NetlinkEvent[]): void {
+    for (const e of events) {
+      if (e.kind !== "link") continue;
+      const iface = this.#interfaces.get(e.link.name);
+      if (iface === undefined || !iface.update(e.link)) continue;
+      this.#log.info(
+        `interface ${iface.name}: link ${iface.usable ? "up" : "down"}`,
+      );
+      for (const r of this.#vhids.values()) {
+        if (r.iface === iface) {
+          this.#safely(r, { type: iface.usable ? "link_up" : "link_down" });
+        }
+      }
+    }
+  }
+
+  #safely(r: VhidRunner, event: Parameters<VhidRunner["feed"]>[0]): void {
+    try {
+      r.feed(event);
+    } catch (e) {
+      this.#log.error(`${r.name}: ${event.type}: ${message(e)}`);
+    }
+  }
+
+  #closeAll(): void {
+    for (const i of this.#interfaces.values()) i.close();
+    this.#interfaces.clear();
+    this.#netlink.close();
+    this.#monitor.close();
+    this.#packets.close();
+    this.#waker.close();
+  }
+}
+
+function vhidKey(v: VhidConfig): string {
+  return `${v.interface}/${v.id}`;
+}
+
+/** Whether two configs of a vhid would behave the same (reload keeps it). */
+function sameVhid(a: VhidConfig, b: VhidConfig): boolean {
+  const plain = (v: VhidConfig): string =>
+    JSON.stringify(
+      v,
+      (_, x) =>
+        x instanceof Uint8Array ? [...x] : typeof x === "bigint" ? `${x}` : x,
+    );
+  return plain(a) === plain(b);
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

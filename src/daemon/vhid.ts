@@ -1,0 +1,324 @@
+/**
+ * One vhid at run time: its state machine, its timer, and the execution of
+ * the actions the machine returns. No election logic lives here.
+ * @module
+ */
+
+import { ETH_P_IP } from "../../ffi/constants.ts";
+import type { Netlink } from "../../ffi/netlink.ts";
+import { BROADCAST_MAC, type PacketSocket } from "../../ffi/packet_socket.ts";
+import {
+  type CarpAuth,
+  encodeAdvert,
+  encodeCarpPacket,
+  ETHERTYPE_ARP,
+  formatIpv4,
+  gratuitousArp,
+} from "../carp/mod.ts";
+import type { VhidConfig } from "../config/mod.ts";
+import {
+  type CarpAction,
+  type CarpEvent,
+  type ElectionConfig,
+  initialState,
+  step,
+  type VhidState,
+} from "../fsm/mod.ts";
+import { HookQueue } from "../hooks/runner.ts";
+import type { Logger, LogRateLimiter } from "../log.ts";
+import { emptyVhidCounters, type VhidCounters } from "./counters.ts";
+import type { InterfaceHandle } from "./interface.ts";
+
+/** What a vhid needs from the daemon. */
+export interface VhidContext {
+  log: Logger;
+  limiter: LogRateLimiter;
+  netlink: Netlink;
+  packets: PacketSocket;
+  /** Monotonic milliseconds. */
+  now: () => number;
+}
+
+/** A 64-bit random number. */
+export function randomCounter(): bigint {
+  const b = new BigUint64Array(1);
+  crypto.getRandomValues(b);
+  return b[0]!;
+}
+
+/**
+ * The label carpd puts on its addresses: `<iface>:carp`, or none when that
+ * does not fit the kernel's 15 characters.
+ *
+ * @param ifname Interface name.
+ * @returns The label or `null`.
+ */
+export function vipLabel(ifname: string): string | null {
+  const label = `${ifname}:carp`;
+  return label.length <= 15 ? label : null;
+}
+
+/** A running vhid. */
+export class VhidRunner {
+  readonly config: VhidConfig;
+  readonly iface: InterfaceHandle;
+  readonly source: number;
+  readonly auth: CarpAuth;
+  readonly counters: VhidCounters = emptyVhidCounters();
+  state: VhidState;
+  lastTransitionAt: number;
+  readonly #ctx: VhidContext;
+  readonly #hooks: HookQueue;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopping = false;
+
+  constructor(
+    config: VhidConfig,
+    iface: InterfaceHandle,
+    source: number,
+    ctx: VhidContext,
+  ) {
+    this.config = config;
+    this.iface = iface;
+    this.source = source;
+    this.#ctx = ctx;
+    this.#hooks = new HookQueue(ctx.log);
+    this.auth = { key: config.key, vips: config.vips.map((v) => v.address) };
+    this.state = initialState(electionConfig(config, source), randomCounter());
+    this.lastTransitionAt = ctx.now();
+  }
+
+  /** `vhid 3`, for messages. */
+  get name(): string {
+    return `vhid ${this.config.id}`;
+  }
+
+  /**
+   * Feeds an event and carries out what the state machine says.
+   *
+   * @param event The event.
+   */
+  feed(event: CarpEvent): void {
+    const now = this.#ctx.now();
+    const r = step(this.state, event, now);
+    this.state = r.state;
+    for (const a of r.actions) this.#execute(a);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = r.deadline === null ? undefined : setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.feed({ type: "timer" });
+      },
+      Math.max(0, Math.ceil(r.deadline - now)),
+    );
+  }
+
+  /** Resolves when queued hooks have finished (or timed out). */
+  hooksIdle(): Promise<void> {
+    return this.#hooks.idle();
+  }
+
+  /**
+   * Stops the vhid: bow-out advert if MASTER, VIPs released (unless
+   * `release_vips_on_exit = false`), down hook queued, timer cleared.
+   */
+  stop(): void {
+    this.#stopping = true;
+    this.feed({ type: "stop" });
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #execute(a: CarpAction): void {
+    switch (a.type) {
+      case "send_advert":
+        return this.#sendAdvert(a.advbase, a.advskew, a.counter);
+      case "add_vips":
+        return this.#eachVip(
+          "add",
+          (vip) =>
+            this.#ctx.netlink.addAddress(
+              this.iface,
+              vip.address,
+              vip.prefix,
+              vipLabel(this.iface.name),
+            ),
+        );
+      case "remove_vips":
+        return this.#eachVip(
+          "remove",
+          (vip) =>
+            this.#ctx.netlink.removeAddress(
+              this.iface,
+              vip.address,
+              vip.prefix,
+            ),
+        );
+      case "garp":
+        return this.#garp();
+      case "run_hook":
+        return this.#runScripts(
+          a.hook === "up" ? this.config.upScript : this.config.downScript,
+          a.hook,
+        );
+      case "transition":
+        return this.#transition(a);
+    }
+  }
+
+  #sendAdvert(advbase: number, advskew: number, counter: bigint): void {
+    const c = this.config;
+    const header = encodeAdvert(
+      { vhid: c.id, advbase, advskew, counter },
+      this.auth,
+    );
+    const id = crypto.getRandomValues(new Uint16Array(1))[0]!;
+    try {
+      if (c.mode === "unicast") {
+        for (const peer of c.peers) {
+          const packet = encodeCarpPacket({
+            source: this.source,
+            destination: peer,
+            id,
+          }, header);
+          this.iface.socket.send(packet, peer);
+        }
+      } else {
+        const packet = encodeCarpPacket({
+          source: this.source,
+          destination: c.group,
+          id,
+        }, header);
+        if (c.mode === "broadcast") {
+          this.#ctx.packets.send(
+            this.iface.index,
+            this.iface.name,
+            ETH_P_IP,
+            BROADCAST_MAC,
+            packet,
+          );
+        } else {
+          this.iface.socket.send(packet, c.group);
+        }
+      }
+      this.counters.advertsSent++;
+    } catch (e) {
+      this.counters.sendErrors++;
+      this.#limited("send", `${this.name}: cannot send advert: ${message(e)}`);
+    }
+  }
+
+  #garp(): void {
+    for (const vip of this.config.vips) {
+      try {
+        const arp = gratuitousArp(this.iface.mac, vip.address);
+        this.#ctx.packets.send(
+          this.iface.index,
+          this.iface.name,
+          ETHERTYPE_ARP,
+          BROADCAST_MAC,
+          arp,
+        );
+        this.counters.garpsSent++;
+      } catch (e) {
+        this.#limited(
+          "garp",
+          `${this.name}: cannot send gratuitous ARP for ${vip.text}: ${
+            message(e)
+          }`,
+        );
+      }
+    }
+  }
+
+  #eachVip(
+    verb: "add" | "remove",
+    apply: (vip: VhidConfig["vips"][number]) => boolean,
+  ): void {
+    if (verb === "remove" && this.#stopping && !this.config.releaseVipsOnExit) {
+      return;
+    }
+    for (const vip of this.config.vips) {
+      try {
+        if (apply(vip)) {
+          this.#ctx.log.debug(
+            `${this.name}: ${
+              verb === "add" ? "added" : "removed"
+            } ${vip.text} on ${this.iface.name}`,
+          );
+        }
+      } catch (e) {
+        this.#ctx.log.error(`${this.name}: ${message(e)}`);
+      }
+    }
+  }
+
+  #runScripts(script: string | null, hook: "up" | "down"): void {
+    if (script === null) return;
+    for (const vip of this.config.vips) {
+      const argv = [script, this.iface.name, vip.text];
+      if (this.config.xparam !== null) argv.push(this.config.xparam);
+      this.#hooks.enqueue({
+        argv,
+        timeoutMs: this.config.scriptTimeoutMs,
+        label: `${this.name} ${hook} script`,
+      });
+    }
+  }
+
+  #transition(a: Extract<CarpAction, { type: "transition" }>): void {
+    this.counters.transitions++;
+    this.lastTransitionAt = this.#ctx.now();
+    const heard = this.state.heardMaster;
+    const by = a.reason === "preferred master" && heard
+      ? ` ${formatIpv4(heard.source)}`
+      : "";
+    this.#ctx.log.info(`${this.name}: ${a.from} -> ${a.to} (${a.reason}${by})`);
+    const notify = this.config.notify;
+    if (notify !== null) {
+      const vips = this.config.vips.map((v) => v.text).join(",");
+      this.#hooks.enqueue({
+        argv: [
+          ...notify,
+          String(this.config.id),
+          a.from,
+          a.to,
+          this.iface.name,
+          vips,
+        ],
+        timeoutMs: this.config.scriptTimeoutMs,
+        label: `${this.name} notify`,
+      });
+    }
+  }
+
+  #limited(key: string, line: string): void {
+    const verdict = this.#ctx.limiter.admit(
+      `${this.name} ${key}`,
+      this.#ctx.now(),
+    );
+    if (verdict === null) return;
+    this.#ctx.log.warning(
+      verdict > 0 ? `${line} (${verdict} similar suppressed)` : line,
+    );
+  }
+}
+
+/** The state machine's view of a vhid's config. */
+export function electionConfig(c: VhidConfig, source: number): ElectionConfig {
+  return {
+    vhid: c.id,
+    advbase: c.advbase,
+    advskew: c.advskew,
+    deadratio: c.deadratio,
+    preempt: c.preempt,
+    source,
+    neutral: c.neutral,
+    garpCount: c.garpCount,
+    garpIntervalMs: c.garpIntervalMs,
+  };
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

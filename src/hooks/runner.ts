@@ -1,0 +1,165 @@
+/**
+ * Hooks (up/down scripts, notify commands): run without a shell, one at a
+ * time per queue so a vhid's hooks keep their order, never awaited by the
+ * protocol, killed with their whole process group at their timeout.
+ * @module
+ */
+
+import type { Logger } from "../log.ts";
+
+/** What to run. */
+export interface HookJob {
+  /** Program and arguments. */
+  argv: string[];
+  /** Killed after this long. */
+  timeoutMs: number;
+  /** For log lines, such as `vhid 3 up script`. */
+  label: string;
+}
+
+/** How a hook ended. */
+export interface HookResult {
+  label: string;
+  argv: string[];
+  /** Exit code, or `null` when killed or not started. */
+  code: number | null;
+  timedOut: boolean;
+  /** Why it could not start, if it did not. */
+  error: string | null;
+  /** The last bytes of its output. */
+  outputTail: string;
+}
+
+/** Bytes of output kept for the log. */
+const TAIL_BYTES = 2048;
+
+/**
+ * Runs one command with a timeout; never throws.
+ *
+ * @param job The command.
+ * @returns How it ended.
+ */
+export async function runCommand(job: HookJob): Promise<HookResult> {
+  const base = { label: job.label, argv: job.argv };
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(job.argv[0]!, {
+      args: job.argv.slice(1),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      detached: true, // its own process group, so a timeout kills its children too
+    }).spawn();
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    return { ...base, code: null, timedOut: false, error, outputTail: "" };
+  }
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child.pid);
+  }, job.timeoutMs);
+  const [status, out, err] = await Promise.all([
+    child.status,
+    tail(child.stdout),
+    tail(child.stderr),
+  ]);
+  clearTimeout(timer);
+  killGroup(child.pid); // leftovers the hook forked and forgot
+  const outputTail = (out + err).slice(-TAIL_BYTES);
+  return {
+    ...base,
+    code: timedOut || status.signal !== null ? null : status.code,
+    timedOut,
+    error: null,
+    outputTail,
+  };
+}
+
+function killGroup(pid: number): void {
+  try {
+    Deno.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/** Reads a stream to the end, keeping only its last bytes. */
+async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+    size += chunk.length;
+    while (size - chunks[0]!.length >= TAIL_BYTES) {
+      size -= chunks.shift()!.length;
+    }
+  }
+  const all = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return new TextDecoder().decode(all.subarray(Math.max(0, size - TAIL_BYTES)));
+}
+
+/** A queue that runs its jobs one after another, in order. */
+export class HookQueue {
+  #last: Promise<void> = Promise.resolve();
+  #pending = 0;
+  readonly #log: Logger;
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  /** Jobs queued or running. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /**
+   * Queues a job; returns at once.
+   *
+   * @param job The command.
+   * @returns A promise of its result (callers need not wait).
+   */
+  enqueue(job: HookJob): Promise<HookResult> {
+    this.#pending++;
+    const result = this.#last.then(() => runCommand(job));
+    this.#last = result.then((r) => {
+      this.#pending--;
+      this.#report(r);
+    });
+    return result;
+  }
+
+  /** Resolves when every queued job has finished. */
+  idle(): Promise<void> {
+    return this.#last;
+  }
+
+  #report(r: HookResult): void {
+    if (r.error !== null) {
+      this.#log.error(`${r.label}: cannot run ${r.argv[0]}: ${r.error}`);
+    } else if (r.timedOut) {
+      this.#log.error(
+        `${r.label}: ${r.argv[0]} killed after its timeout${tailNote(r)}`,
+      );
+    } else if (r.code !== 0) {
+      this.#log.warning(
+        `${r.label}: ${r.argv[0]} exited with ${r.code ?? "a signal"}${
+          tailNote(r)
+        }`,
+      );
+    } else {
+      this.#log.debug(`${r.label}: ${r.argv.join(" ")} ok`);
+    }
+  }
+}
+
+function tailNote(r: HookResult): string {
+  const t = r.outputTail.trim();
+  return t === "" ? "" : `; output ends: ${t.slice(-300)}`;
+}

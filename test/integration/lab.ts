@@ -1,0 +1,308 @@
+/**
+ * Test helpers for the network-namespace lab built by `scripts/lab.sh`:
+ * hosts on a bridge, a client, daemons started inside the hosts, and
+ * bounded waits for what they log or configure.
+ */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const LAB_SH = `${ROOT}scripts/lab.sh`;
+const CARPD = `${ROOT}scripts/carpd`;
+const decoder = new TextDecoder();
+
+/** Whether this process may build namespaces (root with iproute2). */
+export const canBuildLab: boolean = (() => {
+  try {
+    return Deno.uid() === 0 &&
+      new Deno.Command("ip", { args: ["-V"], stdout: "null", stderr: "null" })
+        .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+/** Runs a command and returns its stdout; throws with stderr on failure. */
+export async function sh(
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const r = await new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  if (!r.success) {
+    throw new Error(
+      `${argv.join(" ")} failed (${r.code}): ${
+        decoder.decode(r.stderr).trim()
+      }`,
+    );
+  }
+  return decoder.decode(r.stdout);
+}
+
+/** Sleeps. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Polls `probe` every `everyMs` until it returns true or `timeoutMs` passes.
+ *
+ * @returns Whether it became true.
+ */
+export async function eventually(
+  probe: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 20,
+): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  for (let i = 0; i < 100_000 && performance.now() < end; i++) {
+    if (await probe()) return true;
+    await sleep(everyMs);
+  }
+  return await probe();
+}
+
+/** A daemon running in a host namespace, with its output collected. */
+export class Proc {
+  readonly lines: string[] = [];
+  readonly #child: Deno.ChildProcess;
+  readonly #done: Promise<Deno.CommandStatus>;
+  readonly #reading: Promise<void>[];
+  readonly label: string;
+
+  constructor(label: string, argv: string[]) {
+    this.label = label;
+    this.#child = new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    this.#reading = [
+      this.#collect(this.#child.stdout),
+      this.#collect(this.#child.stderr),
+    ];
+    this.#done = this.#child.status;
+  }
+
+  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
+    let rest = "";
+    for await (const chunk of stream) {
+      const parts = (rest + decoder.decode(chunk, { stream: true })).split(
+        "\n",
+      );
+      rest = parts.pop()!;
+      this.lines.push(...parts);
+    }
+    if (rest !== "") this.lines.push(rest);
+  }
+
+  /** The process id (of the wrapper: `ip netns exec` execs, so it is the daemon's). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** All output so far. */
+  get output(): string {
+    return this.lines.join("\n");
+  }
+
+  /** Waits until a line matches; returns it, or `null` on timeout. */
+  async waitFor(pattern: RegExp, timeoutMs: number): Promise<string | null> {
+    let found: string | null = null;
+    await eventually(() => {
+      found = this.lines.find((l) => pattern.test(l)) ?? null;
+      return found !== null;
+    }, timeoutMs);
+    return found;
+  }
+
+  /** Sends a signal. */
+  signal(sig: Deno.Signal): void {
+    try {
+      this.#child.kill(sig);
+    } catch {
+      // already exited
+    }
+  }
+
+  /** Waits for exit (killing it after `timeoutMs`); returns the status. */
+  async exit(timeoutMs = 5000): Promise<Deno.CommandStatus> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const killed = new Promise<void>((r) => {
+      timer = setTimeout(() => {
+        this.signal("SIGKILL");
+        r();
+      }, timeoutMs);
+    });
+    const status = await Promise.race([
+      this.#done,
+      killed.then(() => this.#done),
+    ]);
+    clearTimeout(timer);
+    await Promise.all(this.#reading);
+    return status;
+  }
+}
+
+/** A lab of `hosts` hosts and a client, deleted by {@linkcode Lab.down}. */
+export class Lab {
+  readonly name: string;
+  readonly net = "10.213.0";
+  readonly dir: string;
+  readonly #procs: Proc[] = [];
+
+  private constructor(name: string, dir: string) {
+    this.name = name;
+    this.dir = dir;
+  }
+
+  /** Builds the lab. */
+  static async up(hosts = 3): Promise<Lab> {
+    const name = "carpt";
+    await sh([LAB_SH, "up", String(hosts)], { LAB: name });
+    return new Lab(name, await Deno.makeTempDir({ prefix: "carpd-test-" }));
+  }
+
+  /** Stops every daemon and deletes the namespaces and files. */
+  async down(): Promise<void> {
+    for (const p of this.#procs) p.signal("SIGKILL");
+    await Promise.all(this.#procs.map((p) => p.exit(2000)));
+    await sh([LAB_SH, "down"], { LAB: this.name });
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+
+  /** Namespace of host `i` (1-based). */
+  host(i: number): string {
+    return `${this.name}-h${i}`;
+  }
+
+  /** Address of host `i`. */
+  address(i: number): string {
+    return `${this.net}.1${i}`;
+  }
+
+  /** The client's namespace. */
+  get client(): string {
+    return `${this.name}-cl`;
+  }
+
+  /** Runs a command in a namespace. */
+  exec(ns: string, argv: string[]): Promise<string> {
+    return sh(["ip", "netns", "exec", ns, ...argv]);
+  }
+
+  /** Unplugs host `i` at the switch. */
+  cut(i: number): Promise<string> {
+    return sh([LAB_SH, "cut", `h${i}`], { LAB: this.name });
+  }
+
+  /** Plugs host `i` back. */
+  plug(i: number): Promise<string> {
+    return sh([LAB_SH, "plug", `h${i}`], { LAB: this.name });
+  }
+
+  /** Whether host `i` has `address` on eth0. */
+  async has(i: number, address: string): Promise<boolean> {
+    const out = await sh([
+      "ip",
+      "-n",
+      this.host(i),
+      "-4",
+      "-o",
+      "addr",
+      "show",
+      "dev",
+      "eth0",
+    ]);
+    return out.includes(` ${address}/`);
+  }
+
+  /** Hosts among 1..n that have `address`. */
+  async holders(address: string, n: number): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 1; i <= n; i++) if (await this.has(i, address)) out.push(i);
+    return out;
+  }
+
+  /** One ping from the client; whether it was answered within `waitS`. */
+  async ping(address: string, waitS = 1): Promise<boolean> {
+    const r = await new Deno.Command("ip", {
+      args: [
+        "netns",
+        "exec",
+        this.client,
+        "ping",
+        "-n",
+        "-q",
+        "-c",
+        "1",
+        "-W",
+        String(waitS),
+        address,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return r.success;
+  }
+
+  /** Writes a file into the lab's temp dir; returns its path. */
+  async file(name: string, text: string, mode = 0o600): Promise<string> {
+    const path = `${this.dir}/${name}`;
+    await Deno.writeTextFile(path, text, { mode });
+    await Deno.chmod(path, mode);
+    return path;
+  }
+
+  /** Starts carpd on host `i` with a config text. */
+  async carpd(i: number, config: string): Promise<Proc> {
+    const path = await this.file(`h${i}.toml`, config);
+    return this.spawn(`carpd h${i}`, [
+      "ip",
+      "netns",
+      "exec",
+      this.host(i),
+      CARPD,
+      "run",
+      "-c",
+      path,
+    ]);
+  }
+
+  /** Starts any program in host `i`. */
+  spawn(label: string, argv: string[]): Proc {
+    const p = new Proc(label, argv);
+    this.#procs.push(p);
+    return p;
+  }
+}
+
+/** A one-vhid carpd config for host `i` of a lab. */
+export function vhidConfig(o: {
+  vip: string;
+  advskew: number;
+  password?: string;
+  advbase?: number;
+  preempt?: boolean;
+  id?: number;
+  extra?: string;
+}): string {
+  return `[daemon]
+log_level = "info"
+
+[[vhid]]
+id = ${o.id ?? 7}
+interface = "eth0"
+vips = ["${o.vip}/24"]
+password = "${o.password ?? "s3cret"}"
+advbase = ${o.advbase ?? 1}
+advskew = ${o.advskew}
+preempt = ${o.preempt ?? true}
+${o.extra ?? ""}
+`;
+}
