@@ -5,7 +5,6 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG, runCheck } from "./src/cli/check.ts";
-import { runDaemon } from "./src/cli/run.ts";
 import { VERSION } from "./src/version.ts";
 
 const USAGE =
@@ -68,9 +67,10 @@ export async function main(args: string[]): Promise<number> {
         print(HELP[command]);
         return 0;
       }
-      return command === "run"
-        ? await runDaemon(values.config)
-        : runCheck(values.config, print);
+      if (command === "check") return runCheck(values.config, print);
+      // Loaded on demand: only the daemon needs libc.
+      const { runDaemon } = await import("./src/cli/run.ts");
+      return await runDaemon(values.config);
     }
     default:
       return fail(`unknown command "${command}"`);

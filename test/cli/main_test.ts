@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const DENO = Deno.execPath();
+const CARPD = new URL("../../scripts/carpd", import.meta.url).pathname;
 
 async function carpd(
   ...args: string[]
 ): Promise<{ code: number; out: string }> {
-  const r = await new Deno.Command(DENO, {
-    args: ["run", "--no-prompt", "--allow-read", "--allow-env", MAIN, ...args],
+  const r = await new Deno.Command(CARPD, {
+    args,
     stdout: "piped",
     stderr: "piped",
   }).output();

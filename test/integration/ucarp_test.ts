@@ -1,0 +1,205 @@
+/**
+ * Mixed groups with Debian's ucarp 1.5.2: the same wire, the same election.
+ */
+
+import assert from "node:assert/strict";
+import {
+  canBuildLab,
+  eventually,
+  Lab,
+  type Proc,
+  sleep,
+  vhidConfig,
+} from "./lab.ts";
+
+const VIP = "10.213.0.50";
+const hasUcarp = canBuildLab &&
+  new Deno.Command("sh", { args: ["-c", "command -v ucarp"], stdout: "null" })
+    .outputSync().success;
+const ignore = !hasUcarp; // needs root, iproute2 and ucarp; scripts/test.sh installs them
+
+/** Starts ucarp on host `i` with scripts that add and remove the VIP. */
+async function ucarp(
+  lab: Lab,
+  i: number,
+  advskew: number,
+  password = "s3cret",
+): Promise<Proc> {
+  const up = await lab.file(
+    "vip-up",
+    '#!/bin/sh\nexec ip addr add "$2"/24 dev "$1"\n',
+    0o755,
+  );
+  const down = await lab.file(
+    "vip-down",
+    '#!/bin/sh\nexec ip addr del "$2"/24 dev "$1"\n',
+    0o755,
+  );
+  return lab.spawn(`ucarp h${i}`, [
+    "ip",
+    "netns",
+    "exec",
+    lab.host(i),
+    "ucarp",
+    "-i",
+    "eth0",
+    "-s",
+    lab.address(i),
+    "-v",
+    "7",
+    "-p",
+    password,
+    "-a",
+    VIP,
+    "-u",
+    up,
+    "-d",
+    down,
+    "-k",
+    String(advskew),
+    "-P",
+    "-z",
+  ]);
+}
+
+Deno.test({
+  name:
+    "ucarp master with carpd backups: carpd stays BACKUP, then takes over when ucarp dies",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(3);
+    try {
+      const u = await ucarp(lab, 1, 0);
+      assert.ok(await u.waitFor(/Switching to state: MASTER/, 8000), u.output);
+      const [b, c] = await Promise.all([
+        lab.carpd(2, vhidConfig({ vip: VIP, advskew: 50 })),
+        lab.carpd(3, vhidConfig({ vip: VIP, advskew: 100 })),
+      ]);
+      await sleep(4500); // longer than master-down: only adverts keep them BACKUP
+      for (const n of [b!, c!]) {
+        assert.match(n.output, /INIT -> BACKUP/);
+        assert.doesNotMatch(n.output, /-> MASTER/, n.output);
+      }
+      assert.deepEqual(await lab.holders(VIP, 3), [1]);
+      assert.ok(await lab.ping(VIP));
+      u.signal("SIGTERM");
+      await u.exit();
+      assert.ok(
+        await b!.waitFor(/BACKUP -> MASTER \(master down\)/, 6000),
+        b!.output,
+      );
+      assert.ok(
+        await eventually(() => lab.ping(VIP), 3000),
+        "pings resume via carpd",
+      );
+      await sleep(1500);
+      assert.deepEqual(await lab.holders(VIP, 3), [2]);
+      assert.doesNotMatch(c!.output, /-> MASTER/);
+    } finally {
+      await lab.down();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "carpd master with ucarp backups: ucarp takes over at once on carpd's bow-out, and carpd preempts back",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(3);
+    try {
+      const a = await lab.carpd(1, vhidConfig({ vip: VIP, advskew: 0 }));
+      assert.ok(await a.waitFor(/BACKUP -> MASTER/, 8000), a.output);
+      const [u2, u3] = [await ucarp(lab, 2, 50), await ucarp(lab, 3, 100)];
+      await sleep(4500);
+      for (const u of [u2, u3]) {
+        assert.match(u.output, /Switching to state: BACKUP/);
+        assert.doesNotMatch(u.output, /Switching to state: MASTER/, u.output);
+      }
+      assert.deepEqual(await lab.holders(VIP, 3), [1]);
+      a.signal("SIGTERM");
+      assert.equal((await a.exit()).code, 0);
+      // ucarp takes the 255/255 advert as a slower master (its preemption
+      // rule comes first) or as one going to time out; libpcap may hold the
+      // packet up to 1 s. Both backups jump, and the slower one then yields.
+      const stop = (await a.waitFor(/stopping \(SIGTERM\)/, 100))!;
+      const jump = await u2.waitFor(
+        /Putting MASTER (down - preemption|DOWN \(going to time out\))/,
+        2500,
+      );
+      assert.ok(jump, u2.output);
+      const ms = Date.parse(jump.slice(0, 26) + "Z") -
+        Date.parse(stop.slice(0, 24));
+      assert.ok(ms < 1500, `ucarp took over ${ms} ms after the bow-out`);
+      assert.ok(
+        await eventually(
+          async () => (await lab.holders(VIP, 3)).join() === "2",
+          5000,
+        ),
+      );
+      assert.ok(
+        await eventually(() => lab.ping(VIP), 3000),
+        "pings resume via ucarp",
+      );
+      const back = await lab.carpd(1, vhidConfig({ vip: VIP, advskew: 0 }));
+      assert.ok(
+        await back.waitFor(/BACKUP -> MASTER \(preemption\)/, 5000),
+        back.output,
+      );
+      assert.ok(
+        await u2.waitFor(
+          /Preferred master advertised: going back to BACKUP state/,
+          3000,
+        ),
+        u2.output,
+      );
+      assert.ok(
+        await eventually(
+          async () => (await lab.holders(VIP, 3)).join() === "1",
+          3000,
+        ),
+      );
+      assert.ok(await eventually(() => lab.ping(VIP), 3000));
+    } finally {
+      await lab.down();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a wrong password on one side: both refuse each other's adverts; carpd counts bad HMAC",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(2);
+    try {
+      const a = await lab.carpd(
+        1,
+        vhidConfig({ vip: VIP, advskew: 0, password: "right" }),
+      );
+      const u = await ucarp(lab, 2, 50, "wrong");
+      assert.ok(await a.waitFor(/BACKUP -> MASTER/, 8000), a.output);
+      assert.ok(await u.waitFor(/Switching to state: MASTER/, 8000), u.output);
+      assert.ok(await u.waitFor(/Bad digest/, 5000), u.output);
+      await sleep(1500);
+      a.signal("SIGUSR1");
+      const line = await a.waitFor(
+        /vhid 7 on eth0: MASTER, .* drops bad_hmac=\d+/,
+        3000,
+      );
+      assert.ok(line, a.output);
+      assert.ok(Number(/bad_hmac=(\d+)/.exec(line)![1]) >= 2);
+      assert.match(
+        a.output,
+        /dropped packet from 10\.213\.0\.12 \(vhid 7\): bad_hmac/,
+      );
+      assert.doesNotMatch(
+        a.output,
+        /right|wrong/,
+        "the password is never logged",
+      );
+    } finally {
+      await lab.down();
+    }
+  },
+});
