@@ -5,6 +5,7 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG, runCheck } from "./src/cli/check.ts";
+import { loadConfig } from "./src/config/mod.ts";
 import { VERSION } from "./src/version.ts";
 
 const USAGE =
@@ -13,6 +14,7 @@ const USAGE =
 Usage:
   carpd run [-c FILE]      run the daemon in the foreground
   carpd check [-c FILE]    validate a config (exit 0, or 78 listing every problem)
+  carpd ucarp FLAGS        run with ucarp's command line (--print-config: show the TOML)
   carpd --version
   carpd --help
 
@@ -24,6 +26,11 @@ const EXIT_USAGE = 64;
 function print(line: string): void {
   // deno-lint-ignore no-console
   console.log(line);
+}
+
+function printError(line: string): void {
+  // deno-lint-ignore no-console
+  console.error(line);
 }
 
 function fail(line: string): number {
@@ -70,7 +77,16 @@ export async function main(args: string[]): Promise<number> {
       if (command === "check") return runCheck(values.config, print);
       // Loaded on demand: only the daemon needs libc.
       const { runDaemon } = await import("./src/cli/run.ts");
-      return await runDaemon(values.config);
+      const path = values.config;
+      return await runDaemon({
+        load: () => loadConfig(path),
+        label: path,
+        hup: "reload",
+      });
+    }
+    case "ucarp": {
+      const { runUcarp } = await import("./src/cli/ucarp.ts");
+      return await runUcarp(rest, print, printError);
     }
     default:
       return fail(`unknown command "${command}"`);

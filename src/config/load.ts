@@ -56,6 +56,10 @@ export interface VhidConfig {
   notify: string[] | null;
   scriptTimeoutMs: number;
   releaseVipsOnExit: boolean;
+  /** carpd adds and removes the VIPs (false: the up/down scripts do, as with ucarp). */
+  manageVips: boolean;
+  /** Stay in the election when the link goes down (ucarp `-S`). */
+  ignoreLinkState: boolean;
 }
 
 /** One health check. */
@@ -207,6 +211,8 @@ function resolve(
       notify: v.notify ?? null,
       scriptTimeoutMs: v.script_timeout * 1000,
       releaseVipsOnExit: v.release_vips_on_exit,
+      manageVips: v.manage_vips,
+      ignoreLinkState: v.ignore_link_state,
     };
   });
   const ids = new Set(vhids.map((v) => v.id));

@@ -16,12 +16,7 @@ import {
   formatIpv4,
   type ReceiveOptions,
 } from "../carp/mod.ts";
-import {
-  type Config,
-  ConfigError,
-  loadConfig,
-  type VhidConfig,
-} from "../config/mod.ts";
+import { type Config, ConfigError, type VhidConfig } from "../config/mod.ts";
 import { effectiveAdvskew } from "../fsm/mod.ts";
 import { type Logger, LogRateLimiter } from "../log.ts";
 import { type DropCounts, emptyDrops, formatDrops } from "./counters.ts";
@@ -45,7 +40,8 @@ const LOUD_DROPS = new Set([
 
 /** The running daemon. */
 export class Daemon {
-  readonly #path: string;
+  readonly #load: () => Config;
+  readonly #label: string;
   readonly #log: Logger;
   readonly #netlink: Netlink;
   readonly #monitor: Netlink;
@@ -60,8 +56,14 @@ export class Daemon {
   #running = true;
   #stopped: Promise<void> | null = null;
 
-  private constructor(path: string, config: Config, log: Logger) {
-    this.#path = path;
+  private constructor(
+    load: () => Config,
+    label: string,
+    config: Config,
+    log: Logger,
+  ) {
+    this.#load = load;
+    this.#label = label;
     this.#config = config;
     this.#log = log;
     this.#netlink = Netlink.open();
@@ -73,13 +75,19 @@ export class Daemon {
   /**
    * Opens everything and starts every vhid.
    *
-   * @param path The config file (re-read on reload).
-   * @param config The config already loaded from it.
+   * @param load Reads the config again on reload.
+   * @param label Where the config comes from, for messages.
+   * @param config The config already loaded.
    * @param log The logger.
    * @returns The daemon; call {@linkcode run}.
    */
-  static start(path: string, config: Config, log: Logger): Daemon {
-    const d = new Daemon(path, config, log);
+  static start(
+    load: () => Config,
+    label: string,
+    config: Config,
+    log: Logger,
+  ): Daemon {
+    const d = new Daemon(load, label, config, log);
     try {
       for (const v of config.vhids) d.#startVhid(v);
     } catch (e) {
@@ -190,7 +198,7 @@ export class Daemon {
   reload(): boolean {
     let next: Config;
     try {
-      next = loadConfig(this.#path);
+      next = this.#load();
     } catch (e) {
       const detail = e instanceof ConfigError
         ? e.problems.join("; ")
@@ -227,7 +235,7 @@ export class Daemon {
     this.#rebuildReceive();
     this.#waker.wake();
     this.#log.info(
-      `reloaded ${this.#path}: ${next.vhids.length} vhid(s), ${changed} (re)started`,
+      `reloaded ${this.#label}: ${next.vhids.length} vhid(s), ${changed} (re)started`,
     );
     return true;
   }
@@ -258,7 +266,8 @@ export class Daemon {
           v.preempt ? " preempt" : ""
         }, ${v.mode}`,
     );
-    runner.feed(iface.usable ? { type: "start" } : { type: "link_down" });
+    const down = !iface.usable && !v.ignoreLinkState;
+    runner.feed(down ? { type: "link_down" } : { type: "start" });
   }
 
   #rebuildReceive(): void {
@@ -335,9 +344,8 @@ export class Daemon {
         `interface ${iface.name}: link ${iface.usable ? "up" : "down"}`,
       );
       for (const r of this.#vhids.values()) {
-        if (r.iface === iface) {
-          this.#safely(r, { type: iface.usable ? "link_up" : "link_down" });
-        }
+        if (r.iface !== iface || r.config.ignoreLinkState) continue;
+        this.#safely(r, { type: iface.usable ? "link_up" : "link_down" });
       }
     }
   }

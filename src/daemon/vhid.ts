@@ -235,6 +235,7 @@ export class VhidRunner {
     verb: "add" | "remove",
     apply: (vip: VhidConfig["vips"][number]) => boolean,
   ): void {
+    if (!this.config.manageVips) return;
     if (verb === "remove" && this.#stopping && !this.config.releaseVipsOnExit) {
       return;
     }

@@ -203,3 +203,72 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "carpd ucarp runs an existing ucarp command line next to real ucarp; HUP stops it as ucarp -z does",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(2);
+    try {
+      const up = await lab.file(
+        "up",
+        '#!/bin/sh\nexec ip addr add "$2"/24 dev "$1"\n',
+        0o755,
+      );
+      const down = await lab.file(
+        "down",
+        '#!/bin/sh\nexec ip addr del "$2"/24 dev "$1"\n',
+        0o755,
+      );
+      const carpdUcarp = lab.spawn("carpd ucarp h1", [
+        "ip",
+        "netns",
+        "exec",
+        lab.host(1),
+        `${new URL("../../scripts/carpd", import.meta.url).pathname}`,
+        "ucarp",
+        "-i",
+        "eth0",
+        "-s",
+        lab.address(1),
+        "-v",
+        "7",
+        "-p",
+        "s3cret",
+        "-a",
+        VIP,
+        "-u",
+        up,
+        "-d",
+        down,
+        "-k",
+        "0",
+        "-P",
+        "-z",
+      ]);
+      assert.ok(
+        await carpdUcarp.waitFor(/BACKUP -> MASTER/, 8000),
+        carpdUcarp.output,
+      );
+      assert.ok(
+        await eventually(() => lab.has(1, VIP), 3000),
+        "the up script added the VIP",
+      );
+      assert.ok(await eventually(() => lab.ping(VIP), 3000));
+      const u = await ucarp(lab, 2, 50);
+      await sleep(4000); // past ucarp's master-down: only carpd's adverts hold it
+      assert.doesNotMatch(u.output, /Switching to state: MASTER/, u.output);
+      carpdUcarp.signal("SIGHUP");
+      assert.equal((await carpdUcarp.exit()).code, 0, carpdUcarp.output);
+      assert.ok(!(await lab.has(1, VIP)), "the down script removed the VIP");
+      assert.ok(await u.waitFor(/Switching to state: MASTER/, 2500), u.output);
+      assert.ok(
+        await eventually(() => lab.ping(VIP), 3000),
+        "ucarp serves the VIP",
+      );
+    } finally {
+      await lab.down();
+    }
+  },
+});
