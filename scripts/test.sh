@@ -49,7 +49,7 @@ suite() {
 
 gate "deno fmt --check" "$DENO" fmt --check
 gate "deno lint" "$DENO" lint
-gate "deno check" "$DENO" check main.ts src/ test/ $([ -d ffi ] && echo ffi/)
+gate "deno check" "$DENO" check main.ts src/ ffi/ test/ scripts/
 suite "unit, property and simulator tests" test/carp test/fsm test/sim test/config test/cli
 if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
   if [ -d test/integration ]; then
