@@ -14,6 +14,9 @@ const USAGE =
 Usage:
   carpd run [-c FILE]      run the daemon in the foreground
   carpd check [-c FILE]    validate a config (exit 0, or 78 listing every problem)
+  carpd status [--json]    state, demotions and counters of the running daemon
+  carpd standby [--vhid N] hand mastership away and keep it away (planned handover)
+  carpd resume [--vhid N]  end standby
   carpd ucarp FLAGS        run with ucarp's command line (--print-config: show the TOML)
   carpd --version
   carpd --help
@@ -83,6 +86,12 @@ export async function main(args: string[]): Promise<number> {
         label: path,
         hup: "reload",
       });
+    }
+    case "status":
+    case "standby":
+    case "resume": {
+      const { runControl } = await import("./src/cli/control.ts");
+      return await runControl(command, rest, print, printError);
     }
     case "ucarp": {
       const { runUcarp } = await import("./src/cli/ucarp.ts");

@@ -6,6 +6,7 @@
 
 import { type Config, ConfigError, EXIT_CONFIG } from "../config/mod.ts";
 import { Daemon } from "../daemon/daemon.ts";
+import { holdDebuggerPort } from "../daemon/debugger_guard.ts";
 import { createLogger, type Logger, underJournald } from "../log.ts";
 
 /** Exit code when the daemon cannot start (EX_OSERR). */
@@ -51,9 +52,11 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
     log.error(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
     return EXIT_START_FAILED;
   }
+  const guard = holdDebuggerPort();
   const remove = installSignals(daemon, log, source.hup);
   const code = await daemon.run();
   remove();
+  guard?.close();
   return code;
 }
 

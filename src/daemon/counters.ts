@@ -34,14 +34,3 @@ export function emptyVhidCounters(): VhidCounters {
     drops: emptyDrops(),
   };
 }
-
-/**
- * Renders the non-zero drops as `bad_hmac=3 bad_ttl=1`.
- *
- * @param d The drops.
- * @returns The text, or `none`.
- */
-export function formatDrops(d: DropCounts): string {
-  const parts = DROP_REASONS.filter((r) => d[r] > 0).map((r) => `${r}=${d[r]}`);
-  return parts.length === 0 ? "none" : parts.join(" ");
-}

@@ -17,9 +17,18 @@ import {
   type ReceiveOptions,
 } from "../carp/mod.ts";
 import { type Config, ConfigError, type VhidConfig } from "../config/mod.ts";
+import {
+  formatStatus,
+  type Status,
+  type VhidStatus,
+} from "../control/status.ts";
+import { ControlServer } from "../control/server.ts";
+import type { ControlReply, ControlRequest } from "../control/protocol.ts";
 import { effectiveAdvskew } from "../fsm/mod.ts";
+import { Health } from "../health/health.ts";
+import { VERSION } from "../version.ts";
 import { type Logger, LogRateLimiter } from "../log.ts";
-import { type DropCounts, emptyDrops, formatDrops } from "./counters.ts";
+import { type DropCounts, emptyDrops } from "./counters.ts";
 import { InterfaceHandle, sourceAddress } from "./interface.ts";
 import { VhidRunner } from "./vhid.ts";
 
@@ -52,20 +61,33 @@ export class Daemon {
   readonly #vhids = new Map<string, VhidRunner>();
   readonly #receive = new Map<string, ReceiveOptions>();
   readonly #interfaceDrops = new Map<string, DropCounts>();
-  #config: Config;
+  readonly #health: Health;
+  readonly #startedAt = performance.now();
+  #control: ControlServer | null = null;
+  #controlPath: string | null = null;
   #running = true;
   #stopped: Promise<void> | null = null;
 
   private constructor(
     load: () => Config,
     label: string,
-    config: Config,
     log: Logger,
   ) {
     this.#load = load;
     this.#label = label;
-    this.#config = config;
     this.#log = log;
+    this.#health = new Health({
+      log,
+      vhidKeys: (ids) =>
+        [...this.#vhids.entries()].filter(([, r]) =>
+          ids === null || ids.includes(r.config.id)
+        ).map(([k]) => k),
+      linkUsable: (name) => this.#netlink.link(name)?.usable ?? null,
+      apply: (key, total) => {
+        const r = this.#vhids.get(key);
+        if (r) this.#safely(r, { type: "demotion", amount: total });
+      },
+    });
     this.#netlink = Netlink.open();
     this.#monitor = Netlink.open(RTMGRP_LINK);
     this.#packets = PacketSocket.open();
@@ -87,7 +109,7 @@ export class Daemon {
     config: Config,
     log: Logger,
   ): Daemon {
-    const d = new Daemon(load, label, config, log);
+    const d = new Daemon(load, label, log);
     try {
       for (const v of config.vhids) d.#startVhid(v);
     } catch (e) {
@@ -95,6 +117,8 @@ export class Daemon {
       throw e;
     }
     d.#rebuildReceive();
+    d.#health.configure(config);
+    d.#openControl(config.controlSocket);
     return d;
   }
 
@@ -143,6 +167,9 @@ export class Daemon {
     if (this.#stopped) return this.#stopped;
     this.#log.info(`stopping (${why})`);
     this.#running = false;
+    this.#control?.close();
+    this.#control = null;
+    const checks = this.#health.stop();
     const runners = [...this.#vhids.values()];
     for (const r of runners) r.stop();
     const limit =
@@ -150,7 +177,7 @@ export class Daemon {
     this.#stopped = (async () => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        Promise.all(runners.map((r) => r.hooksIdle())),
+        Promise.all([checks, ...runners.map((r) => r.hooksIdle())]),
         new Promise((resolve) => timer = setTimeout(resolve, limit)),
       ]);
       clearTimeout(timer);
@@ -161,24 +188,74 @@ export class Daemon {
     return this.#stopped;
   }
 
+  /**
+   * Planned handover: the vhids (all, or one id) bow out if MASTER and stay
+   * at advskew 254 until {@linkcode resume}; kept across reloads.
+   *
+   * @param vhid One vhid id, or all.
+   * @returns How many vhids it applied to.
+   */
+  standby(vhid?: number): number {
+    return this.#each(vhid, (r) => this.#safely(r, { type: "standby" }));
+  }
+
+  /**
+   * Ends standby.
+   *
+   * @param vhid One vhid id, or all.
+   * @returns How many vhids it applied to.
+   */
+  resume(vhid?: number): number {
+    return this.#each(vhid, (r) => this.#safely(r, { type: "resume" }));
+  }
+
+  /** The state of everything, for `carpd status`. */
+  status(): Status {
+    const now = performance.now();
+    const vhids: VhidStatus[] = [...this.#vhids.entries()].map(([key, r]) => {
+      const s = r.state;
+      const master = s.state === "MASTER"
+        ? r.source
+        : s.state === "BACKUP"
+        ? s.heardMaster?.source ?? null
+        : null;
+      return {
+        vhid: r.config.id,
+        interface: r.iface.name,
+        vips: r.config.vips.map((v) => v.text),
+        state: s.state,
+        advbase: r.config.advbase,
+        advskew: {
+          configured: r.config.advskew,
+          effective: effectiveAdvskew(s),
+        },
+        demotions: [
+          ...this.#health.demotions(key),
+          ...(s.standby ? [{ reason: "standby", advskew: 254 }] : []),
+        ],
+        standby: s.standby,
+        master: master === null ? null : formatIpv4(master),
+        source: formatIpv4(r.source),
+        secondsSinceTransition: Math.round(now - r.lastTransitionAt) / 1000,
+        counters: structuredClone(r.counters),
+      };
+    });
+    return {
+      version: VERSION,
+      pid: Deno.pid,
+      uptimeSeconds: Math.round(now - this.#startedAt) / 1000,
+      vhids,
+      checks: this.#health.checks(),
+      trackedInterfaces: this.#health.tracked(),
+      interfaceDrops: Object.fromEntries(
+        [...this.#interfaceDrops].map(([name, d]) => [name, { ...d }]),
+      ),
+    };
+  }
+
   /** Logs every vhid's state and counters (SIGUSR1). */
   logStates(): void {
-    for (const r of this.#vhids.values()) {
-      const s = r.state;
-      const c = r.counters;
-      this.#log.info(
-        `${r.name} on ${r.iface.name}: ${s.state}, advskew ${
-          effectiveAdvskew(s)
-        }` +
-          ` (configured ${r.config.advskew}), sent ${c.advertsSent}, received ${c.advertsReceived},` +
-          ` transitions ${c.transitions}, drops ${formatDrops(c.drops)}`,
-      );
-    }
-    for (const [name, drops] of this.#interfaceDrops) {
-      this.#log.info(
-        `interface ${name}: drops for no vhid of ours: ${formatDrops(drops)}`,
-      );
-    }
+    for (const line of formatStatus(this.status())) this.#log.info(line);
   }
 
   /** Drops every MASTER vhid to BACKUP with a bow-out (SIGUSR2). */
@@ -207,9 +284,11 @@ export class Daemon {
       return false;
     }
     const wanted = new Map(next.vhids.map((v) => [vhidKey(v), v]));
+    const standby = new Set<string>(); // survives a restart by reload
     for (const [key, runner] of this.#vhids) {
       const v = wanted.get(key);
       if (v === undefined || !sameVhid(v, runner.config)) {
+        if (runner.state.standby) standby.add(key);
         runner.stop();
         this.#vhids.delete(key);
       }
@@ -218,7 +297,7 @@ export class Daemon {
     for (const [key, v] of wanted) {
       if (this.#vhids.has(key)) continue;
       try {
-        this.#startVhid(v);
+        this.#startVhid(v, standby.has(key));
         changed++;
       } catch (e) {
         this.#log.error(`vhid ${v.id}: cannot start: ${message(e)}`);
@@ -230,7 +309,8 @@ export class Daemon {
         this.#interfaces.delete(name);
       }
     }
-    this.#config = next;
+    this.#health.configure(next);
+    this.#openControl(next.controlSocket);
     this.#log.level = next.logLevel;
     this.#rebuildReceive();
     this.#waker.wake();
@@ -240,7 +320,7 @@ export class Daemon {
     return true;
   }
 
-  #startVhid(v: VhidConfig): void {
+  #startVhid(v: VhidConfig, standby = false): void {
     let iface = this.#interfaces.get(v.interface);
     if (iface === undefined) {
       iface = InterfaceHandle.open(this.#netlink, v.interface, v.group);
@@ -266,6 +346,9 @@ export class Daemon {
           v.preempt ? " preempt" : ""
         }, ${v.mode}`,
     );
+    if (standby) runner.feed({ type: "standby" });
+    const demotion = this.#health.total(vhidKey(v));
+    if (demotion > 0) runner.feed({ type: "demotion", amount: demotion });
     const down = !iface.usable && !v.ignoreLinkState;
     runner.feed(down ? { type: "link_down" } : { type: "start" });
   }
@@ -338,6 +421,7 @@ export class Daemon {
   #linkEvents(events: NetlinkEvent[]): void {
     for (const e of events) {
       if (e.kind !== "link") continue;
+      this.#health.linkChanged(e.link.name, e.link.usable && !e.removed);
       const iface = this.#interfaces.get(e.link.name);
       if (iface === undefined || !iface.update(e.link)) continue;
       this.#log.info(
@@ -355,6 +439,56 @@ export class Daemon {
       r.feed(event);
     } catch (e) {
       this.#log.error(`${r.name}: ${event.type}: ${message(e)}`);
+    }
+  }
+
+  #each(vhid: number | undefined, f: (r: VhidRunner) => void): number {
+    let n = 0;
+    for (const r of this.#vhids.values()) {
+      if (vhid === undefined || r.config.id === vhid) {
+        f(r);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  #openControl(path: string): void {
+    if (this.#controlPath === path) return;
+    this.#control?.close();
+    this.#control = null;
+    this.#controlPath = path;
+    ControlServer.open(path, this.#log, (req) => this.#answer(req)).then(
+      (server) => {
+        if (this.#running && this.#controlPath === path) this.#control = server;
+        else server.close();
+      },
+      (e) =>
+        this.#log.error(
+          `control socket "${path}": ${
+            message(e)
+          }; status and standby are unavailable`,
+        ),
+    );
+  }
+
+  #answer(req: ControlRequest): ControlReply {
+    switch (req.command) {
+      case "status":
+        return { ok: true, result: this.status() };
+      case "standby":
+      case "resume": {
+        const n = req.command === "standby"
+          ? this.standby(req.vhid)
+          : this.resume(req.vhid);
+        if (n === 0) return { ok: false, error: `no vhid ${req.vhid}` };
+        this.#log.info(
+          `${req.command}${
+            req.vhid === undefined ? "" : ` vhid ${req.vhid}`
+          } (control socket)`,
+        );
+        return { ok: true, result: { vhids: n } };
+      }
     }
   }
 

@@ -259,9 +259,23 @@ export class Lab {
     return path;
   }
 
-  /** Starts carpd on host `i` with a config text. */
+  /** The control socket of carpd on host `i`. */
+  socket(i: number): string {
+    return `${this.dir}/h${i}.sock`;
+  }
+
+  /**
+   * Starts carpd on host `i` with a config text (its control socket goes to
+   * {@linkcode socket}, since every namespace shares /run).
+   */
   async carpd(i: number, config: string): Promise<Proc> {
-    const path = await this.file(`h${i}.toml`, config);
+    const withSocket = config.includes("control_socket")
+      ? config
+      : config.replace(
+        "[daemon]\n",
+        `[daemon]\ncontrol_socket = "${this.socket(i)}"\n`,
+      );
+    const path = await this.file(`h${i}.toml`, withSocket);
     return this.spawn(`carpd h${i}`, [
       "ip",
       "netns",
@@ -272,6 +286,22 @@ export class Lab {
       "-c",
       path,
     ]);
+  }
+
+  /** Runs `carpd <args>` (status, standby, resume) against host `i`. */
+  async ctl(
+    i: number,
+    ...args: string[]
+  ): Promise<{ code: number; out: string }> {
+    const r = await new Deno.Command(CARPD, {
+      args: [...args, "--socket", this.socket(i)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return {
+      code: r.code,
+      out: decoder.decode(r.stdout) + decoder.decode(r.stderr),
+    };
   }
 
   /** Starts any program in host `i`. */

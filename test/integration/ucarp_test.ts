@@ -184,11 +184,17 @@ Deno.test({
       await sleep(1500);
       a.signal("SIGUSR1");
       const line = await a.waitFor(
-        /vhid 7 on eth0: MASTER, .* drops bad_hmac=\d+/,
+        /adverts sent \d+, received 0, transitions \d+, drops bad_hmac=\d+/,
         3000,
       );
       assert.ok(line, a.output);
+      assert.match(a.output, /vhid 7 on eth0: MASTER/);
       assert.ok(Number(/bad_hmac=(\d+)/.exec(line)![1]) >= 2);
+      assert.doesNotMatch(
+        a.output,
+        /Debugger listening/,
+        "SIGUSR1 opens no debugger",
+      );
       assert.match(
         a.output,
         /dropped packet from 10\.213\.0\.12 \(vhid 7\): bad_hmac/,

@@ -1,0 +1,112 @@
+/**
+ * `carpd status`, `carpd standby`, `carpd resume`: talk to a running daemon
+ * through its control socket.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { request } from "../control/client.ts";
+import { formatStatus, type Status } from "../control/status.ts";
+import { ConfigError, loadConfig } from "../config/mod.ts";
+
+/** The control socket when neither `--socket` nor `-c` says otherwise. */
+export const DEFAULT_SOCKET = "/run/carp/carp.sock";
+
+/** Help for each command. */
+export const CONTROL_HELP = {
+  status: `Usage: carpd status [--json] [-s SOCKET | -c FILE]
+Shows each vhid's state, configured and effective advskew with the reason
+for each demotion, the master as seen from here, time since the last
+transition, and counters. --json for machines.`,
+  standby: `Usage: carpd standby [--vhid N] [-s SOCKET | -c FILE]
+Planned handover: MASTER vhids bow out at once and every vhid stays at
+advskew 254 (kept across reloads, not restarts) until carpd resume.`,
+  resume: `Usage: carpd resume [--vhid N] [-s SOCKET | -c FILE]
+Ends standby; with preempt this box takes mastership back.`,
+} as const;
+
+/** Exit codes: 0 ok, 64 usage, 69 daemon unreachable (EX_UNAVAILABLE). */
+const EXIT_USAGE = 64;
+const EXIT_UNAVAILABLE = 69;
+
+/**
+ * Runs one control command.
+ *
+ * @param command Which.
+ * @param args Its arguments.
+ * @param print Writes to stdout.
+ * @param printError Writes to stderr.
+ * @returns The exit code.
+ */
+export async function runControl(
+  command: keyof typeof CONTROL_HELP,
+  args: string[],
+  print: (line: string) => void,
+  printError: (line: string) => void,
+): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        socket: { type: "string", short: "s" },
+        config: { type: "string", short: "c" },
+        json: { type: "boolean" },
+        vhid: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    printError(
+      `carpd ${command}: ${e instanceof Error ? e.message : e}\n\n${
+        CONTROL_HELP[command]
+      }`,
+    );
+    return EXIT_USAGE;
+  }
+  if (values.help) {
+    print(CONTROL_HELP[command]);
+    return 0;
+  }
+  const vhid = values.vhid === undefined ? undefined : Number(values.vhid);
+  if (
+    vhid !== undefined && (!Number.isInteger(vhid) || vhid < 1 || vhid > 255)
+  ) {
+    printError(`carpd ${command}: --vhid must be an integer from 1 to 255`);
+    return EXIT_USAGE;
+  }
+  let socket = values.socket ?? DEFAULT_SOCKET;
+  if (values.socket === undefined && values.config !== undefined) {
+    try {
+      socket = loadConfig(values.config).controlSocket;
+    } catch (e) {
+      printError(e instanceof ConfigError ? e.message : String(e));
+      return 78;
+    }
+  }
+  try {
+    const reply = await request(
+      socket,
+      command === "status"
+        ? { command }
+        : vhid === undefined
+        ? { command }
+        : { command, vhid },
+    );
+    if (!reply.ok) {
+      printError(`carpd ${command}: ${reply.error}`);
+      return 1;
+    }
+    if (command === "status") {
+      if (values.json) print(JSON.stringify(reply.result, null, 2));
+      else for (const line of formatStatus(reply.result as Status)) print(line);
+    } else {
+      const n = (reply.result as { vhids: number }).vhids;
+      print(`${command}: ${n} vhid(s)`);
+    }
+    return 0;
+  } catch (e) {
+    printError(`carpd ${command}: ${e instanceof Error ? e.message : e}`);
+    return EXIT_UNAVAILABLE;
+  }
+}

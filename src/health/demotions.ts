@@ -1,0 +1,49 @@
+/**
+ * The demotions in force, by vhid and by reason (`check squid`,
+ * `interface eth0`, ...). Each vhid's total is what it adds to its advskew.
+ * Pure.
+ * @module
+ */
+
+/** A demotion and its reason. */
+export interface Demotion {
+  reason: string;
+  advskew: number;
+}
+
+/** Demotions per vhid key. */
+export class DemotionTable {
+  readonly #byVhid = new Map<string, Map<string, number>>();
+
+  /**
+   * Replaces every demotion with `wanted` (vhid key -> reason -> advskew).
+   *
+   * @param wanted The demotions that should be in force.
+   * @returns The vhid keys whose total changed.
+   */
+  replace(wanted: Map<string, Map<string, number>>): string[] {
+    const keys = new Set([...this.#byVhid.keys(), ...wanted.keys()]);
+    const changed: string[] = [];
+    for (const key of keys) {
+      const before = this.total(key);
+      const next = wanted.get(key);
+      if (next === undefined) this.#byVhid.delete(key);
+      else this.#byVhid.set(key, new Map(next));
+      if (this.total(key) !== before) changed.push(key);
+    }
+    return changed;
+  }
+
+  /** The sum of a vhid's demotions. */
+  total(key: string): number {
+    let sum = 0;
+    for (const a of this.#byVhid.get(key)?.values() ?? []) sum += a;
+    return sum;
+  }
+
+  /** A vhid's demotions with their reasons. */
+  list(key: string): Demotion[] {
+    return [...(this.#byVhid.get(key) ?? new Map<string, number>())]
+      .map(([reason, advskew]) => ({ reason, advskew }));
+  }
+}

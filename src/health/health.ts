@@ -1,0 +1,168 @@
+/**
+ * Health: the `[[check]]` commands and `[[track_interface]]` links that
+ * demote vhids while something is wrong. It keeps the reasons; the daemon
+ * feeds each vhid its total.
+ * @module
+ */
+
+import type {
+  CheckConfig,
+  Config,
+  TrackInterfaceConfig,
+} from "../config/mod.ts";
+import type { Logger } from "../log.ts";
+import { CheckRunner, type CheckStats } from "./check_runner.ts";
+import { type Demotion, DemotionTable } from "./demotions.ts";
+
+/** A check as status shows it. */
+export interface CheckStatus extends CheckStats {
+  name: string;
+  up: boolean;
+  demote: number;
+}
+
+/** A tracked interface as status shows it. */
+export interface TrackStatus {
+  name: string;
+  up: boolean;
+  demote: number;
+}
+
+/** What health needs from the daemon. */
+export interface HealthContext {
+  log: Logger;
+  /** The vhid keys a `vhids` list names (all when `null`). */
+  vhidKeys: (ids: number[] | null) => string[];
+  /** A link's state now: usable, or `null` when there is no such link. */
+  linkUsable: (name: string) => boolean | null;
+  /** Tells a vhid its new total demotion. */
+  apply: (key: string, total: number) => void;
+}
+
+/** The health side of the daemon. */
+export class Health {
+  readonly #ctx: HealthContext;
+  readonly #table = new DemotionTable();
+  #checks = new Map<string, CheckRunner>();
+  #tracked = new Map<string, { config: TrackInterfaceConfig; up: boolean }>();
+
+  constructor(ctx: HealthContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * Takes a config (at start and on reload). Checks whose settings did not
+   * change keep running with their verdict; others restart; every reason is
+   * then re-applied to the current vhids.
+   *
+   * @param config The config in force.
+   */
+  configure(config: Config): void {
+    const next = new Map<string, CheckRunner>();
+    for (const c of config.checks) {
+      const old = this.#checks.get(c.name);
+      if (old && JSON.stringify(old.config) === JSON.stringify(c)) {
+        next.set(c.name, old);
+        this.#checks.delete(c.name);
+        continue;
+      }
+      const runner = new CheckRunner(c, this.#ctx.log, () => this.#reapply());
+      next.set(c.name, runner);
+      runner.start();
+    }
+    for (const gone of this.#checks.values()) void gone.stop();
+    this.#checks = next;
+    this.#tracked = new Map(config.trackInterfaces.map((t) => {
+      const usable = this.#ctx.linkUsable(t.name);
+      if (usable === null) {
+        this.#ctx.log.warning(
+          `track_interface "${t.name}": no such interface; counted as down`,
+        );
+      }
+      return [t.name, { config: t, up: usable === true }];
+    }));
+    this.#reapply();
+  }
+
+  /**
+   * A link changed state.
+   *
+   * @param name Interface name.
+   * @param usable Up with carrier.
+   */
+  linkChanged(name: string, usable: boolean): void {
+    const t = this.#tracked.get(name);
+    if (t === undefined || t.up === usable) return;
+    t.up = usable;
+    this.#ctx.log.warning(
+      `track_interface "${name}" is ${usable ? "up" : "down"}`,
+    );
+    this.#reapply();
+  }
+
+  /** The total demotion of a vhid now. */
+  total(key: string): number {
+    return this.#table.total(key);
+  }
+
+  /** The demotions of a vhid, with reasons. */
+  demotions(key: string): Demotion[] {
+    return this.#table.list(key);
+  }
+
+  /** Every check's state. */
+  checks(): CheckStatus[] {
+    return [...this.#checks.values()].map((r) => ({
+      name: r.config.name,
+      up: r.verdict.up,
+      demote: r.config.demote,
+      ...r.stats,
+    }));
+  }
+
+  /** Every tracked interface's state. */
+  tracked(): TrackStatus[] {
+    return [...this.#tracked.values()].map((t) => ({
+      name: t.config.name,
+      up: t.up,
+      demote: t.config.demote,
+    }));
+  }
+
+  /** Stops every check; resolves when runs in progress have ended. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.#checks.values()].map((c) => c.stop()));
+  }
+
+  /** Recomputes every reason from scratch and tells changed vhids. */
+  #reapply(): void {
+    const wanted = new Map<string, Map<string, number>>();
+    const add = (
+      ids: number[] | null,
+      reason: string,
+      amount: number,
+    ): void => {
+      for (const key of this.#ctx.vhidKeys(ids)) {
+        const m = wanted.get(key) ?? new Map<string, number>();
+        m.set(reason, amount);
+        wanted.set(key, m);
+      }
+    };
+    for (const r of this.#checks.values()) {
+      if (!r.verdict.up) {
+        add(r.config.vhids, checkReason(r.config), r.config.demote);
+      }
+    }
+    for (const t of this.#tracked.values()) {
+      if (!t.up) {
+        add(t.config.vhids, `interface ${t.config.name}`, t.config.demote);
+      }
+    }
+    const changed = this.#table.replace(wanted);
+    for (const key of changed) this.#ctx.apply(key, this.#table.total(key));
+  }
+}
+
+function checkReason(c: CheckConfig): string {
+  return `check ${c.name}`;
+}
