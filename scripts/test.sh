@@ -50,7 +50,7 @@ suite() {
 gate "deno fmt --check" "$DENO" fmt --check
 gate "deno lint" "$DENO" lint
 gate "deno check" "$DENO" check main.ts src/ ffi/ test/ scripts/
-suite "unit, property and simulator tests" test/carp test/fsm test/sim test/config test/cli
+suite "unit, property and simulator tests" test/carp test/fsm test/sim test/config test/cli test/health test/hooks test/control test/log_test.ts test/ffi
 if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
   if [ -d test/integration ]; then
     suite "network-namespace integration tests" test/integration

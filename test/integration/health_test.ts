@@ -251,6 +251,10 @@ Deno.test({
       assert.deepEqual(await lab.holders(VIP, 2), [2]);
       const s = (await status(lab, 1)).vhids[0]!;
       assert.ok(s.standby && s.advskew.effective === 254, JSON.stringify(s));
+      a.signal("SIGHUP"); // standby survives a reload
+      assert.ok(await a.waitFor(/reloaded /, 2000), a.output);
+      assert.ok((await status(lab, 1)).vhids[0]!.standby);
+      assert.equal((await Deno.stat(lab.socket(1))).mode! & 0o777, 0o600);
 
       const back = pingStream(lab, 300);
       await sleep(500);
