@@ -25,6 +25,7 @@ const SYMBOLS = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" }, // (fd, *buf, count)
   close: { parameters: ["i32"], result: "i32" }, // (fd)
   eventfd: { parameters: ["u32", "i32"], result: "i32" }, // (initval, flags)
+  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" }, // (clockid, struct timespec *)
   if_nametoindex: { parameters: ["buffer"], result: "u32" }, // (const char *name)
   // poll that waits runs on a helper thread so the event loop keeps turning;
   // its errno is lost there, so callers treat -1 as "try again".

@@ -13,7 +13,7 @@ mapfile -t CARPD_PERMISSIONS < "$ROOT/scripts/lib/permissions"
 
 # Debian packages: iproute2 for the lab, the reference daemons to test and
 # benchmark against, tcpdump and arping to look at the wire.
-DEBIAN_PACKAGES=(iproute2 iputils-ping ucarp keepalived tcpdump arping procps)
+DEBIAN_PACKAGES=(iproute2 iputils-ping ucarp keepalived tcpdump arping procps systemd)
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

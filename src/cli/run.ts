@@ -5,9 +5,11 @@
  */
 
 import { type Config, ConfigError, EXIT_CONFIG } from "../config/mod.ts";
-import { Daemon } from "../daemon/daemon.ts";
+import { Daemon, type DaemonObserver } from "../daemon/daemon.ts";
 import { holdDebuggerPort } from "../daemon/debugger_guard.ts";
 import { createLogger, type Logger, underJournald } from "../log.ts";
+import { Liveness } from "../systemd/liveness.ts";
+import { SystemdNotifier, watchdogIntervalMs } from "../systemd/notify.ts";
 
 /** Exit code when the daemon cannot start (EX_OSERR). */
 export const EXIT_START_FAILED = 71;
@@ -45,11 +47,20 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
     return EXIT_CONFIG;
   }
   const log = createLogger({ level: config.logLevel, journald });
+  const env = (name: string): string | undefined => Deno.env.get(name);
+  const systemd = systemdObserver(env, log);
   let daemon: Daemon;
   try {
-    daemon = Daemon.start(source.load, source.label, config, log);
+    daemon = Daemon.start(
+      source.load,
+      source.label,
+      config,
+      log,
+      systemd.observer,
+    );
   } catch (e) {
     log.error(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    systemd.close();
     return EXIT_START_FAILED;
   }
   const guard = holdDebuggerPort();
@@ -57,7 +68,55 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
   const code = await daemon.run();
   remove();
   guard?.close();
+  systemd.close();
   return code;
+}
+
+/**
+ * Connects the daemon to systemd: notifications, and watchdog pings at half
+ * the interval while the daemon is really alive. Does nothing without
+ * `NOTIFY_SOCKET`.
+ */
+function systemdObserver(
+  env: (name: string) => string | undefined,
+  log: Logger,
+): { observer: DaemonObserver; close: () => void } {
+  const notifier = SystemdNotifier.fromEnv(env, log);
+  const liveness = new Liveness(performance.now());
+  const intervalMs = notifier === null
+    ? null
+    : watchdogIntervalMs(env, Deno.pid);
+  let pinger: ReturnType<typeof setInterval> | undefined;
+  if (notifier !== null && intervalMs !== null) {
+    log.info(
+      `systemd watchdog: ${intervalMs / 1000} s, pinging every ${
+        intervalMs / 2000
+      } s while alive`,
+    );
+    pinger = setInterval(() => {
+      if (liveness.alive(performance.now())) notifier.watchdog();
+    }, intervalMs / 2);
+  }
+  const observer: DaemonObserver = {
+    ready: (summary) => notifier?.ready(summary),
+    changed: (summary) => notifier?.status(summary),
+    reloading: () => notifier?.reloading(),
+    reloaded: (summary) => notifier?.ready(summary),
+    stopping: () => {
+      if (pinger !== undefined) clearInterval(pinger);
+      pinger = undefined;
+      notifier?.stopping();
+    },
+    loopTurned: () => liveness.loopTurned(performance.now()),
+    timerFired: (lateMs) => liveness.timerFired(lateMs, performance.now()),
+  };
+  return {
+    observer,
+    close: () => {
+      if (pinger !== undefined) clearInterval(pinger);
+      notifier?.close();
+    },
+  };
 }
 
 function installSignals(

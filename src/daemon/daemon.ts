@@ -47,6 +47,37 @@ const LOUD_DROPS = new Set([
   "bad_hmac",
 ]);
 
+/** What the outside world hears from the daemon (systemd, in production). */
+export interface DaemonObserver {
+  /** Every vhid has its sockets and its initial state. */
+  ready(summary: string): void;
+  /** Some vhid changed state. */
+  changed(summary: string): void;
+  /** A reload starts. */
+  reloading(): void;
+  /** A reload ended (taken or rejected). */
+  reloaded(summary: string): void;
+  /** A graceful stop starts. */
+  stopping(): void;
+  /** The receive loop came round. */
+  loopTurned(): void;
+  /** A protocol timer fired this late. */
+  timerFired(lateMs: number): void;
+}
+
+function ignore(): void {}
+
+/** An observer that ignores everything. */
+const QUIET: DaemonObserver = {
+  ready: ignore,
+  changed: ignore,
+  reloading: ignore,
+  reloaded: ignore,
+  stopping: ignore,
+  loopTurned: ignore,
+  timerFired: ignore,
+};
+
 /** The running daemon. */
 export class Daemon {
   readonly #load: () => Config;
@@ -64,6 +95,7 @@ export class Daemon {
   readonly #health: Health;
   readonly #startedAt = performance.now();
   #control: ControlServer | null = null;
+  #observer: DaemonObserver = QUIET;
   #controlPath: string | null = null;
   #running = true;
   #stopped: Promise<void> | null = null;
@@ -101,6 +133,7 @@ export class Daemon {
    * @param label Where the config comes from, for messages.
    * @param config The config already loaded.
    * @param log The logger.
+   * @param observer Told of readiness, changes, reloads and liveness.
    * @returns The daemon; call {@linkcode run}.
    */
   static start(
@@ -108,8 +141,10 @@ export class Daemon {
     label: string,
     config: Config,
     log: Logger,
+    observer: DaemonObserver = QUIET,
   ): Daemon {
     const d = new Daemon(load, label, log);
+    d.#observer = observer;
     try {
       for (const v of config.vhids) d.#startVhid(v);
     } catch (e) {
@@ -119,6 +154,7 @@ export class Daemon {
     d.#rebuildReceive();
     d.#health.configure(config);
     d.#openControl(config.controlSocket);
+    observer.ready(d.summary());
     return d;
   }
 
@@ -139,6 +175,7 @@ export class Daemon {
       const fds = [this.#waker.fd, this.#monitor.fd, ...bySocket.keys()];
       const ready = await waitReadable(fds, POLL_TIMEOUT_MS);
       if (!this.#running) break;
+      this.#observer.loopTurned();
       for (const fd of ready) {
         try {
           if (fd === this.#waker.fd) this.#waker.drain();
@@ -166,6 +203,7 @@ export class Daemon {
   stop(why: string): Promise<void> {
     if (this.#stopped) return this.#stopped;
     this.#log.info(`stopping (${why})`);
+    this.#observer.stopping();
     this.#running = false;
     this.#control?.close();
     this.#control = null;
@@ -273,6 +311,27 @@ export class Daemon {
    * @returns Whether the new config was taken.
    */
   reload(): boolean {
+    this.#observer.reloading();
+    const taken = this.#reload();
+    this.#observer.reloaded(this.summary());
+    return taken;
+  }
+
+  /** One line for systemd's STATUS=, such as `vhid 3 MASTER, vhid 4 BACKUP`. */
+  summary(): string {
+    const parts = [...this.#vhids.values()]
+      .sort((a, b) =>
+        a.config.id - b.config.id || a.iface.name.localeCompare(b.iface.name)
+      )
+      .map((r) =>
+        `vhid ${r.config.id} ${r.state.state}${
+          r.state.standby ? " (standby)" : ""
+        }`
+      );
+    return parts.length === 0 ? "no vhids" : parts.join(", ");
+  }
+
+  #reload(): boolean {
     let next: Config;
     try {
       next = this.#load();
@@ -336,6 +395,10 @@ export class Daemon {
       netlink: this.#netlink,
       packets: this.#packets,
       now: () => performance.now(),
+      onTransition: () => {
+        if (this.#running) this.#observer.changed(this.summary());
+      },
+      onTimer: (lateMs) => this.#observer.timerFired(lateMs),
     });
     this.#vhids.set(vhidKey(v), runner);
     this.#log.info(

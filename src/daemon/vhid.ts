@@ -37,6 +37,10 @@ export interface VhidContext {
   packets: PacketSocket;
   /** Monotonic milliseconds. */
   now: () => number;
+  /** Told after every transition. */
+  onTransition: () => void;
+  /** Told how late each protocol timer fired. */
+  onTimer: (lateMs: number) => void;
 }
 
 /** A 64-bit random number. */
@@ -104,12 +108,14 @@ export class VhidRunner {
     this.state = r.state;
     for (const a of r.actions) this.#execute(a);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = r.deadline === null ? undefined : setTimeout(
+    const deadline = r.deadline;
+    this.#timer = deadline === null ? undefined : setTimeout(
       () => {
         this.#timer = undefined;
+        this.#ctx.onTimer(this.#ctx.now() - deadline);
         this.feed({ type: "timer" });
       },
-      Math.max(0, Math.ceil(r.deadline - now)),
+      Math.max(0, Math.ceil(deadline - now)),
     );
   }
 
@@ -275,6 +281,7 @@ export class VhidRunner {
       ? ` ${formatIpv4(heard.source)}`
       : "";
     this.#ctx.log.info(`${this.name}: ${a.from} -> ${a.to} (${a.reason}${by})`);
+    queueMicrotask(this.#ctx.onTransition); // after the step has updated the state
     const notify = this.config.notify;
     if (notify !== null) {
       const vips = this.config.vips.map((v) => v.text).join(",");

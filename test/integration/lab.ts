@@ -73,14 +73,14 @@ export class Proc {
   readonly #reading: Promise<void>[];
   readonly label: string;
 
-  constructor(label: string, argv: string[]) {
+  constructor(label: string, argv: string[], env: Record<string, string> = {}) {
     this.label = label;
     this.#child = new Deno.Command(argv[0]!, {
       args: argv.slice(1),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...env },
     }).spawn();
     this.#reading = [
       this.#collect(this.#child.stdout),
@@ -268,7 +268,11 @@ export class Lab {
    * Starts carpd on host `i` with a config text (its control socket goes to
    * {@linkcode socket}, since every namespace shares /run).
    */
-  async carpd(i: number, config: string): Promise<Proc> {
+  async carpd(
+    i: number,
+    config: string,
+    env: Record<string, string> = {},
+  ): Promise<Proc> {
     const withSocket = config.includes("control_socket")
       ? config
       : config.replace(
@@ -285,7 +289,7 @@ export class Lab {
       "run",
       "-c",
       path,
-    ]);
+    ], env);
   }
 
   /** Runs `carpd <args>` (status, standby, resume) against host `i`. */
@@ -305,8 +309,8 @@ export class Lab {
   }
 
   /** Starts any program in host `i`. */
-  spawn(label: string, argv: string[]): Proc {
-    const p = new Proc(label, argv);
+  spawn(label: string, argv: string[], env: Record<string, string> = {}): Proc {
+    const p = new Proc(label, argv, env);
     this.#procs.push(p);
     return p;
   }
