@@ -1,0 +1,519 @@
+/**
+ * carpd, Debian's ucarp and Debian's keepalived, side by side in the same
+ * namespace lab, in one run: failover outages, planned handover,
+ * health-driven failover, and footprint. Run through scripts/bench.sh.
+ *
+ *   scripts/bench.sh [--quick] [--json] [--scenario NAME]...
+ */
+
+import { parseArgs } from "node:util";
+import {
+  eventually,
+  Lab,
+  type Proc,
+  sh,
+  sleep,
+  vhidConfig,
+} from "../test/integration/lab.ts";
+
+const VIP = "10.213.0.50";
+type Impl = "carpd" | "ucarp" | "keepalived";
+const IMPLS: Impl[] = ["carpd", "ucarp", "keepalived"];
+
+/** Timer profile: CARP's advbase/advskew, VRRP's advert interval. */
+interface Profile {
+  fast: boolean;
+}
+
+/** How one implementation runs on host `i` as preferred (rank 0) or backup (1). */
+async function start(
+  impl: Impl,
+  lab: Lab,
+  i: number,
+  rank: number,
+  o: { fast?: boolean; checkFile?: string; vhids?: number } = {},
+): Promise<Proc> {
+  const vhids = o.vhids ?? 1;
+  const vipOf = (v: number): string => (vhids === 1 ? VIP : `10.214.0.${v}`);
+  if (impl === "carpd") {
+    const check = o.checkFile === undefined ? "" : `
+[[check]]
+name = "service"
+command = ["test", "-e", "${o.checkFile}"]
+interval = 1
+timeout = 1
+fall = 2
+rise = 2
+demote = 100
+`;
+    let config = "";
+    for (let v = 1; v <= vhids; v++) {
+      const skew = o.fast ? (rank === 0 ? 20 : 26) : rank * 50;
+      const one = vhidConfig({
+        vip: vipOf(v),
+        advskew: skew,
+        advbase: o.fast ? 0 : 1,
+        id: v,
+      });
+      config += v === 1 ? one : one.slice(one.indexOf("[[vhid]]"));
+    }
+    return await lab.carpd(i, config + check);
+  }
+  if (impl === "ucarp") {
+    const up = await lab.file(
+      "up",
+      '#!/bin/sh\nexec ip addr add "$2"/24 dev "$1"\n',
+      0o755,
+    );
+    const down = await lab.file(
+      "down",
+      '#!/bin/sh\nexec ip addr del "$2"/24 dev "$1"\n',
+      0o755,
+    );
+    // ucarp is one process per vhid.
+    const argv = (v: number): string[] => [
+      "ucarp",
+      "-i",
+      "eth0",
+      "-s",
+      lab.address(i),
+      "-v",
+      String(v),
+      "-p",
+      "s3cret",
+      "-a",
+      vipOf(v),
+      "-u",
+      up,
+      "-d",
+      down,
+      "-k",
+      String(rank * 50),
+      "-P",
+      "-z",
+      "-B",
+    ];
+    const script = Array.from(
+      { length: vhids },
+      (_, k) => argv(k + 1).join(" "),
+    ).join("\n");
+    await lab.file(`ucarp-h${i}.sh`, `#!/bin/sh\n${script}\n`, 0o755);
+    return lab.spawn(`ucarp h${i}`, [
+      "ip",
+      "netns",
+      "exec",
+      lab.host(i),
+      "sh",
+      `${lab.dir}/ucarp-h${i}.sh`,
+    ]);
+  }
+  const script = o.checkFile === undefined ? "" : `
+vrrp_script service {
+  script "/usr/bin/test -e ${o.checkFile}"
+  interval 1
+  timeout 1
+  fall 2
+  rise 2
+  weight -60
+}`;
+  let instances = "";
+  for (let v = 1; v <= vhids; v++) {
+    instances += `
+vrrp_instance VI_${v} {
+  state BACKUP
+  interface eth0
+  virtual_router_id ${v}
+  priority ${rank === 0 ? 150 : 100}
+  advert_int ${o.fast ? "0.1" : "1"}
+  virtual_ipaddress {
+    ${vipOf(v)}/${vhids === 1 ? 24 : 32}
+  }
+  ${o.checkFile === undefined ? "" : "track_script {\n    service\n  }"}
+}`;
+  }
+  const conf = await lab.file(
+    `keepalived-h${i}.conf`,
+    `global_defs {
+  router_id h${i}
+  enable_script_security
+  script_user root
+  vrrp_garp_master_delay 1
+  ${o.fast ? "vrrp_version 3" : "vrrp_version 2"}
+}
+${script}
+${instances}
+`,
+  );
+  return lab.spawn(`keepalived h${i}`, [
+    "ip",
+    "netns",
+    "exec",
+    lab.host(i),
+    "keepalived",
+    "-n",
+    "-l",
+    "-P",
+    "-f",
+    conf,
+    "-p",
+    `${lab.dir}/ka-h${i}.pid`,
+    "-r",
+    `${lab.dir}/ka-vrrp-h${i}.pid`,
+  ]);
+}
+
+/** Kills every ucarp of the lab (they daemonize with -B, outside any Proc). */
+async function stopUcarps(): Promise<void> {
+  await new Deno.Command("pkill", {
+    args: ["-f", "ucarp -i eth0 -s 10.213.0."],
+  }).output();
+}
+
+/** A 10 ms ping stream from the client; the longest gap is the outage. */
+class PingStream {
+  readonly #proc: Proc;
+
+  constructor(lab: Lab) {
+    this.#proc = lab.spawn("ping", [
+      "ip",
+      "netns",
+      "exec",
+      lab.client,
+      "ping",
+      "-n",
+      "-D",
+      "-i",
+      "0.01",
+      "-W",
+      "0.2",
+      VIP,
+    ]);
+  }
+
+  replies(): number[] {
+    return this.#proc.lines.flatMap((l) => {
+      const m = /^\[(\d+\.\d+)\] \d+ bytes from/.exec(l);
+      return m ? [Number(m[1]) * 1000] : [];
+    });
+  }
+
+  /** Waits until replies flow (the VIP is served). */
+  async flowing(timeoutMs: number): Promise<boolean> {
+    return await eventually(
+      () => {
+        const r = this.replies();
+        return r.length > 20 && Date.now() - r[r.length - 1]! < 100;
+      },
+      timeoutMs,
+      50,
+    );
+  }
+
+  /** Stops and returns the longest gap between replies after `from` (epoch ms). */
+  async stop(from: number): Promise<number> {
+    this.#proc.signal("SIGINT");
+    await this.#proc.exit(2000);
+    const r = this.replies();
+    let gap = 0;
+    for (let k = 1; k < r.length; k++) {
+      if (r[k]! >= from) gap = Math.max(gap, r[k]! - r[k - 1]!);
+    }
+    return Math.round(gap);
+  }
+}
+
+/** Brings up a 2-node group of `impl` with host 1 the master. */
+async function pair(
+  impl: Impl,
+  lab: Lab,
+  o: { fast?: boolean; checkFile?: string } = {},
+): Promise<Proc[]> {
+  const a = await start(impl, lab, 1, 0, o);
+  if (!(await eventually(() => lab.has(1, VIP), 15_000, 50))) {
+    throw new Error(`${impl}: host 1 never became master`);
+  }
+  const b = await start(impl, lab, 2, 1, o);
+  await sleep(o.fast ? 1500 : 4500); // the backup settles on the master's adverts
+  if ((await lab.holders(VIP, 2)).join() !== "1") {
+    throw new Error(`${impl}: no single master before the event`);
+  }
+  return [a, b];
+}
+
+type Scenario = (impl: Impl, lab: Lab) => Promise<number | null>;
+
+const SCENARIOS: Record<
+  string,
+  { title: string; unit: string; run: Scenario }
+> = {
+  unplanned: {
+    title: "unplanned failover (cable cut), default timers",
+    unit: "ms outage",
+    run: async (impl, lab) => {
+      await pair(impl, lab);
+      const ping = new PingStream(lab);
+      if (!(await ping.flowing(5000))) {
+        throw new Error("no pings before the cut");
+      }
+      const t0 = Date.now();
+      await lab.cut(1);
+      await eventually(() => lab.has(2, VIP), 15_000, 20);
+      await sleep(1500);
+      return await ping.stop(t0 - 50);
+    },
+  },
+  fast: {
+    title:
+      "fast profile (carpd advbase 0 ~80 ms; keepalived VRRPv3 0.1 s), cable cut",
+    unit: "ms outage",
+    run: async (impl, lab) => {
+      if (impl === "ucarp") return null; // ucarp cannot advertise faster than 1 s
+      await pair(impl, lab, { fast: true });
+      const ping = new PingStream(lab);
+      if (!(await ping.flowing(5000))) {
+        throw new Error("no pings before the cut");
+      }
+      const t0 = Date.now();
+      await lab.cut(1);
+      await eventually(() => lab.has(2, VIP), 10_000, 10);
+      await sleep(1000);
+      return await ping.stop(t0 - 50);
+    },
+  },
+  planned: {
+    title: "planned handover: SIGTERM on the master (ucarp -z)",
+    unit: "ms outage",
+    run: async (impl, lab) => {
+      const [a] = await pair(impl, lab);
+      const ping = new PingStream(lab);
+      if (!(await ping.flowing(5000))) {
+        throw new Error("no pings before the stop");
+      }
+      const t0 = Date.now();
+      if (impl === "ucarp") {
+        await sh([
+          "pkill",
+          "-TERM",
+          "-f",
+          `ucarp -i eth0 -s ${lab.address(1)} `,
+        ]);
+      } else a!.signal("SIGTERM");
+      await eventually(() => lab.has(2, VIP), 15_000, 20);
+      await sleep(1500);
+      return await ping.stop(t0 - 50);
+    },
+  },
+  standby: {
+    title: "planned handover: carpd standby",
+    unit: "ms outage",
+    run: async (impl, lab) => {
+      if (impl !== "carpd") return null;
+      await pair(impl, lab);
+      const ping = new PingStream(lab);
+      if (!(await ping.flowing(5000))) {
+        throw new Error("no pings before standby");
+      }
+      const t0 = Date.now();
+      await lab.ctl(1, "standby");
+      await eventually(() => lab.has(2, VIP), 5000, 10);
+      await sleep(1000);
+      return await ping.stop(t0 - 50);
+    },
+  },
+  health: {
+    title:
+      "health-driven failover (check interval 1 s, fall 2): failure to backup holding the VIP",
+    unit: "ms",
+    run: async (impl, lab) => {
+      if (impl === "ucarp") return null; // ucarp has no health checks
+      const flag = await lab.file("service-ok", "");
+      await pair(impl, lab, { checkFile: flag });
+      const t0 = performance.now();
+      await Deno.remove(flag);
+      if (!(await eventually(() => lab.has(2, VIP), 15_000, 10))) {
+        throw new Error("the backup never took over");
+      }
+      return Math.round(performance.now() - t0);
+    },
+  },
+};
+
+/** Processes of a tree rooted at `pid`. */
+function tree(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      parent.set(
+        Number(e.name),
+        Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]),
+      );
+    } catch {
+      // gone
+    }
+  }
+  const out = [pid];
+  for (let k = 0; k < out.length; k++) {
+    for (const [c, p] of parent) if (p === out[k]) out.push(c);
+  }
+  return out;
+}
+
+function sample(pids: number[]): { rssKb: number; ticks: number } {
+  let rssKb = 0;
+  let ticks = 0;
+  for (const p of pids) {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${p}/status`);
+      rssKb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const stat = Deno.readTextFileSync(`/proc/${p}/stat`);
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone
+    }
+  }
+  return { rssKb, ticks };
+}
+
+/** Idle MASTER footprint: resident memory (MB) and CPU (% of one core). */
+async function footprint(
+  impl: Impl,
+  vhids: number,
+  seconds: number,
+): Promise<{ rssMb: number; cpu: number }> {
+  const lab = await Lab.up(1);
+  try {
+    const p = await start(impl, lab, 1, 0, { vhids });
+    const probe = vhids === 1 ? VIP : `10.214.0.${vhids}`;
+    if (!(await eventually(() => lab.has(1, probe), 20_000, 100))) {
+      throw new Error(`${impl} never became master`);
+    }
+    await sleep(2000);
+    const roots = impl === "ucarp"
+      ? (await sh(["pgrep", "-f", `ucarp -i eth0 -s ${lab.address(1)} `]))
+        .trim().split("\n").map(Number)
+      : [p.pid];
+    const pids = (): number[] => roots.flatMap(tree);
+    const a = sample(pids());
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const b = sample(pids());
+    const elapsed = (performance.now() - t0) / 1000;
+    return {
+      rssMb: Math.round(b.rssKb / 102.4) / 10,
+      cpu: Math.round(((b.ticks - a.ticks) / 100 / elapsed) * 1000) / 10,
+    };
+  } finally {
+    await stopUcarps();
+    await lab.down();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? NaN
+    : s.length % 2
+    ? s[(s.length - 1) / 2]!
+    : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      quick: { type: "boolean" },
+      json: { type: "boolean" },
+      scenario: { type: "string", multiple: true },
+    },
+  });
+  const reps = values.quick ? 1 : 5;
+  const names = values.scenario ?? [...Object.keys(SCENARIOS), "footprint"];
+  const results: Record<string, Record<string, unknown>> = {};
+  const out = (line: string): void => {
+    // deno-lint-ignore no-console
+    if (!values.json) console.log(line);
+  };
+  out(
+    `carpd bench: ${reps} repetition(s) each, medians; ratio = carpd / peer (lower is better for carpd)`,
+  );
+  for (const name of names) {
+    if (name === "footprint") continue;
+    const s = SCENARIOS[name];
+    if (s === undefined) throw new Error(`unknown scenario "${name}"`);
+    const row: Record<string, unknown> = {};
+    for (const impl of IMPLS) {
+      const xs: number[] = [];
+      let na = false;
+      for (let r = 0; r < reps; r++) {
+        const lab = await Lab.up(2);
+        try {
+          const v = await s.run(impl, lab);
+          if (v === null) na = true;
+          else xs.push(v);
+        } finally {
+          await stopUcarps();
+          await lab.down();
+        }
+        if (na) break;
+      }
+      row[impl] = na ? null : { median: median(xs), runs: xs };
+    }
+    results[name] = row;
+    const cell = (impl: Impl): string => {
+      const v = row[impl] as { median: number } | null;
+      return v === null ? "n/a" : String(v.median);
+    };
+    const carpd = (row.carpd as { median: number } | null)?.median;
+    const ratio = (peer: Impl): string => {
+      const v = (row[peer] as { median: number } | null)?.median;
+      return carpd === undefined || v === undefined || v === 0
+        ? "-"
+        : (carpd / v).toFixed(2);
+    };
+    out(`\n${s.title} (${s.unit})`);
+    out(
+      `  carpd ${cell("carpd")}  ucarp ${cell("ucarp")}  keepalived ${
+        cell("keepalived")
+      }` +
+        `  carpd/ucarp ${ratio("ucarp")}  carpd/keepalived ${
+          ratio("keepalived")
+        }`,
+    );
+  }
+  if (names.includes("footprint")) {
+    const seconds = values.quick ? 10 : 60;
+    for (const vhids of values.quick ? [1] : [1, 255]) {
+      const row: Record<string, unknown> = {};
+      for (const impl of IMPLS) {
+        row[impl] = await footprint(impl, vhids, seconds);
+      }
+      results[`footprint_${vhids}`] = row;
+      out(
+        `\nfootprint, idle MASTER, ${vhids} vhid(s), ${seconds} s (resident MB, % of one core)`,
+      );
+      for (const impl of IMPLS) {
+        const f = row[impl] as { rssMb: number; cpu: number };
+        out(
+          `  ${impl.padEnd(10)} ${String(f.rssMb).padStart(7)} MB ${
+            String(f.cpu).padStart(6)
+          } %`,
+        );
+      }
+    }
+  }
+  if (values.json) {
+    // deno-lint-ignore no-console
+    console.log(
+      JSON.stringify(
+        { date: new Date().toISOString(), reps, results },
+        null,
+        2,
+      ),
+    );
+  }
+}
+
+await main();
