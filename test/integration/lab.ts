@@ -162,8 +162,7 @@ export class Lab {
   }
 
   /** Builds the lab. */
-  static async up(hosts = 3): Promise<Lab> {
-    const name = "carpt";
+  static async up(hosts = 3, name = "carpt"): Promise<Lab> {
     await sh([LAB_SH, "up", String(hosts)], { LAB: name });
     return new Lab(name, await Deno.makeTempDir({ prefix: "carpd-test-" }));
   }
