@@ -39,7 +39,7 @@ else
     rm -rf "$lib/.tools/node_modules"
     cp -R "$ROOT/.tools/node_modules" "$lib/.tools/"
   else
-    (cd "$lib/.tools" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    (cd "$lib/.tools" && npm install --no-audit --no-fund --loglevel=error >&2)
   fi
   (cd "$lib" && DENO_DIR="$cache" "$lib/.tools/node_modules/.bin/deno" install --frozen >&2)
   ln -sfn "$PREFIX/lib/carpd/scripts/carpd" "$bin/carpd"

@@ -25,7 +25,10 @@ ensure_deno() {
   fi
   command -v npm >/dev/null || die "npm is needed to install Deno (apt-get install npm)"
   say "installing deno 2.9.6 from npm into .tools/"
-  (cd "$TOOLS" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
+  # npm install, not npm ci: npm 11 leaves the other platforms' optional
+  # @deno/* packages out of the lock, and npm ci then refuses the lock.
+  # package.json pins deno exactly, and deno pins its platform package.
+  (cd "$TOOLS" && npm install --no-audit --no-fund --loglevel=error >&2) ||
     die "could not install deno from npm"
   [ -x "$DENO" ] || die "npm ran but $DENO is missing"
 }
