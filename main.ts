@@ -82,6 +82,7 @@ export async function main(args: string[]): Promise<number> {
       const { runDaemon } = await import("./src/cli/run.ts");
       const path = values.config;
       return await runDaemon({
+        path,
         load: () => loadConfig(path),
         label: path,
         hup: "reload",

@@ -22,7 +22,11 @@ import {
 import { carpHmac, digestsEqual } from "./hmac.ts";
 import { readIpv4, writeIpv4 } from "./ipv4_address.ts";
 
-/** Why a received packet was dropped, in the order the checks run. */
+/**
+ * Why a received packet was dropped, in the order the checks run. The last,
+ * `replay`, is the receiver's own check (a counter not above the sender's
+ * last one, with `replay_protection`); the codec never returns it.
+ */
 export const DROP_REASONS = [
   "short",
   "bad_ip_header",
@@ -34,6 +38,7 @@ export const DROP_REASONS = [
   "wrong_vhid",
   "wrong_destination",
   "bad_hmac",
+  "replay",
 ] as const;
 
 /** One of {@linkcode DROP_REASONS}. */

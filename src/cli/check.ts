@@ -10,6 +10,7 @@ import {
   ConfigError,
   EXIT_CONFIG,
   loadConfig,
+  looseSecretFiles,
 } from "../config/mod.ts";
 
 /** Default config path. */
@@ -35,6 +36,7 @@ export function runCheck(path: string, out: (line: string) => void): number {
     throw e;
   }
   out(`${path}: ok`);
+  for (const w of looseSecretFiles(path, config)) out(`  warning: ${w}`);
   for (const v of config.vhids) {
     const vips = v.vips.map((x) => x.text).join(", ");
     const src = v.source === null ? "interface address" : formatIpv4(v.source);

@@ -4,7 +4,12 @@
  * @module
  */
 
-import { type Config, ConfigError, EXIT_CONFIG } from "../config/mod.ts";
+import {
+  type Config,
+  ConfigError,
+  EXIT_CONFIG,
+  looseSecretFiles,
+} from "../config/mod.ts";
 import { Daemon, type DaemonObserver } from "../daemon/daemon.ts";
 import { holdDebuggerPort } from "../daemon/debugger_guard.ts";
 import { createLogger, type Logger, underJournald } from "../log.ts";
@@ -16,6 +21,8 @@ export const EXIT_START_FAILED = 71;
 
 /** Where the config comes from and how SIGHUP behaves. */
 export interface DaemonSource {
+  /** The config file, when there is one (its permissions are checked). */
+  path?: string;
   /** Loads the config; called again on reload. */
   load: () => Config;
   /** For messages, such as the file name. */
@@ -47,6 +54,9 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
     return EXIT_CONFIG;
   }
   const log = createLogger({ level: config.logLevel, journald });
+  if (source.path !== undefined) {
+    for (const w of looseSecretFiles(source.path, config)) log.warning(w);
+  }
   const env = (name: string): string | undefined => Deno.env.get(name);
   const systemd = systemdObserver(env, log);
   let daemon: Daemon;

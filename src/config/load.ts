@@ -60,6 +60,8 @@ export interface VhidConfig {
   manageVips: boolean;
   /** Stay in the election when the link goes down (ucarp `-S`). */
   ignoreLinkState: boolean;
+  /** Drop adverts whose counter is not above the sender's last (carpd-only groups). */
+  replayProtection: boolean;
 }
 
 /** One health check. */
@@ -213,6 +215,7 @@ function resolve(
       releaseVipsOnExit: v.release_vips_on_exit,
       manageVips: v.manage_vips,
       ignoreLinkState: v.ignore_link_state,
+      replayProtection: v.replay_protection,
     };
   });
   const ids = new Set(vhids.map((v) => v.id));

@@ -14,4 +14,5 @@ export {
   type TrackInterfaceConfig,
   type VhidConfig,
 } from "./load.ts";
+export { looseSecretFiles } from "./permissions.ts";
 export { parseVipText, type Vip } from "./schema.ts";

@@ -39,6 +39,7 @@ const MAX_PACKETS_PER_WAKE = 256;
 
 /** Drop reasons worth a warning: a misconfigured or hostile peer. */
 const LOUD_DROPS = new Set([
+  "replay",
   "bad_ttl",
   "bad_version",
   "bad_type",
@@ -443,8 +444,17 @@ export class Daemon {
       }
       const runner = this.#vhids.get(`${iface.name}/${r.advert.vhid}`);
       if (runner === undefined) continue;
-      runner.counters.advertsReceived++;
       const { advbase, advskew, counter } = r.advert;
+      if (!runner.admitCounter(r.source, counter)) {
+        this.#dropped(iface, {
+          ok: false,
+          reason: "replay",
+          source: r.source,
+          vhid: r.advert.vhid,
+        });
+        continue;
+      }
+      runner.counters.advertsReceived++;
       this.#safely(runner, {
         type: "advert",
         source: r.source,

@@ -43,11 +43,19 @@ export interface VhidContext {
   onTimer: (lateMs: number) => void;
 }
 
-/** A 64-bit random number. */
-export function randomCounter(): bigint {
-  const b = new BigUint64Array(1);
-  crypto.getRandomValues(b);
-  return b[0]!;
+/**
+ * The first counter of a vhid: milliseconds since the epoch in the high 44
+ * bits and 20 random bits below. It is unpredictable, and a restarted daemon
+ * starts above every counter it sent before (it sends far fewer than 2^20
+ * adverts per millisecond), so peers with replay protection keep accepting
+ * it.
+ *
+ * @param nowMs Wall-clock milliseconds.
+ * @returns The counter.
+ */
+export function initialCounter(nowMs: number = Date.now()): bigint {
+  const random = crypto.getRandomValues(new Uint32Array(1))[0]! & 0xfffff;
+  return (BigInt(Math.floor(nowMs)) << 20n) | BigInt(random);
 }
 
 /**
@@ -69,6 +77,8 @@ export class VhidRunner {
   readonly source: number;
   readonly auth: CarpAuth;
   readonly counters: VhidCounters = emptyVhidCounters();
+  /** With replay protection: the last counter accepted from each sender. */
+  readonly #lastCounter = new Map<number, bigint>();
   state: VhidState;
   lastTransitionAt: number;
   readonly #ctx: VhidContext;
@@ -88,7 +98,7 @@ export class VhidRunner {
     this.#ctx = ctx;
     this.#hooks = new HookQueue(ctx.log);
     this.auth = { key: config.key, vips: config.vips.map((v) => v.address) };
-    this.state = initialState(electionConfig(config, source), randomCounter());
+    this.state = initialState(electionConfig(config, source), initialCounter());
     this.lastTransitionAt = ctx.now();
   }
 
@@ -117,6 +127,25 @@ export class VhidRunner {
       },
       Math.max(0, Math.ceil(deadline - now)),
     );
+  }
+
+  /**
+   * With `replay_protection`, accepts a counter only if it is above the
+   * sender's last one, and remembers it.
+   *
+   * @param source The sender.
+   * @param counter Its advert's counter (already authenticated).
+   * @returns Whether the advert may go on to the state machine.
+   */
+  admitCounter(source: number, counter: bigint): boolean {
+    if (!this.config.replayProtection) return true;
+    const last = this.#lastCounter.get(source);
+    if (last !== undefined && counter <= last) return false;
+    if (this.#lastCounter.size >= 256 && last === undefined) {
+      this.#lastCounter.clear(); // bound memory
+    }
+    this.#lastCounter.set(source, counter);
+    return true;
   }
 
   /** Resolves when queued hooks have finished (or timed out). */

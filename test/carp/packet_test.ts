@@ -120,8 +120,8 @@ Deno.test("decodeCarpPacket() names each reason it drops a packet for", async (t
   }
   assert.deepEqual(
     new Set(cases.map(([r]) => r)),
-    new Set(DROP_REASONS),
-    "every reason is exercised",
+    new Set(DROP_REASONS.filter((r) => r !== "replay")),
+    "every codec reason is exercised (replay is the receiver's check)",
   );
 });
 

@@ -47,3 +47,25 @@ Deno.test("carpd rejects unknown commands and options with exit 64", async () =>
   assert.equal(v.code, 0);
   assert.match(v.out, /^carpd \d+\.\d+\.\d+/);
 });
+
+Deno.test("carpd check warns when the config or a password file is readable by others", async () => {
+  const dir = await Deno.makeTempDir();
+  const key = `${dir}/vhid.key`;
+  await Deno.writeTextFile(key, "Pw-7f3k9\n", { mode: 0o644 });
+  await Deno.chmod(key, 0o644);
+  const file = `${dir}/carp.toml`;
+  await Deno.writeTextFile(
+    file,
+    `[[vhid]]\nid = 9\ninterface = "eth1"\nvips = ["1.2.3.4/24"]\npassword_file = "${key}"\n`,
+  );
+  await Deno.chmod(file, 0o600);
+  const r = await carpd("check", "-c", file);
+  assert.equal(r.code, 0, r.out);
+  assert.match(
+    r.out,
+    new RegExp(`warning: "${key}" is readable by other users \\(mode 0644\\)`),
+  );
+  assert.doesNotMatch(r.out, /carp\.toml" is readable/);
+  assert.doesNotMatch(r.out, /Pw-7f3k9/);
+  await Deno.remove(dir, { recursive: true });
+});

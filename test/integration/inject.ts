@@ -1,0 +1,144 @@
+/**
+ * A hostile or broken neighbour, for tests: sends crafted CARP packets from
+ * inside a lab host. Run as
+ *   deno run -A inject.ts <kind> <json options>
+ * kinds: "replay" (one valid advert, repeated), "garbage" (every kind of bad
+ * packet, then a flood). Prints a JSON summary of what it sent.
+ */
+
+import { CarpSocket } from "../../ffi/carp_socket.ts";
+import { interfaceIndex } from "../../ffi/poll.ts";
+import {
+  CARP_GROUP,
+  encodeAdvert,
+  encodeAdvertHeader,
+  encodeCarpPacket,
+  internetChecksum,
+  parseIpv4,
+} from "../../src/carp/mod.ts";
+
+interface Options {
+  source: string;
+  vhid: number;
+  password: string;
+  vip: string;
+  counter?: string;
+  count?: number;
+  floodSeconds?: number;
+  floodPps?: number;
+}
+
+const [kind, json] = Deno.args;
+const o = JSON.parse(json ?? "{}") as Options;
+const socket = CarpSocket.open({
+  ifname: "eth0",
+  ifindex: interfaceIndex("eth0"),
+  group: CARP_GROUP,
+});
+const source = parseIpv4(o.source)!;
+const auth = {
+  key: new TextEncoder().encode(o.password),
+  vips: [parseIpv4(o.vip)!],
+};
+const sent: Record<string, number> = {};
+
+function send(label: string, packet: Uint8Array): void {
+  if (socket.send(packet, CARP_GROUP)) sent[label] = (sent[label] ?? 0) + 1;
+}
+
+function valid(
+  fields: {
+    advskew?: number;
+    counter?: bigint;
+    vhid?: number;
+    key?: Uint8Array;
+  } = {},
+): Uint8Array {
+  const header = encodeAdvert(
+    {
+      vhid: fields.vhid ?? o.vhid,
+      advbase: 1,
+      advskew: fields.advskew ?? 200,
+      counter: fields.counter ?? 1n,
+    },
+    { key: fields.key ?? auth.key, vips: auth.vips },
+  );
+  return encodeCarpPacket({ source, id: 7 }, header);
+}
+
+/** Recomputes both checksums after an edit. */
+function fix(p: Uint8Array): Uint8Array {
+  const v = new DataView(p.buffer, p.byteOffset);
+  v.setUint16(10, 0);
+  v.setUint16(10, internetChecksum(p.subarray(0, 20)));
+  if (p.length >= 56) {
+    v.setUint16(26, 0);
+    v.setUint16(26, internetChecksum(p.subarray(20, 56)));
+  }
+  return p;
+}
+
+function badPackets(): [string, Uint8Array][] {
+  const random = crypto.getRandomValues(new Uint8Array(56));
+  const garbage = fix(
+    encodeCarpPacket({ source, id: 1 }, random.subarray(0, 36)),
+  );
+  const truncated = fix(valid().slice(0, 40));
+  new DataView(truncated.buffer).setUint16(2, 40);
+  const ttl = valid();
+  ttl[8] = 64;
+  const version = valid();
+  version[20] = 0x31;
+  const type = valid();
+  type[20] = 0x22;
+  const checksum = valid();
+  checksum[22] = checksum[22]! ^ 1;
+  const hmac = valid();
+  hmac[40] = hmac[40]! ^ 0xff;
+  return [
+    ["random bytes", garbage],
+    ["truncated", truncated],
+    ["bad ttl", fix(ttl)],
+    ["bad version", fix(version)],
+    ["bad type", fix(type)],
+    ["bad checksum", checksum],
+    ["bad hmac", fix(hmac)],
+    [
+      "forged better priority, wrong password",
+      valid({ advskew: 0, key: new TextEncoder().encode("guess") }),
+    ],
+    ["other vhid", valid({ vhid: o.vhid === 200 ? 201 : 200 })],
+  ];
+}
+
+if (kind === "replay") {
+  const packet = valid({ counter: BigInt(o.counter ?? "1"), advskew: 250 });
+  for (let i = 0; i < (o.count ?? 3); i++) {
+    send("replayed advert", packet);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+} else if (kind === "garbage") {
+  const kinds = badPackets();
+  for (let round = 0; round < 3; round++) {
+    for (const [label, p] of kinds) send(label, p);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const pps = o.floodPps ?? 10_000;
+  const end = performance.now() + (o.floodSeconds ?? 0) * 1000;
+  const batch = Math.max(1, Math.round(pps / 100)); // every 10 ms
+  for (let tick = 0; performance.now() < end && tick < 1_000_000; tick++) {
+    const next = performance.now() + 10;
+    for (let i = 0; i < batch; i++) {
+      const [label, p] = kinds[(tick * batch + i) % kinds.length]!;
+      send(`flood ${label}`, p);
+    }
+    await new Promise((r) =>
+      setTimeout(r, Math.max(0, next - performance.now()))
+    );
+  }
+} else {
+  throw new Error(`unknown kind "${kind}"`);
+}
+socket.close();
+// deno-lint-ignore no-console
+console.log(JSON.stringify(sent));
