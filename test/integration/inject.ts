@@ -11,7 +11,6 @@ import { interfaceIndex } from "../../ffi/poll.ts";
 import {
   CARP_GROUP,
   encodeAdvert,
-  encodeAdvertHeader,
   encodeCarpPacket,
   internetChecksum,
   parseIpv4,
