@@ -6,6 +6,9 @@
 #   scripts/lab.sh down        delete everything
 #   scripts/lab.sh cut HOST    unplug a host's cable (link down at the switch)
 #   scripts/lab.sh plug HOST   plug it back
+#   scripts/lab.sh split H..   isolate these hosts from each other (they still
+#                              reach the client): a partition for split brain
+#   scripts/lab.sh heal        undo split
 #
 # Names start with $LAB (default "carplab"): $LAB-sw, $LAB-h1.., $LAB-cl.
 # Addresses are private and exist only inside these namespaces:
@@ -56,5 +59,14 @@ case "${1:-}" in
   down) down ;;
   cut) ns "$LAB-sw" ip link set "${2:?host, such as h1}" down ;;
   plug) ns "$LAB-sw" ip link set "${2:?host, such as h1}" up ;;
-  *) sed -n '2,12p' "$0"; exit 64 ;;
+  split)
+    shift
+    for h in "$@"; do ns "$LAB-sw" bridge link set dev "$h" isolated on; done
+    ;;
+  heal)
+    for h in $(ns "$LAB-sw" ls /sys/class/net/br0/brif); do
+      ns "$LAB-sw" bridge link set dev "$h" isolated off
+    done
+    ;;
+  *) sed -n '2,15p' "$0"; exit 64 ;;
 esac

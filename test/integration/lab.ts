@@ -205,6 +205,18 @@ export class Lab {
     return sh([LAB_SH, "plug", `h${i}`], { LAB: this.name });
   }
 
+  /** Partitions hosts from each other (each still reaches the client). */
+  split(...hosts: number[]): Promise<string> {
+    return sh([LAB_SH, "split", ...hosts.map((i) => `h${i}`)], {
+      LAB: this.name,
+    });
+  }
+
+  /** Ends every partition. */
+  heal(): Promise<string> {
+    return sh([LAB_SH, "heal"], { LAB: this.name });
+  }
+
   /** Whether host `i` has `address` on eth0. */
   async has(i: number, address: string): Promise<boolean> {
     const out = await sh([
