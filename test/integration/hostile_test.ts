@@ -123,6 +123,12 @@ Deno.test({
         cpu < 0.8,
         `carpd used ${(cpu * 100).toFixed(0)} % of a core under the flood`,
       );
+      // deno-lint-ignore no-console
+      console.log(
+        `  ${total} bad packets in 10 s: carpd at ${
+          (cpu * 100).toFixed(0)
+        } % of a core, ${dropLines} log lines`,
+      );
       assert.doesNotMatch(a.output + b.output, /Uncaught|panicked|error: /i);
     } finally {
       await lab.down();
