@@ -285,7 +285,7 @@ Deno.test({
       const log = `${lab.dir}/notify.log`;
       const hook = await lab.file(
         "notify.sh",
-        `#!/bin/sh\necho "$*" >> ${log}\nexec sleep 30\n`,
+        `#!/bin/sh\necho "$*" >> ${log}\nenv > ${log}.env\nexec sleep 30\n`,
         0o755,
       );
       const a = await lab.carpd(
@@ -317,6 +317,11 @@ Deno.test({
       const lines = (await Deno.readTextFile(log)).trim().split("\n");
       // The second hook waits for the first (ordered per vhid): only one ran so far.
       assert.deepEqual(lines, ["first 7 INIT BACKUP eth0 10.213.0.50/24"]);
+      const env = await Deno.readTextFile(`${log}.env`);
+      assert.ok(
+        env.length > 0 && !env.includes("s3cret"),
+        "the password is not in a hook's environment",
+      );
       const st = await status(lab, 1);
       assert.equal(st.vhids[0]!.state, "BACKUP");
       a.signal("SIGKILL");
