@@ -135,19 +135,7 @@ export class CarpSocket extends OwnedFd {
    * @throws {SyscallError} On failure other than "nothing waiting".
    */
   receive(): Uint8Array | null {
-    const n = libc.recvfrom(
-      this.fd,
-      this.#rx,
-      BigInt(this.#rx.length),
-      MSG_DONTWAIT,
-      null,
-      null,
-    );
-    if (n < 0n) {
-      const err = errno();
-      if (err === Errno.EAGAIN || err === Errno.EINTR) return null;
-      throw new SyscallError("recvfrom", this.what, err);
-    }
-    return this.#rx.subarray(0, Number(n));
+    const n = this.receiveInto(this.#rx);
+    return n === null ? null : this.#rx.subarray(0, n);
   }
 }

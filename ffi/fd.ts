@@ -4,8 +4,8 @@
  * @module
  */
 
-import { fail, libc } from "./libc.ts";
-import { AF_INET, SOL_SOCKET } from "./constants.ts";
+import { Errno, errno, fail, libc, SyscallError } from "./libc.ts";
+import { AF_INET, MSG_DONTWAIT, SOL_SOCKET } from "./constants.ts";
 
 /** An owned descriptor; subclasses add the protocol. */
 export class OwnedFd {
@@ -50,6 +50,28 @@ export class OwnedFd {
     if (libc.setsockopt(this.#fd, level, name, value, value.length) < 0) {
       fail(`setsockopt(${label})`, this.what);
     }
+  }
+
+  /**
+   * Takes one waiting datagram into `buf` without blocking.
+   *
+   * @param buf Where it goes.
+   * @returns Its length, or `null` when nothing is waiting.
+   * @throws {SyscallError} For errors other than "nothing waiting".
+   */
+  receiveInto(buf: Uint8Array): number | null {
+    const n = libc.recvfrom(
+      this.#fd,
+      buf,
+      BigInt(buf.length),
+      MSG_DONTWAIT,
+      null,
+      null,
+    );
+    if (n >= 0n) return Number(n);
+    const err = errno();
+    if (err === Errno.EAGAIN || err === Errno.EINTR) return null;
+    throw new SyscallError("recv", this.what, err);
   }
 
   /** Binds the socket to one interface (SO_BINDTODEVICE). */

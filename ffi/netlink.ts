@@ -6,7 +6,6 @@
 
 import {
   AF_NETLINK,
-  MSG_DONTWAIT,
   NETLINK_ROUTE,
   NLM_F_ACK,
   NLM_F_CREATE,
@@ -29,7 +28,7 @@ import {
   SOL_SOCKET,
 } from "./constants.ts";
 import { openSocket, OwnedFd } from "./fd.ts";
-import { Errno, errno, fail, libc, SyscallError } from "./libc.ts";
+import { Errno, fail, libc, SyscallError } from "./libc.ts";
 import {
   type AddressInfo,
   addressRequest,
@@ -244,21 +243,15 @@ export class Netlink extends OwnedFd {
 
   /** Receives one datagram; `null` when nothing is waiting. */
   #receive(): NetlinkMessage[] | null {
-    const n = libc.recvfrom(
-      this.fd,
-      this.#rx,
-      BigInt(this.#rx.length),
-      MSG_DONTWAIT,
-      null,
-      null,
-    );
-    if (n < 0n) {
-      const err = errno();
-      if (err === Errno.EAGAIN || err === Errno.EINTR) return null;
-      if (err === Errno.ENOBUFS) return []; // events were lost; the caller re-reads state
-      throw new SyscallError("recv", this.what, err);
+    let n: number | null;
+    try {
+      n = this.receiveInto(this.#rx);
+    } catch (e) {
+      // Events were lost (the socket buffer overflowed); the caller re-reads.
+      if (e instanceof SyscallError && e.errno === Errno.ENOBUFS) return [];
+      throw e;
     }
-    return splitMessages(this.#rx.slice(0, Number(n)));
+    return n === null ? null : splitMessages(this.#rx.slice(0, n));
   }
 
   /** Waits (bounded) for the reply to `seq`, returning its messages. */

@@ -13,7 +13,7 @@ import {
   SOCK_NONBLOCK,
 } from "./constants.ts";
 import { openSocket, OwnedFd } from "./fd.ts";
-import { Errno, errno, fail, libc, SyscallError } from "./libc.ts";
+import { errno, fail, libc, SyscallError } from "./libc.ts";
 
 /** sizeof(struct sockaddr_un). */
 const SOCKADDR_UN_SIZE = 110;
@@ -102,20 +102,10 @@ export class UnixDatagram extends OwnedFd {
 
   /** Takes one waiting datagram, or `null`. */
   receive(): string | null {
-    const n = libc.recvfrom(
-      this.fd,
-      this.#rx,
-      BigInt(this.#rx.length),
-      MSG_DONTWAIT,
-      null,
-      null,
-    );
-    if (n < 0n) {
-      const err = errno();
-      if (err === Errno.EAGAIN || err === Errno.EINTR) return null;
-      throw new SyscallError("recv", this.what, err);
-    }
-    return new TextDecoder().decode(this.#rx.subarray(0, Number(n)));
+    const n = this.receiveInto(this.#rx);
+    return n === null
+      ? null
+      : new TextDecoder().decode(this.#rx.subarray(0, n));
   }
 }
 

@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import {
   eventually,
   Lab,
+  PingStream,
   type Proc,
   sh,
   sleep,
@@ -169,59 +170,6 @@ async function stopUcarps(): Promise<void> {
   }).output();
 }
 
-/** A 10 ms ping stream from the client; the longest gap is the outage. */
-class PingStream {
-  readonly #proc: Proc;
-
-  constructor(lab: Lab) {
-    this.#proc = lab.spawn("ping", [
-      "ip",
-      "netns",
-      "exec",
-      lab.client,
-      "ping",
-      "-n",
-      "-D",
-      "-i",
-      "0.01",
-      "-W",
-      "0.2",
-      VIP,
-    ]);
-  }
-
-  replies(): number[] {
-    return this.#proc.lines.flatMap((l) => {
-      const m = /^\[(\d+\.\d+)\] \d+ bytes from/.exec(l);
-      return m ? [Number(m[1]) * 1000] : [];
-    });
-  }
-
-  /** Waits until replies flow (the VIP is served). */
-  async flowing(timeoutMs: number): Promise<boolean> {
-    return await eventually(
-      () => {
-        const r = this.replies();
-        return r.length > 20 && Date.now() - r[r.length - 1]! < 100;
-      },
-      timeoutMs,
-      50,
-    );
-  }
-
-  /** Stops and returns the longest gap between replies after `from` (epoch ms). */
-  async stop(from: number): Promise<number> {
-    this.#proc.signal("SIGINT");
-    await this.#proc.exit(2000);
-    const r = this.replies();
-    let gap = 0;
-    for (let k = 1; k < r.length; k++) {
-      if (r[k]! >= from) gap = Math.max(gap, r[k]! - r[k - 1]!);
-    }
-    return Math.round(gap);
-  }
-}
-
 /**
  * Waits until the client sees the master's next advert, so every daemon's
  * cable is cut at the same phase of its advert cycle: right after an advert,
@@ -282,8 +230,8 @@ const SCENARIOS: Record<
     unit: "ms outage",
     run: async (impl, lab) => {
       await pair(impl, lab);
-      const ping = new PingStream(lab);
-      if (!(await ping.flowing(5000))) {
+      const ping = new PingStream(lab, VIP);
+      if (!(await eventually(() => ping.flowing(), 5000, 50))) {
         throw new Error("no pings before the cut");
       }
       await afterNextAdvert(lab);
@@ -291,7 +239,8 @@ const SCENARIOS: Record<
       await lab.cut(1);
       await eventually(() => lab.has(2, VIP), 15_000, 20);
       await sleep(1500);
-      return await ping.stop(t0 - 50);
+      await ping.stop();
+      return ping.gapSince(t0 - 50);
     },
   },
   fast: {
@@ -301,8 +250,8 @@ const SCENARIOS: Record<
     run: async (impl, lab) => {
       if (impl === "ucarp") return null; // ucarp cannot advertise faster than 1 s
       await pair(impl, lab, { fast: true });
-      const ping = new PingStream(lab);
-      if (!(await ping.flowing(5000))) {
+      const ping = new PingStream(lab, VIP);
+      if (!(await eventually(() => ping.flowing(), 5000, 50))) {
         throw new Error("no pings before the cut");
       }
       await afterNextAdvert(lab);
@@ -310,7 +259,8 @@ const SCENARIOS: Record<
       await lab.cut(1);
       await eventually(() => lab.has(2, VIP), 10_000, 10);
       await sleep(1000);
-      return await ping.stop(t0 - 50);
+      await ping.stop();
+      return ping.gapSince(t0 - 50);
     },
   },
   planned: {
@@ -318,8 +268,8 @@ const SCENARIOS: Record<
     unit: "ms outage",
     run: async (impl, lab) => {
       const [a] = await pair(impl, lab);
-      const ping = new PingStream(lab);
-      if (!(await ping.flowing(5000))) {
+      const ping = new PingStream(lab, VIP);
+      if (!(await eventually(() => ping.flowing(), 5000, 50))) {
         throw new Error("no pings before the stop");
       }
       const t0 = Date.now();
@@ -333,7 +283,8 @@ const SCENARIOS: Record<
       } else a!.signal("SIGTERM");
       await eventually(() => lab.has(2, VIP), 15_000, 20);
       await sleep(1500);
-      return await ping.stop(t0 - 50);
+      await ping.stop();
+      return ping.gapSince(t0 - 50);
     },
   },
   standby: {
@@ -342,15 +293,16 @@ const SCENARIOS: Record<
     run: async (impl, lab) => {
       if (impl !== "carpd") return null;
       await pair(impl, lab);
-      const ping = new PingStream(lab);
-      if (!(await ping.flowing(5000))) {
+      const ping = new PingStream(lab, VIP);
+      if (!(await eventually(() => ping.flowing(), 5000, 50))) {
         throw new Error("no pings before standby");
       }
       const t0 = Date.now();
       await lab.ctl(1, "standby");
       await eventually(() => lab.has(2, VIP), 5000, 10);
       await sleep(1000);
-      return await ping.stop(t0 - 50);
+      await ping.stop();
+      return ping.gapSince(t0 - 50);
     },
   },
   health: {

@@ -4,7 +4,7 @@
  */
 
 import type { Status } from "../src/control/status.ts";
-import { Lab, type Proc, sleep, vhidConfig } from "../test/integration/lab.ts";
+import { Lab, PingStream, sleep, vhidConfig } from "../test/integration/lab.ts";
 
 const VIP = "10.213.0.50";
 const SKEWS = [0, 50, 100];
@@ -67,53 +67,6 @@ async function table(lab: Lab): Promise<void> {
   }
 }
 
-/** The client's 10 ms ping stream to the VIP, and its gaps. */
-class Pings {
-  readonly #proc: Proc;
-  constructor(lab: Lab) {
-    this.#proc = lab.spawn("ping", [
-      "ip",
-      "netns",
-      "exec",
-      lab.client,
-      "ping",
-      "-n",
-      "-D",
-      "-i",
-      "0.01",
-      "-W",
-      "0.2",
-      VIP,
-    ]);
-  }
-  #times(): number[] {
-    return this.#proc.lines.flatMap((l) => {
-      const m = /^\[(\d+\.\d+)\] \d+ bytes from/.exec(l);
-      return m ? [Number(m[1]) * 1000] : [];
-    });
-  }
-  flowing(): boolean {
-    const t = this.#times();
-    return t.length > 5 && Date.now() - t[t.length - 1]! < 100;
-  }
-  /** Longest gap between replies since `from` (epoch ms). */
-  gapSince(from: number): number {
-    const t = this.#times();
-    let gap = 0;
-    for (let k = 1; k < t.length; k++) {
-      if (t[k]! >= from) gap = Math.max(gap, t[k]! - t[k - 1]!);
-    }
-    return Math.round(gap);
-  }
-  summary(): string {
-    const sent = this.#proc.lines.filter((l) => /bytes from/.test(l)).length;
-    return `${sent} replies so far`;
-  }
-  stop(): void {
-    this.#proc.signal("SIGINT");
-  }
-}
-
 async function main(): Promise<void> {
   say(
     "carpd demo: three boxes (h1, h2, h3) and a client on a LAN built from network",
@@ -149,7 +102,7 @@ async function main(): Promise<void> {
       10_000,
     );
     await table(lab);
-    const pings = new Pings(lab);
+    const pings = new PingStream(lab, VIP);
     await waiting(
       "client pinging the VIP every 10 ms",
       () => Promise.resolve(pings.flowing()),
@@ -205,8 +158,8 @@ async function main(): Promise<void> {
       } ms; h1 stays away until carpd resume`,
     );
     await table(lab);
-    pings.stop();
-    say(`  client: ${pings.summary()}`);
+    await pings.stop();
+    say(`  client: ${pings.replies().length} replies in all`);
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
     Deno.removeSignalListener("SIGTERM", onInterrupt);

@@ -4,17 +4,10 @@
  */
 
 import assert from "node:assert/strict";
-import type { Status } from "../../src/control/status.ts";
 import { canBuildLab, eventually, Lab, sleep, vhidConfig } from "./lab.ts";
 
 const VIP = "10.213.0.50";
 const ignore = !canBuildLab; // needs root and iproute2; scripts/test.sh runs it as root
-
-async function status(lab: Lab, i: number): Promise<Status> {
-  const r = await lab.ctl(i, "status", "--json");
-  assert.equal(r.code, 0, r.out);
-  return JSON.parse(r.out) as Status;
-}
 
 async function mac(lab: Lab, i: number): Promise<string> {
   return (await lab.exec(lab.host(i), ["cat", "/sys/class/net/eth0/address"]))
@@ -101,8 +94,8 @@ Deno.test({
       }
       await sleep(2000);
       const states = [
-        (await status(lab, 1)).vhids[0]!.state,
-        (await status(lab, 2)).vhids[0]!.state,
+        (await lab.status(1)).vhids[0]!.state,
+        (await lab.status(2)).vhids[0]!.state,
       ];
       assert.deepEqual(states, ["MASTER", "BACKUP"]);
       assert.deepEqual(await lab.holders(VIP, 2), [1], "no leaked VIP");
@@ -113,7 +106,7 @@ Deno.test({
         assert.equal(children, "", "no processes left by carpd");
       }
       assert.ok(
-        (await status(lab, 1)).vhids[0]!.counters.transitions >= 40,
+        (await lab.status(1)).vhids[0]!.counters.transitions >= 40,
         "it really flapped",
       );
     } finally {
@@ -189,7 +182,7 @@ Deno.test({
       );
       assert.equal(a.lines.filter((l) => /reload rejected/.test(l)).length, 50);
       assert.equal(a.lines.filter((l) => /reloaded /.test(l)).length, 50);
-      const s = (await status(lab, 1)).vhids[0]!;
+      const s = (await lab.status(1)).vhids[0]!;
       assert.equal(s.state, "MASTER");
       assert.equal(
         s.counters.transitions,
@@ -240,7 +233,7 @@ Deno.test({
       const start = { fds: fds(a.pid), rss: rssMb(a.pid), bfds: fds(b.pid) };
       await sleep(40_000);
       const end = { fds: fds(a.pid), rss: rssMb(a.pid), bfds: fds(b.pid) };
-      const s = await status(lab, 1);
+      const s = await lab.status(1);
       const sent = s.vhids.reduce((n, v) => n + v.counters.advertsSent, 0);
       assert.ok(sent > 10_000, `only ${sent} adverts`);
       assert.equal(end.fds, start.fds, "open descriptors on the master");

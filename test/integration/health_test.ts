@@ -4,17 +4,10 @@
  */
 
 import assert from "node:assert/strict";
-import type { Status } from "../../src/control/status.ts";
 import { canBuildLab, eventually, Lab, sh, sleep, vhidConfig } from "./lab.ts";
 
 const VIP = "10.213.0.50";
 const ignore = !canBuildLab; // needs root and iproute2; scripts/test.sh runs it as root
-
-async function status(lab: Lab, i: number): Promise<Status> {
-  const r = await lab.ctl(i, "status", "--json");
-  assert.equal(r.code, 0, r.out);
-  return JSON.parse(r.out) as Status;
-}
 
 function stamp(line: string): number {
   return Date.parse(line.split(" ")[0]!);
@@ -60,7 +53,7 @@ demote = 100
           1000,
         ),
       );
-      const s = await status(lab, 1);
+      const s = await lab.status(1);
       const v = s.vhids[0]!;
       assert.equal(v.state, "BACKUP");
       assert.deepEqual(v.demotions, [{
@@ -87,7 +80,7 @@ demote = 100
           1000,
         ),
       );
-      assert.deepEqual((await status(lab, 1)).vhids[0]!.demotions, []);
+      assert.deepEqual((await lab.status(1)).vhids[0]!.demotions, []);
     } finally {
       await lab.down();
     }
@@ -120,7 +113,7 @@ demote = 30
       );
       assert.ok(await a.waitFor(/check "hangs" is failing/, 3000), a.output);
       await sleep(1000);
-      const s = await status(lab, 1);
+      const s = await lab.status(1);
       assert.ok(s.checks[0]!.timeouts >= 2, JSON.stringify(s.checks));
       assert.equal(s.checks[0]!.lastCode, null);
       assert.equal(s.vhids[0]!.advskew.effective, 50);
@@ -183,7 +176,7 @@ demote = 240
         await b.waitFor(/BACKUP -> MASTER \(preemption\)/, 2000),
         b.output,
       );
-      const v = (await status(lab, 1)).vhids[0]!;
+      const v = (await lab.status(1)).vhids[0]!;
       assert.deepEqual(v.demotions, [{
         reason: "interface uplink",
         advskew: 240,
@@ -195,11 +188,11 @@ demote = 240
       );
       assert.ok(
         await eventually(
-          async () => (await status(lab, 1)).vhids[0]!.state === "MASTER",
+          async () => (await lab.status(1)).vhids[0]!.state === "MASTER",
           3000,
         ),
       );
-      assert.deepEqual((await status(lab, 1)).vhids[0]!.demotions, []);
+      assert.deepEqual((await lab.status(1)).vhids[0]!.demotions, []);
     } finally {
       await lab.down();
     }
@@ -249,11 +242,11 @@ Deno.test({
       );
       await sleep(2500); // standby holds: no preemption back
       assert.deepEqual(await lab.holders(VIP, 2), [2]);
-      const s = (await status(lab, 1)).vhids[0]!;
+      const s = (await lab.status(1)).vhids[0]!;
       assert.ok(s.standby && s.advskew.effective === 254, JSON.stringify(s));
       a.signal("SIGHUP"); // standby survives a reload
       assert.ok(await a.waitFor(/reloaded /, 2000), a.output);
-      assert.ok((await status(lab, 1)).vhids[0]!.standby);
+      assert.ok((await lab.status(1)).vhids[0]!.standby);
       assert.equal((await Deno.stat(lab.socket(1))).mode! & 0o777, 0o600);
 
       const back = pingStream(lab, 300);
@@ -322,7 +315,7 @@ Deno.test({
         env.length > 0 && !env.includes("s3cret"),
         "the password is not in a hook's environment",
       );
-      const st = await status(lab, 1);
+      const st = await lab.status(1);
       assert.equal(st.vhids[0]!.state, "BACKUP");
       a.signal("SIGKILL");
     } finally {

@@ -4,18 +4,11 @@
  */
 
 import assert from "node:assert/strict";
-import type { Status } from "../../src/control/status.ts";
 import { canBuildLab, Lab, sleep, vhidConfig } from "./lab.ts";
 
 const VIP = "10.213.0.50";
 const ignore = !canBuildLab; // needs root and iproute2; scripts/test.sh runs it as root
 const INJECT = new URL("./inject.ts", import.meta.url).pathname;
-
-async function status(lab: Lab, i: number): Promise<Status> {
-  const r = await lab.ctl(i, "status", "--json");
-  assert.equal(r.code, 0, r.out);
-  return JSON.parse(r.out) as Status;
-}
 
 /** Runs the injector in host `i`; returns what it sent. */
 async function inject(
@@ -53,7 +46,7 @@ Deno.test({
       const b = await lab.carpd(2, vhidConfig({ vip: VIP, advskew: 50 }));
       assert.ok(await a.waitFor(/BACKUP -> MASTER/, 8000), a.output);
       await sleep(1500);
-      const before = [await status(lab, 1), await status(lab, 2)];
+      const before = [await lab.status(1), await lab.status(2)];
       const ticks = cpuTicks(a.pid);
       const started = performance.now();
       const sent = await inject(lab, 3, "garbage", {
@@ -72,7 +65,7 @@ Deno.test({
         `only ${total} packets sent: ${JSON.stringify(sent)}`,
       );
 
-      const after = [await status(lab, 1), await status(lab, 2)];
+      const after = [await lab.status(1), await lab.status(2)];
       for (const k of [0, 1]) {
         assert.equal(
           after[k]!.vhids[0]!.counters.transitions,
@@ -168,7 +161,7 @@ Deno.test({
       const sent = await inject(lab, 3, "replay", options);
       assert.equal(sent["replayed advert"], 3);
       await sleep(300);
-      const pa = (await status(lab, 1)).vhids[0]!.counters;
+      const pa = (await lab.status(1)).vhids[0]!.counters;
       assert.equal(
         pa.drops.replay,
         2,
@@ -178,7 +171,7 @@ Deno.test({
         a.output,
         /dropped packet from 10\.213\.0\.13 \(vhid 7\): replay/,
       );
-      const pb = (await status(lab, 2)).vhids[0]!.counters;
+      const pb = (await lab.status(2)).vhids[0]!.counters;
       assert.equal(
         pb.drops.replay,
         0,
@@ -208,7 +201,7 @@ Deno.test({
         b2.output,
       );
       assert.equal(
-        (await status(lab, 2)).vhids[0]!.counters.drops.replay,
+        (await lab.status(2)).vhids[0]!.counters.drops.replay,
         0,
         "the restarted master is accepted",
       );

@@ -4,6 +4,8 @@
  * bounded waits for what they log or configure.
  */
 
+import type { Status } from "../../src/control/status.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 const LAB_SH = `${ROOT}scripts/lab.sh`;
 const CARPD = `${ROOT}scripts/carpd`;
@@ -146,6 +148,60 @@ export class Proc {
     clearTimeout(timer);
     await Promise.all(this.#reading);
     return status;
+  }
+}
+
+/** A 10 ms ping stream from the lab's client; its longest gap is an outage. */
+export class PingStream {
+  readonly #proc: Proc;
+
+  constructor(lab: Lab, address: string) {
+    this.#proc = lab.spawn("ping", [
+      ...[
+        "ip",
+        "netns",
+        "exec",
+        lab.client,
+        "ping",
+        "-n",
+        "-D",
+        "-i",
+        "0.01",
+        "-W",
+        "0.2",
+        address,
+      ],
+    ]);
+  }
+
+  /** When each reply arrived, in epoch milliseconds. */
+  replies(): number[] {
+    return this.#proc.lines.flatMap((l) => {
+      const m = /^\[(\d+\.\d+)\] \d+ bytes from/.exec(l);
+      return m ? [Number(m[1]) * 1000] : [];
+    });
+  }
+
+  /** Whether replies are coming in now. */
+  flowing(): boolean {
+    const r = this.replies();
+    return r.length > 5 && Date.now() - r[r.length - 1]! < 100;
+  }
+
+  /** The longest gap between replies since `from` (epoch ms). */
+  gapSince(from: number): number {
+    const r = this.replies();
+    let gap = 0;
+    for (let k = 1; k < r.length; k++) {
+      if (r[k]! >= from) gap = Math.max(gap, r[k]! - r[k - 1]!);
+    }
+    return Math.round(gap);
+  }
+
+  /** Stops pinging. */
+  async stop(): Promise<void> {
+    this.#proc.signal("SIGINT");
+    await this.#proc.exit(2000);
   }
 }
 
@@ -317,6 +373,15 @@ export class Lab {
       code: r.code,
       out: decoder.decode(r.stdout) + decoder.decode(r.stderr),
     };
+  }
+
+  /** `carpd status --json` of host `i`. */
+  async status(i: number): Promise<Status> {
+    const r = await this.ctl(i, "status", "--json");
+    if (r.code !== 0) {
+      throw new Error(`carpd status on h${i} failed (${r.code}): ${r.out}`);
+    }
+    return JSON.parse(r.out) as Status;
   }
 
   /** Starts any program in host `i`. */
