@@ -30,7 +30,7 @@ import { VERSION } from "../version.ts";
 import { type Logger, LogRateLimiter } from "../log.ts";
 import { type DropCounts, emptyDrops } from "./counters.ts";
 import { InterfaceHandle, sourceAddress } from "./interface.ts";
-import { VhidRunner } from "./vhid.ts";
+import { sameIdentity, VhidRunner } from "./vhid.ts";
 
 /** Longest a poll waits before the loop looks around again. */
 const POLL_TIMEOUT_MS = 1000;
@@ -345,8 +345,17 @@ export class Daemon {
     }
     const wanted = new Map(next.vhids.map((v) => [vhidKey(v), v]));
     const standby = new Set<string>(); // survives a restart by reload
+    let updated = 0;
     for (const [key, runner] of this.#vhids) {
       const v = wanted.get(key);
+      if (
+        v !== undefined && !sameVhid(v, runner.config) &&
+        sameIdentity(v, runner.config)
+      ) {
+        runner.reconfigure(v); // same vhid, new timers or hooks: keep its state
+        updated++;
+        continue;
+      }
       if (v === undefined || !sameVhid(v, runner.config)) {
         if (runner.state.standby) standby.add(key);
         runner.stop();
@@ -375,7 +384,7 @@ export class Daemon {
     this.#rebuildReceive();
     this.#waker.wake();
     this.#log.info(
-      `reloaded ${this.#label}: ${next.vhids.length} vhid(s), ${changed} (re)started`,
+      `reloaded ${this.#label}: ${next.vhids.length} vhid(s), ${changed} (re)started, ${updated} updated in place`,
     );
     return true;
   }

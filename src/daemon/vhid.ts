@@ -72,7 +72,7 @@ export function vipLabel(ifname: string): string | null {
 
 /** A running vhid. */
 export class VhidRunner {
-  readonly config: VhidConfig;
+  #config: VhidConfig;
   readonly iface: InterfaceHandle;
   readonly source: number;
   readonly auth: CarpAuth;
@@ -92,7 +92,7 @@ export class VhidRunner {
     source: number,
     ctx: VhidContext,
   ) {
-    this.config = config;
+    this.#config = config;
     this.iface = iface;
     this.source = source;
     this.#ctx = ctx;
@@ -100,6 +100,27 @@ export class VhidRunner {
     this.auth = { key: config.key, vips: config.vips.map((v) => v.address) };
     this.state = initialState(electionConfig(config, source), initialCounter());
     this.lastTransitionAt = ctx.now();
+  }
+
+  /** The vhid's settings. */
+  get config(): VhidConfig {
+    return this.#config;
+  }
+
+  /**
+   * Takes new settings on a reload without leaving the current state: the
+   * election values go to the state machine (a MASTER advertises a changed
+   * interval at once), scripts and hooks apply from their next run. Only for
+   * changes that keep the vhid's identity (see {@linkcode sameIdentity}).
+   *
+   * @param config The new settings.
+   */
+  reconfigure(config: VhidConfig): void {
+    this.#config = config;
+    this.feed({
+      type: "configure",
+      config: electionConfig(config, this.source),
+    });
   }
 
   /** `vhid 3`, for messages. */
@@ -339,6 +360,34 @@ export class VhidRunner {
       verdict > 0 ? `${line} (${verdict} similar suppressed)` : line,
     );
   }
+}
+
+/**
+ * Whether two configs of a vhid name the same thing on the wire and on the
+ * box (interface, id, addresses, key, transport, source, VIP handling), so a
+ * reload can update it in place instead of restarting it.
+ *
+ * @param a One config.
+ * @param b The other.
+ * @returns Whether only election values, scripts or hooks differ.
+ */
+export function sameIdentity(a: VhidConfig, b: VhidConfig): boolean {
+  const identity = (c: VhidConfig): string =>
+    JSON.stringify([
+      c.interface,
+      c.id,
+      c.vips,
+      [...c.key],
+      c.mode,
+      c.group,
+      c.peers,
+      c.source,
+      c.manageVips,
+      c.releaseVipsOnExit,
+      c.ignoreLinkState,
+      c.replayProtection,
+    ]);
+  return identity(a) === identity(b);
 }
 
 /** The state machine's view of a vhid's config. */

@@ -119,6 +119,7 @@ export type CarpEvent =
   }
   | { type: "timer" }
   | { type: "demotion"; amount: number }
+  | { type: "configure"; config: ElectionConfig }
   | { type: "standby" }
   | { type: "resume" }
   | { type: "step_down" }
@@ -266,6 +267,8 @@ class Run {
         return this.#timer();
       case "demotion":
         return this.#setSkew({ demotion: Math.max(0, event.amount) });
+      case "configure":
+        return this.#configure(event.config);
       case "standby":
         // No advert of the new skew first: the bow-out says more.
         this.#set({ standby: true });
@@ -351,6 +354,16 @@ class Run {
         garpsLeft: left,
         garpAt: left > 0 ? now + this.s.config.garpIntervalMs : null,
       });
+    }
+  }
+
+  /** New settings on a reload: kept state, a new interval advertised at once. */
+  #configure(config: ElectionConfig): void {
+    const before = advertIntervalMs(this.s);
+    this.#set({ config });
+    if (this.s.state === "MASTER" && advertIntervalMs(this.s) !== before) {
+      this.#sendAdvert(config.advbase, effectiveAdvskew(this.s));
+      this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
     }
   }
 

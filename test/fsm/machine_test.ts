@@ -353,3 +353,28 @@ Deno.test("adverts from our own address are ignored", () => {
   assert.deepEqual(h.advert("10.99.0.1", 255, 255), []);
   assert.equal(h.s.state, "BACKUP");
 });
+
+Deno.test("configure keeps the state and advertises a new interval at once as MASTER", () => {
+  const h = new Harness({ garpCount: 1 });
+  h.becomeMaster();
+  h.now += 100;
+  const actions = h.feed({
+    type: "configure",
+    config: { ...h.s.config, advskew: 80 },
+  });
+  assert.equal(h.s.state, "MASTER");
+  assert.deepEqual(kinds(actions), ["send_advert"]);
+  assert.equal(effectiveAdvskew(h.s), 80);
+  assert.equal(h.deadline, h.now + advertIntervalMs(h.s));
+  assert.deepEqual(
+    h.feed({ type: "configure", config: { ...h.s.config, preempt: true } }),
+    [],
+  );
+  const b = new Harness();
+  b.feed({ type: "start" });
+  assert.deepEqual(
+    b.feed({ type: "configure", config: { ...b.s.config, advskew: 10 } }),
+    [],
+  );
+  assert.equal(b.s.state, "BACKUP");
+});

@@ -187,11 +187,16 @@ Deno.test({
   async fn(): Promise<void> {
     const lab = await Lab.up(1);
     try {
-      const first = vhidConfig({ vip: VIP, advskew: 0, advbase: 0, extra: "" })
-        .replace("advskew = 0", "advskew = 20");
-      const a = await lab.carpd(1, first);
+      const a = await lab.carpd(
+        1,
+        vhidConfig({ vip: VIP, advskew: 0, advbase: 0 }).replace(
+          "advskew = 0",
+          "advskew = 20",
+        ),
+      );
       assert.ok(await a.waitFor(/BACKUP -> MASTER/, 5000), a.output);
       const path = `${lab.dir}/h1.toml`;
+      const first = await Deno.readTextFile(path); // with the lab's control_socket
       await Deno.writeTextFile(path, first + "\nbogus = 1\n");
       a.signal("SIGHUP");
       assert.ok(
@@ -223,6 +228,27 @@ advskew = 20
         "vhid 7 never flapped",
       );
       assert.ok(await lab.has(1, VIP) && await lab.has(1, "10.213.0.51"));
+      // Only vhid 7's advskew changes: updated in place, no transition.
+      await Deno.writeTextFile(
+        path,
+        second.replace("advskew = 20", "advskew = 30"),
+      );
+      a.signal("SIGHUP");
+      assert.ok(
+        await a.waitFor(
+          /reloaded .*: 2 vhid\(s\), 0 \(re\)started, 1 updated in place/,
+          3000,
+        ),
+        a.output,
+      );
+      const v7 = (await lab.status(1)).vhids.find((v) => v.vhid === 7)!;
+      assert.equal(v7.state, "MASTER");
+      assert.deepEqual(v7.advskew, { configured: 30, effective: 30 });
+      assert.equal(
+        a.lines.filter((l) => /vhid 7: .*-> MASTER/.test(l)).length,
+        1,
+        "still no flap",
+      );
       a.signal("SIGUSR2");
       assert.ok(
         await a.waitFor(/vhid 7: MASTER -> BACKUP \(step down\)/, 2000),
