@@ -27,6 +27,7 @@ const SYMBOLS = {
   eventfd: { parameters: ["u32", "i32"], result: "i32" }, // (initval, flags)
   clock_gettime: { parameters: ["i32", "buffer"], result: "i32" }, // (clockid, struct timespec *)
   if_nametoindex: { parameters: ["buffer"], result: "u32" }, // (const char *name)
+  capget: { parameters: ["buffer", "buffer"], result: "i32" }, // (cap_user_header_t hdrp, cap_user_data_t datap)
   // poll that waits runs on a helper thread so the event loop keeps turning;
   // its errno is lost there, so callers treat -1 as "try again".
   pollWait: {
@@ -101,6 +102,8 @@ export function fail(syscall: string, object: string): never {
 
 /** errno values the wrappers handle by name. */
 export const Errno = {
+  EPERM: 1,
+  EACCES: 13,
   EINTR: 4,
   EAGAIN: 11,
   ENODEV: 19,

@@ -199,6 +199,27 @@ export class Netlink extends OwnedFd {
   }
 
   /**
+   * Asks the kernel to add an IPv4 address to interface index 0, which does
+   * not exist: a process that may change addresses gets ENODEV, one that
+   * may not gets EPERM. Nothing changes either way.
+   *
+   * @returns The errno of the refusal (ENODEV when allowed).
+   */
+  probeAddressChange(): number {
+    const { fixed, attrs } = addressRequest(0, 0x7f000001, 32, null);
+    return this.#request(
+      encodeMessage(
+        RTM_NEWADDR,
+        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        this.#next(),
+        fixed,
+        attrs,
+      ),
+      "probe address change",
+    );
+  }
+
+  /**
    * Drains the events waiting on a monitor socket.
    *
    * @returns Link and address changes, oldest first.

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs carpd on this machine:
-#   - dist/carpd (from scripts/build.sh) as $PREFIX/bin/carpd, or, when there
-#     is no binary, the source in $PREFIX/lib/carpd with Deno and the npm
-#     packages, and $PREFIX/bin/carpd -> its scripts/carpd (same flags);
+#   - dist/carpd (from scripts/build.sh) as $PREFIX/bin/carpd; or, when there
+#     is no binary, from source: the code, the pinned Deno and the npm
+#     packages main.ts imports (not the test-only ones) in $PREFIX/lib/carpd,
+#     and $PREFIX/bin/carpd, a wrapper that runs it with the permission flags
+#     of scripts/lib/permissions, its own Deno cache (/var/cache/carpd) and
+#     never the network, whoever calls it;
 #   - units/carp.service in /etc/systemd/system (a drop-in adds what a source
 #     install needs);
 #   - units/carp.toml as /etc/carp/carp.toml, mode 0600, never overwriting
 #     an existing config.
 # Then: edit /etc/carp/carp.toml, carpd check, systemctl enable --now carp.service
+#
+# Works offline from a prepared checkout (Deno and the packages in .tools/).
 #
 #   scripts/install.sh [--prefix /usr/local]      (DESTDIR=... stages into a directory)
 set -euo pipefail
@@ -19,39 +24,56 @@ DEST=${DESTDIR:-}
 [ -n "$DEST" ] || [ "$(id -u)" -eq 0 ] || die "run as root (or set DESTDIR to stage the files)"
 
 bin="$DEST$PREFIX/bin"
+lib="$DEST$PREFIX/lib/carpd"
 unitdir="$DEST/etc/systemd/system"
 confdir="$DEST/etc/carp"
 install -d -m 0755 "$bin" "$unitdir"
 install -d -m 0700 "$confdir"
 
 if [ -x "$ROOT/dist/carpd" ]; then
+  rm -f "$bin/carpd"
   install -m 0755 "$ROOT/dist/carpd" "$bin/carpd"
+  rm -rf "$lib" "$unitdir/carp.service.d/source.conf"
   say "installed $PREFIX/bin/carpd (binary)"
-  rm -f "$unitdir/carp.service.d/source.conf"
 else
-  lib="$DEST$PREFIX/lib/carpd"
-  cache="$DEST/var/cache/carpd/deno"
-  install -d -m 0755 "$lib" "$lib/.tools" "$cache"
-  rm -rf "$lib/src" "$lib/ffi" "$lib/scripts" "$lib/units"
-  cp -R "$ROOT/main.ts" "$ROOT/deno.json" "$ROOT/deno.lock" "$ROOT/src" "$ROOT/ffi" "$ROOT/scripts" "$ROOT/units" "$lib/"
-  cp "$ROOT/.tools/package.json" "$ROOT/.tools/package-lock.json" "$lib/.tools/"
-  if [ -x "$ROOT/.tools/node_modules/.bin/deno" ]; then
-    rm -rf "$lib/.tools/node_modules"
-    cp -R "$ROOT/.tools/node_modules" "$lib/.tools/"
-  else
-    (cd "$lib/.tools" && npm install --no-audit --no-fund --loglevel=error >&2)
+  ensure_deno
+  ensure_npm_cache
+  rm -rf "$lib"
+  install -d -m 0755 "$lib"
+  cp -R "$ROOT/main.ts" "$ROOT/src" "$ROOT/ffi" "$lib/"
+  install -m 0755 "$(readlink -f "$DENO")" "$lib/deno"
+  "$DENO" run --cached-only --allow-read --allow-write --allow-run --allow-env \
+    "$ROOT/scripts/lib/vendor.ts" "$lib"
+  install -d -m 0755 "$DEST/var/cache/carpd"
+  rm -f "$bin/carpd"
+  {
+    echo "#!/bin/sh"
+    echo "# carpd, installed from source by scripts/install.sh: the code and Deno"
+    echo "# are in $PREFIX/lib/carpd; Deno's cache is /var/cache/carpd/deno."
+    echo "# Nothing is downloaded at run time (--cached-only)."
+    echo "DENO_DIR=/var/cache/carpd/deno DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 \\"
+    echo "  exec $PREFIX/lib/carpd/deno run --cached-only \\"
+    echo "  --config $PREFIX/lib/carpd/deno.json ${CARPD_PERMISSIONS[*]} \\"
+    echo "  $PREFIX/lib/carpd/main.ts \"\$@\""
+  } >"$bin/carpd"
+  chmod 0755 "$bin/carpd"
+  # The copy must run on its own, with no cache and no home directory.
+  probe=$(mktemp -d)
+  if ! HOME=/nonexistent DENO_DIR="$probe" "$lib/deno" run --cached-only \
+    --config "$lib/deno.json" "${CARPD_PERMISSIONS[@]}" "$lib/main.ts" --version >/dev/null; then
+    rm -rf "$probe"
+    die "the installed copy in $lib does not run"
   fi
-  (cd "$lib" && DENO_DIR="$cache" "$lib/.tools/node_modules/.bin/deno" install --frozen >&2)
-  ln -sfn "$PREFIX/lib/carpd/scripts/carpd" "$bin/carpd"
+  rm -rf "$probe"
   install -d -m 0755 "$unitdir/carp.service.d"
   cat >"$unitdir/carp.service.d/source.conf" <<CONF
-# Written by scripts/install.sh for a source install: Deno's cache of the
-# npm packages lives here (ProtectSystem=strict leaves only this writable).
+# Written by scripts/install.sh for a source install: Deno keeps its compiled
+# code here (ProtectSystem=strict leaves only this writable). It is a cache:
+# deleting it is harmless.
 [Service]
 CacheDirectory=carpd
-Environment=DENO_DIR=/var/cache/carpd/deno
 CONF
-  say "installed $PREFIX/bin/carpd -> $PREFIX/lib/carpd/scripts/carpd (source, Deno $("$lib/.tools/node_modules/.bin/deno" --version | head -n1 | cut -d' ' -f2))"
+  say "installed $PREFIX/bin/carpd (source in $PREFIX/lib/carpd, Deno $DENO_VERSION)"
 fi
 
 sed "s|/usr/local/bin/carpd|$PREFIX/bin/carpd|" "$ROOT/units/carp.service" >"$unitdir/carp.service"

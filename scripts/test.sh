@@ -52,7 +52,7 @@ gate "deno lint" "$DENO" lint
 gate "deno check" "$DENO" check main.ts src/ ffi/ test/ scripts/
 # Unit tests get the daemon's own permission flags; the namespace tests drive
 # ip, tcpdump and /proc of other processes, which Deno grants only with -A.
-suite "unit, property and simulator tests" "${CARPD_PERMISSIONS[@]}" test/carp test/fsm test/sim test/config test/cli test/health test/hooks test/control test/log_test.ts test/ffi
+suite "unit, property and simulator tests" "${CARPD_PERMISSIONS[@]}" test/carp test/fsm test/sim test/config test/cli test/health test/hooks test/control test/daemon test/log_test.ts test/ffi
 if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
   if [ -d test/integration ]; then
     suite "network-namespace integration tests" -A --no-prompt test/integration

@@ -12,6 +12,8 @@ import {
 } from "../config/mod.ts";
 import { Daemon, type DaemonObserver } from "../daemon/daemon.ts";
 import { holdDebuggerPort } from "../daemon/debugger_guard.ts";
+import { preflight, systemProbe } from "../daemon/preflight.ts";
+import { Netlink } from "../../ffi/netlink.ts";
 import { createLogger, type Logger, underJournald } from "../log.ts";
 import { Liveness } from "../systemd/liveness.ts";
 import { SystemdNotifier, watchdogIntervalMs } from "../systemd/notify.ts";
@@ -57,6 +59,11 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
   if (source.path !== undefined) {
     for (const w of looseSecretFiles(source.path, config)) log.warning(w);
   }
+  const refused = checkPrivileges(config);
+  if (refused.length > 0) {
+    for (const p of refused) log.error(`cannot start: ${p}`);
+    return EXIT_START_FAILED;
+  }
   const env = (name: string): string | undefined => Deno.env.get(name);
   const systemd = systemdObserver(env, log);
   let daemon: Daemon;
@@ -80,6 +87,19 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
   guard?.close();
   systemd.close();
   return code;
+}
+
+/** Runs the preflight against this process and kernel. */
+function checkPrivileges(config: Config): string[] {
+  let netlink: Netlink | null = null;
+  try {
+    netlink = Netlink.open();
+    return preflight(config, systemProbe(netlink));
+  } catch (e) {
+    return [e instanceof Error ? e.message : String(e)];
+  } finally {
+    netlink?.close();
+  }
 }
 
 /**

@@ -75,6 +75,8 @@ export interface CheckConfig {
   demote: number;
   /** The vhids it demotes, or `null` for all. */
   vhids: number[] | null;
+  /** Runs as this user and its primary group; `null`: as carpd (root). */
+  user: { name: string; uid: number; gid: number } | null;
 }
 
 /** One tracked interface. */
@@ -240,6 +242,9 @@ function resolve(
       );
     }
     names.add(c.name);
+    const user = c.user === undefined
+      ? null
+      : lookupUser(c.user, `check[${i}].user`, readFile, problems);
     return {
       name: c.name,
       command: c.command,
@@ -249,6 +254,7 @@ function resolve(
       rise: c.rise,
       demote: c.demote,
       vhids: checkVhids(c.vhids, `check[${i}]`),
+      user,
     };
   });
   const trackInterfaces = raw.track_interface.map((t, i) => ({
@@ -263,6 +269,34 @@ function resolve(
     checks,
     trackInterfaces,
   };
+}
+
+/** Where users are looked up (no NSS: service users live here). */
+const PASSWD = "/etc/passwd";
+
+function lookupUser(
+  name: string,
+  at: string,
+  readFile: FileReader,
+  problems: string[],
+): { name: string; uid: number; gid: number } | null {
+  let text: string;
+  try {
+    text = new TextDecoder().decode(readFile(PASSWD));
+  } catch (e) {
+    problems.push(`${at}: ${PASSWD} cannot be read: ${describe(e)}`);
+    return null;
+  }
+  for (const line of text.split("\n")) {
+    const [user, , uid, gid] = line.split(":");
+    if (user === name && /^\d+$/.test(uid ?? "") && /^\d+$/.test(gid ?? "")) {
+      return { name, uid: Number(uid), gid: Number(gid) };
+    }
+  }
+  problems.push(
+    `${at}: "${name}" is not allowed; expected a user listed in ${PASSWD}`,
+  );
+  return null;
 }
 
 function readKey(

@@ -111,6 +111,12 @@ export const checkSchema = z.strictObject({
   rise: intRange(1, 100).default(2),
   demote: intRange(1, 254).default(100),
   vhids: z.array(intRange(1, 255), { error: "a list of vhid ids" }).optional(),
+  user: z.string({ error: "a user name" }).regex(
+    /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/,
+    {
+      error: "a user name such as proxy",
+    },
+  ).optional(),
 });
 
 /** One `[[track_interface]]` table. */

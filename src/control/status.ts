@@ -72,13 +72,15 @@ export function formatStatus(s: Status): string[] {
     );
   }
   for (const c of s.checks) {
+    const last = c.lastSignal !== null
+      ? `by ${c.lastSignal}`
+      : `${c.lastCode ?? "none"}`;
     out.push(
       `check ${c.name}: ${
         c.up ? "passing" : `failing (demotes ${c.demote})`
-      }, runs ${c.runs}, failures ${c.failures}, timeouts ${c.timeouts}, last exit ${
-        c.lastCode ?? "none"
-      } in ${c.lastDurationMs} ms`,
+      }, runs ${c.runs}, failures ${c.failures}, timeouts ${c.timeouts}, last exit ${last} in ${c.lastDurationMs} ms`,
     );
+    if (c.hint !== null) out.push(`  looks broken: ${c.hint}`);
   }
   for (const t of s.trackedInterfaces) {
     out.push(

@@ -7,7 +7,7 @@
  */
 
 import type { CheckConfig } from "../config/mod.ts";
-import { runCommand } from "../hooks/runner.ts";
+import { type HookResult, runCommand } from "../hooks/runner.ts";
 import type { Logger } from "../log.ts";
 import { INITIAL_VERDICT, record, type Verdict } from "./verdict.ts";
 
@@ -18,8 +18,45 @@ export interface CheckStats {
   timeouts: number;
   /** Exit code of the last run, `null` when killed or not started. */
   lastCode: number | null;
+  /** The signal that ended the last run, if one did. */
+  lastSignal: string | null;
   /** How long the last run took, in ms. */
   lastDurationMs: number;
+  /** Whether any run has passed since carpd started. */
+  everPassed: boolean;
+  /**
+   * Set when the check looks broken rather than failing: it has never
+   * passed, or it dies by a signal run after run. Says what to look at.
+   */
+  hint: string | null;
+}
+
+/** Runs that die by a signal in a row before the check is called out. */
+const SIGNAL_RUNS_FOR_HINT = 3;
+
+/**
+ * Why a check may be failing for reasons of its own, not of the service it
+ * watches, or `null`.
+ *
+ * @param stats What the check has done so far.
+ * @param signalStreak Runs in a row that ended by a signal.
+ * @param fall Failures that take the check down.
+ * @returns A sentence for the log and status, or `null`.
+ */
+export function checkHint(
+  stats: Pick<CheckStats, "runs" | "everPassed" | "lastSignal">,
+  signalStreak: number,
+  fall: number,
+): string | null {
+  const sandbox =
+    'if it passes when run by hand as root, carpd\'s sandbox may block it (README: "Health checks under systemd")';
+  if (signalStreak >= SIGNAL_RUNS_FOR_HINT && stats.lastSignal !== null) {
+    return `it died by ${stats.lastSignal} in each of its last ${signalStreak} runs; ${sandbox}`;
+  }
+  if (!stats.everPassed && stats.runs >= Math.max(fall, 2)) {
+    return `it has not passed once in ${stats.runs} runs since carpd started; ${sandbox}`;
+  }
+  return null;
 }
 
 /** A scheduled check. */
@@ -31,13 +68,17 @@ export class CheckRunner {
     failures: 0,
     timeouts: 0,
     lastCode: null,
+    lastSignal: null,
     lastDurationMs: 0,
+    everPassed: false,
+    hint: null,
   };
   readonly #log: Logger;
   readonly #onChange: (up: boolean) => void;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #running: Promise<void> | null = null;
+  #signalStreak = 0;
 
   /**
    * @param config The check.
@@ -80,19 +121,32 @@ export class CheckRunner {
       argv: c.command,
       timeoutMs: c.timeoutMs,
       label: `check "${c.name}"`,
+      ...(c.user === null ? {} : { as: c.user }),
     });
     const elapsed = performance.now() - started;
+    this.#record(r, elapsed);
+    this.#schedule(Math.max(0, c.intervalMs - elapsed));
+  }
+
+  #record(r: HookResult, elapsedMs: number): void {
+    const c = this.config;
     const ok = r.code === 0;
-    this.stats.runs++;
-    this.stats.lastCode = r.code;
-    this.stats.lastDurationMs = Math.round(elapsed);
-    if (!ok) this.stats.failures++;
-    if (r.timedOut) this.stats.timeouts++;
+    const s = this.stats;
+    s.runs++;
+    s.lastCode = r.code;
+    s.lastSignal = r.signal;
+    s.lastDurationMs = Math.round(elapsedMs);
+    if (ok) s.everPassed = true;
+    else s.failures++;
+    if (r.timedOut) s.timeouts++;
+    this.#signalStreak = r.signal === null ? 0 : this.#signalStreak + 1;
     if (!ok) {
       const why = r.error ??
         (r.timedOut
           ? `killed after ${c.timeoutMs / 1000} s`
-          : `exit ${r.code ?? "by signal"}`);
+          : r.signal !== null
+          ? `exit by signal ${r.signal}`
+          : `exit ${r.code}`);
       const tail = r.outputTail.trim().slice(-200);
       this.#log.debug(
         `check "${c.name}" failed: ${why}${
@@ -100,6 +154,16 @@ export class CheckRunner {
         }`,
       );
     }
+    const hint = checkHint(s, this.#signalStreak, c.fall);
+    if (hint !== null && s.hint === null) {
+      const tail = r.outputTail.trim().slice(-200);
+      this.#log.warning(
+        `check "${c.name}" looks broken: ${hint}${
+          tail === "" ? "" : `; output ends: ${tail}`
+        }`,
+      );
+    }
+    s.hint = hint;
     const before = this.verdict.up;
     this.verdict = record(this.verdict, ok, c.fall, c.rise);
     if (this.verdict.up !== before) {
@@ -108,6 +172,5 @@ export class CheckRunner {
       );
       this.#onChange(this.verdict.up);
     }
-    this.#schedule(Math.max(0, c.intervalMs - elapsed));
   }
 }

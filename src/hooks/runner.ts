@@ -15,6 +15,8 @@ export interface HookJob {
   timeoutMs: number;
   /** For log lines, such as `vhid 3 up script`. */
   label: string;
+  /** Run as this user and group instead of carpd's own (root). */
+  as?: { uid: number; gid: number };
 }
 
 /** How a hook ended. */
@@ -23,6 +25,8 @@ export interface HookResult {
   argv: string[];
   /** Exit code, or `null` when killed or not started. */
   code: number | null;
+  /** The signal that ended it (`"SIGSEGV"`), when one did. */
+  signal: Deno.Signal | null;
   timedOut: boolean;
   /** Why it could not start, if it did not. */
   error: string | null;
@@ -49,10 +53,18 @@ export async function runCommand(job: HookJob): Promise<HookResult> {
       stdout: "piped",
       stderr: "piped",
       detached: true, // its own process group, so a timeout kills its children too
+      ...(job.as === undefined ? {} : { uid: job.as.uid, gid: job.as.gid }),
     }).spawn();
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
-    return { ...base, code: null, timedOut: false, error, outputTail: "" };
+    return {
+      ...base,
+      code: null,
+      signal: null,
+      timedOut: false,
+      error,
+      outputTail: "",
+    };
   }
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -70,6 +82,7 @@ export async function runCommand(job: HookJob): Promise<HookResult> {
   return {
     ...base,
     code: timedOut || status.signal !== null ? null : status.code,
+    signal: timedOut ? null : status.signal,
     timedOut,
     error: null,
     outputTail,
@@ -149,9 +162,9 @@ export class HookQueue {
       );
     } else if (r.code !== 0) {
       this.#log.warning(
-        `${r.label}: ${r.argv[0]} exited with ${r.code ?? "a signal"}${
-          tailNote(r)
-        }`,
+        `${r.label}: ${r.argv[0]} exited with ${
+          r.code ?? r.signal ?? "a signal"
+        }${tailNote(r)}`,
       );
     } else {
       this.#log.debug(`${r.label}: ${r.argv.join(" ")} ok`);

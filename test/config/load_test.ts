@@ -143,3 +143,26 @@ Deno.test("a bad password is never echoed in a problem", () => {
   const found = problems(MINIMAL.replace("secret", secret));
   assert.ok(!found.join("\n").includes(secret));
 });
+
+Deno.test("parseConfig() resolves a check's user from /etc/passwd and refuses an unknown one", () => {
+  const passwd =
+    "root:x:0:0:root:/root:/bin/bash\nproxy:x:13:13:proxy:/bin:/usr/sbin/nologin\n";
+  const text = MINIMAL +
+    `[[check]]\nname = "squid"\ncommand = ["squid", "-k", "check"]\nuser = "proxy"\n`;
+  const c = parseConfig(text, "carp.toml", files({ "/etc/passwd": passwd }));
+  assert.deepEqual(c.checks[0]!.user, { name: "proxy", uid: 13, gid: 13 });
+  assert.deepEqual(
+    problems(text.replace('user = "proxy"', 'user = "proxx"'), {
+      "/etc/passwd": passwd,
+    }),
+    [
+      'check[0].user: "proxx" is not allowed; expected a user listed in /etc/passwd',
+    ],
+  );
+  const none = parseConfig(
+    MINIMAL + `[[check]]\nname = "a"\ncommand = ["true"]\n`,
+    "carp.toml",
+    files(),
+  );
+  assert.equal(none.checks[0]!.user, null);
+});
