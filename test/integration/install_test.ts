@@ -78,13 +78,35 @@ Deno.test({
       );
       assert.equal((await Deno.stat(`${stage}/etc/carp`)).mode! & 0o777, 0o700);
       const bin = `${stage}/usr/local/bin/carpd`;
-      const target = await Deno.readLink(bin).catch(() => null);
-      // A source install links to the staged tree's wrapper; run that one.
-      const exe = target === null ? bin : `${stage}${target}`;
-      const env = {
-        HOME: "/nonexistent",
-        DENO_DIR: `${stage}/var/cache/carpd/deno`,
-      };
+      const wrapper = await Deno.readTextFile(bin);
+      const binary = !wrapper.startsWith("#!");
+      // A source install's wrapper names its final paths; aim it at the stage.
+      const exe = binary ? bin : `${stage}/carpd-staged`;
+      if (!binary) {
+        assert.match(wrapper, /--cached-only/, "never downloads at run time");
+        await Deno.writeTextFile(
+          exe,
+          wrapper.replaceAll(
+            "/usr/local/lib/carpd",
+            `${stage}/usr/local/lib/carpd`,
+          )
+            .replace(
+              "DENO_DIR=/var/cache/carpd/deno",
+              `DENO_DIR=${stage}/cache`,
+            ),
+          { mode: 0o755 },
+        );
+        const vendor = [
+          ...Deno.readDirSync(`${stage}/usr/local/lib/carpd/vendor`),
+        ]
+          .map((e) => e.name).sort();
+        assert.deepEqual(
+          vendor.map((n) => n.replace(/@.*/, "")),
+          ["smol-toml", "zod"],
+          "only what main.ts imports",
+        );
+      }
+      const env = { HOME: "/nonexistent", DENO_DIR: "/nonexistent" };
       const v = await run([exe, "--version"], env);
       assert.match(
         v.out,
