@@ -114,4 +114,17 @@ drops every MASTER vhid to BACKUP. Exit codes: 0 stopped, 78 bad config,
     "Usage: carpd check [-c FILE]\nValidates FILE; exit 0, or 78 with every problem.",
 };
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+/** Exit code for a bug: an error nothing else handled (EX_SOFTWARE). */
+const EXIT_SOFTWARE = 70;
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (e) {
+    // The daemon stops itself on errors; this is for everything else.
+    printError(`carpd: internal error: ${e instanceof Error ? e.stack : e}`);
+    code = EXIT_SOFTWARE;
+  }
+  Deno.exit(code);
+}

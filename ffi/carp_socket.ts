@@ -14,7 +14,6 @@ import {
   IP_MULTICAST_LOOP,
   IP_MULTICAST_TTL,
   IPPROTO_IP,
-  MSG_DONTWAIT,
   SO_RCVBUF,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
@@ -22,10 +21,20 @@ import {
   SOL_SOCKET,
 } from "./constants.ts";
 import { ipMreqn, openSocket, OwnedFd, sockaddrIn } from "./fd.ts";
-import { Errno, errno, libc, SyscallError } from "./libc.ts";
+import type { SyscallError } from "./libc.ts";
 
+/** IP protocol number of CARP (and VRRP). */
 const IPPROTO_CARP = 112;
+/** Room for a burst of adverts (and a flood) between two wake-ups. */
 const RECEIVE_BUFFER_BYTES = 1 << 20;
+/** Only link-local multicast is sent: it is never routed. */
+const MULTICAST_TTL = 255;
+/** Largest packet read: a jumbo frame's worth, far above any advert. */
+const RECEIVE_SIZE = 9216;
+
+function formatAddress(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
 
 /** Where the socket lives. */
 export interface CarpSocketOptions {
@@ -33,22 +42,22 @@ export interface CarpSocketOptions {
   ifname: string;
   /** Its index. */
   ifindex: number;
-  /** Multicast group to join. */
-  group: number;
+  /** Multicast groups to join (none for unicast only). */
+  groups: readonly number[];
 }
 
 /** A raw CARP socket on one interface. */
 export class CarpSocket extends OwnedFd {
-  readonly #rx = new Uint8Array(2048);
+  readonly #rx = new Uint8Array(RECEIVE_SIZE);
 
   private constructor(fd: number, what: string) {
     super(fd, what);
   }
 
   /**
-   * Opens the socket and joins the group.
+   * Opens the socket and joins the groups.
    *
-   * @param o The interface and group.
+   * @param o The interface and groups.
    * @returns The socket.
    * @throws {SyscallError} Naming the call, the interface and errno.
    */
@@ -65,19 +74,14 @@ export class CarpSocket extends OwnedFd {
       s.bindToDevice(o.ifname);
       s.setInt(IPPROTO_IP, IP_HDRINCL, 1, "IP_HDRINCL");
       s.setInt(IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP");
-      s.setInt(IPPROTO_IP, IP_MULTICAST_TTL, 255, "IP_MULTICAST_TTL");
+      s.setInt(IPPROTO_IP, IP_MULTICAST_TTL, MULTICAST_TTL, "IP_MULTICAST_TTL");
       s.setBytes(
         IPPROTO_IP,
         IP_MULTICAST_IF,
         ipMreqn(0, 0, o.ifindex),
         "IP_MULTICAST_IF",
       );
-      s.setBytes(
-        IPPROTO_IP,
-        IP_ADD_MEMBERSHIP,
-        ipMreqn(o.group, 0, o.ifindex),
-        "IP_ADD_MEMBERSHIP",
-      );
+      for (const g of o.groups) s.join(g, o.ifindex);
       s.setInt(SOL_SOCKET, SO_RCVBUF, RECEIVE_BUFFER_BYTES, "SO_RCVBUF");
     } catch (e) {
       s.close();
@@ -106,25 +110,14 @@ export class CarpSocket extends OwnedFd {
    *
    * @param packet The packet.
    * @param destination The IPv4 destination (group or peer).
-   * @throws {SyscallError} On failure other than a full buffer.
-   * @returns Whether it was sent (false when the send buffer is full).
+   * @returns `null` when the kernel took it, else why not.
    */
-  send(packet: Uint8Array, destination: number): boolean {
-    const addr = sockaddrIn(destination);
-    const n = libc.sendto(
-      this.fd,
+  send(packet: Uint8Array, destination: number): SyscallError | null {
+    return this.sendTo(
       packet,
-      BigInt(packet.length),
-      MSG_DONTWAIT,
-      addr,
-      addr.length,
+      sockaddrIn(destination),
+      `to ${formatAddress(destination)}`,
     );
-    if (n < 0n) {
-      const err = errno();
-      if (err === Errno.EAGAIN || err === Errno.ENOBUFS) return false;
-      throw new SyscallError("sendto", this.what, err);
-    }
-    return true;
   }
 
   /**

@@ -20,8 +20,6 @@ export const SO_RCVBUF = 8;
 export const SO_BINDTODEVICE = 25;
 
 export const IPPROTO_IP = 0;
-export const IP_TOS = 1;
-export const IP_TTL = 2;
 export const IP_HDRINCL = 3;
 export const IP_MULTICAST_IF = 32;
 export const IP_MULTICAST_TTL = 33;
@@ -29,17 +27,16 @@ export const IP_MULTICAST_LOOP = 34;
 export const IP_ADD_MEMBERSHIP = 35;
 
 export const MSG_DONTWAIT = 0x40;
-export const MSG_NOSIGNAL = 0x4000;
 
 export const POLLIN = 0x1;
 export const POLLERR = 0x8;
 export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
 
 export const EFD_NONBLOCK = 0o4000;
 export const EFD_CLOEXEC = 0o2000000;
 
 export const ETH_P_IP = 0x0800;
-export const ETH_P_ARP = 0x0806;
 
 export const NETLINK_ROUTE = 0;
 export const RTMGRP_LINK = 0x1;
@@ -61,10 +58,12 @@ export const RTM_GETADDR = 22;
 export const IFA_ADDRESS = 1;
 export const IFA_LOCAL = 2;
 export const IFA_LABEL = 3;
-export const IFA_BROADCAST = 4;
 export const IFLA_ADDRESS = 1;
 export const IFLA_IFNAME = 3;
 export const IFF_UP = 0x1;
 export const IFF_RUNNING = 0x40;
 export const IFF_LOWER_UP = 0x10000;
 export const RT_SCOPE_UNIVERSE = 0;
+
+/** CLOCK_MONOTONIC, for clock_gettime. */
+export const CLOCK_MONOTONIC = 1;

@@ -1,11 +1,25 @@
 /**
  * A file descriptor owned by one object: idempotent close, `using` support,
- * and the socket helpers every wrapper shares.
+ * and the socket calls every wrapper shares (options, one receive path, one
+ * send path with its errno classification).
  * @module
  */
 
 import { Errno, errno, fail, libc, SyscallError } from "./libc.ts";
-import { AF_INET, MSG_DONTWAIT, SOL_SOCKET } from "./constants.ts";
+import {
+  AF_INET,
+  MSG_DONTWAIT,
+  SO_BINDTODEVICE,
+  SOL_SOCKET,
+} from "./constants.ts";
+import { cString } from "./c_string.ts";
+
+/** sizeof(struct sockaddr_in). */
+export const SOCKADDR_IN_SIZE = 16;
+/** sizeof(struct ip_mreqn). */
+export const IP_MREQN_SIZE = 12;
+/** sizeof(int), for integer socket options. */
+const INT_SIZE = 4;
 
 /** An owned descriptor; subclasses add the protocol. */
 export class OwnedFd {
@@ -35,7 +49,7 @@ export class OwnedFd {
 
   /** Sets an option whose value is a C `int`. */
   setInt(level: number, name: number, value: number, label: string): void {
-    const buf = new Uint8Array(4);
+    const buf = new Uint8Array(INT_SIZE);
     new DataView(buf.buffer).setInt32(0, value, true);
     this.setBytes(level, name, buf, label);
   }
@@ -74,10 +88,41 @@ export class OwnedFd {
     throw new SyscallError("recv", this.what, err);
   }
 
+  /**
+   * Sends one datagram without blocking. Nothing is thrown: a packet the
+   * kernel did not take is reported, so callers count only what left.
+   *
+   * @param data The datagram.
+   * @param address The encoded destination (`struct sockaddr_*`).
+   * @param to The destination, for the message (`to 224.0.0.18`).
+   * @returns `null` when the kernel took it, else the error (EAGAIN and
+   *   ENOBUFS included: a full queue loses the packet too).
+   */
+  sendTo(
+    data: Uint8Array,
+    address: Uint8Array,
+    to: string,
+  ): SyscallError | null {
+    const n = libc.sendto(
+      this.#fd,
+      data,
+      BigInt(data.length),
+      MSG_DONTWAIT,
+      address,
+      address.length,
+    );
+    if (n >= 0n) return null;
+    return new SyscallError("sendto", `${this.what} ${to}`, errno());
+  }
+
   /** Binds the socket to one interface (SO_BINDTODEVICE). */
   bindToDevice(ifname: string): void {
-    const name = new TextEncoder().encode(ifname + "\0");
-    this.setBytes(SOL_SOCKET, 25, name, "SO_BINDTODEVICE");
+    this.setBytes(
+      SOL_SOCKET,
+      SO_BINDTODEVICE,
+      cString(ifname),
+      "SO_BINDTODEVICE",
+    );
   }
 }
 
@@ -101,9 +146,9 @@ export function openSocket(
   return fd;
 }
 
-/** Encodes a `struct sockaddr_in` (16 bytes). */
+/** Encodes a `struct sockaddr_in`. */
 export function sockaddrIn(address: number, port = 0): Uint8Array {
-  const buf = new Uint8Array(16);
+  const buf = new Uint8Array(SOCKADDR_IN_SIZE);
   const view = new DataView(buf.buffer);
   view.setUint16(0, AF_INET, true);
   view.setUint16(2, port);
@@ -111,13 +156,13 @@ export function sockaddrIn(address: number, port = 0): Uint8Array {
   return buf;
 }
 
-/** Encodes a `struct ip_mreqn` (12 bytes). */
+/** Encodes a `struct ip_mreqn`. */
 export function ipMreqn(
   group: number,
   address: number,
   ifindex: number,
 ): Uint8Array {
-  const buf = new Uint8Array(12);
+  const buf = new Uint8Array(IP_MREQN_SIZE);
   const view = new DataView(buf.buffer);
   view.setUint32(0, group);
   view.setUint32(4, address);

@@ -7,42 +7,119 @@
 import { getSystemErrorMessage, getSystemErrorName } from "node:util";
 
 const SYMBOLS = {
-  socket: { parameters: ["i32", "i32", "i32"], result: "i32" }, // (domain, type, protocol)
-  setsockopt: {
-    parameters: ["i32", "i32", "i32", "buffer", "u32"],
+  socket: {
+    parameters: [
+      "i32", // int domain
+      "i32", // int type
+      "i32", // int protocol
+    ],
     result: "i32",
-  }, // (fd, level, name, *val, len)
-  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" }, // (fd, *addr, len)
+  },
+  setsockopt: {
+    parameters: [
+      "i32", // int sockfd
+      "i32", // int level
+      "i32", // int optname
+      "buffer", // const void *optval
+      "u32", // socklen_t optlen
+    ],
+    result: "i32",
+  },
+  bind: {
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // const struct sockaddr *addr
+      "u32", // socklen_t addrlen
+    ],
+    result: "i32",
+  },
   sendto: {
-    parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], // (fd, *buf, len, flags, *addr, addrlen)
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // const void *buf
+      "usize", // size_t len
+      "i32", // int flags
+      "buffer", // const struct sockaddr *dest_addr
+      "u32", // socklen_t addrlen
+    ],
     result: "isize",
   },
   recvfrom: {
-    parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"], // (fd, *buf, len, flags, *addr, *addrlen)
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // void *buf
+      "usize", // size_t len
+      "i32", // int flags
+      "buffer", // struct sockaddr *src_addr (may be NULL)
+      "buffer", // socklen_t *addrlen (may be NULL)
+    ],
     result: "isize",
   },
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" }, // (fd, *buf, count)
-  write: { parameters: ["i32", "buffer", "usize"], result: "isize" }, // (fd, *buf, count)
-  close: { parameters: ["i32"], result: "i32" }, // (fd)
-  eventfd: { parameters: ["u32", "i32"], result: "i32" }, // (initval, flags)
-  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" }, // (clockid, struct timespec *)
-  if_nametoindex: { parameters: ["buffer"], result: "u32" }, // (const char *name)
-  capget: { parameters: ["buffer", "buffer"], result: "i32" }, // (cap_user_header_t hdrp, cap_user_data_t datap)
-  // poll that waits runs on a helper thread so the event loop keeps turning;
-  // its errno is lost there, so callers treat -1 as "try again".
+  read: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // void *buf
+      "usize", // size_t count
+    ],
+    result: "isize",
+  },
+  write: {
+    parameters: [
+      "i32", // int fd
+      "buffer", // const void *buf
+      "usize", // size_t count
+    ],
+    result: "isize",
+  },
+  close: {
+    parameters: [
+      "i32", // int fd
+    ],
+    result: "i32",
+  },
+  eventfd: {
+    parameters: [
+      "u32", // unsigned int initval
+      "i32", // int flags
+    ],
+    result: "i32",
+  },
+  clock_gettime: {
+    parameters: [
+      "i32", // clockid_t clockid
+      "buffer", // struct timespec *tp
+    ],
+    result: "i32",
+  },
+  if_nametoindex: {
+    parameters: [
+      "buffer", // const char *ifname
+    ],
+    result: "u32",
+  },
+  capget: {
+    parameters: [
+      "buffer", // cap_user_header_t hdrp
+      "buffer", // cap_user_data_t datap
+    ],
+    result: "i32",
+  },
+  // A poll that waits runs on a helper thread so the event loop keeps
+  // turning; errno is lost there, so callers treat -1 as "try again later".
   pollWait: {
     name: "poll",
-    parameters: ["buffer", "u64", "i32"],
+    parameters: [
+      "buffer", // struct pollfd *fds
+      "u64", // nfds_t nfds
+      "i32", // int timeout (ms)
+    ],
     result: "i32",
     nonblocking: true,
-  }, // (*fds, nfds, timeout)
-  // The same poll, on this thread, for short bounded waits (netlink replies).
-  pollNow: {
-    name: "poll",
-    parameters: ["buffer", "u64", "i32"],
-    result: "i32",
-  }, // (*fds, nfds, timeout)
-  __errno_location: { parameters: [], result: "pointer" }, // int *(void)
+  },
+  __errno_location: {
+    parameters: [],
+    result: "pointer", // int *
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** libc's functions; never closed. */
@@ -65,16 +142,32 @@ export class SyscallError extends Error {
   /** Its name, such as `"EPERM"`. */
   readonly code: string;
 
-  constructor(syscall: string, object: string, err: number) {
+  /**
+   * @param syscall The call, such as `"sendto"`.
+   * @param object What it was called on, such as `raw CARP socket on "eth1"`.
+   * @param err errno.
+   * @param detail Said after errno's own message, when there is more to say.
+   */
+  constructor(syscall: string, object: string, err: number, detail?: string) {
     const code = errnoName(err);
-    super(`Cannot ${syscall} ${object}: ${code} (${errnoMessage(err)})`);
+    super(
+      `Cannot ${syscall} ${object}: ${code} (${errnoMessage(err)}${
+        detail === undefined ? "" : `; ${detail}`
+      })`,
+    );
     this.syscall = syscall;
     this.errno = err;
     this.code = code;
   }
 }
 
-function errnoName(err: number): string {
+/**
+ * errno's symbolic name.
+ *
+ * @param err errno.
+ * @returns Such as `"EPERM"`, or `"errno 4242"` when unknown.
+ */
+export function errnoName(err: number): string {
   try {
     return getSystemErrorName(-err);
   } catch {
@@ -103,18 +196,16 @@ export function fail(syscall: string, object: string): never {
 /** errno values the wrappers handle by name. */
 export const Errno = {
   EPERM: 1,
-  EACCES: 13,
-  EINTR: 4,
-  EAGAIN: 11,
-  ENODEV: 19,
-  EEXIST: 17,
-  EADDRNOTAVAIL: 99,
   ENOENT: 2,
-  ENOBUFS: 105,
   ESRCH: 3,
+  EINTR: 4,
+  EBADF: 9,
+  EAGAIN: 11,
+  EACCES: 13,
+  EEXIST: 17,
+  ENODEV: 19,
+  ENETDOWN: 100,
+  EADDRNOTAVAIL: 99,
+  ENOBUFS: 105,
+  ETIMEDOUT: 110,
 } as const;
-
-/** A NUL-terminated C string. */
-export function cString(s: string): Uint8Array {
-  return new TextEncoder().encode(s + "\0");
-}

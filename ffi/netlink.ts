@@ -1,10 +1,18 @@
 /**
  * rtnetlink sockets: requests (links, addresses, add and remove a VIP) and
  * a monitor for link and address events.
+ *
+ * Requests never block the event loop: each is sent at once and its reply
+ * read without waiting. The kernel answers most requests inside the send
+ * call, so the reply is usually there already; when it is not, a poll on
+ * the helper thread waits for it, and a request still unanswered after
+ * {@linkcode REPLY_TIMEOUT_MS} fails with ETIMEDOUT, naming the request and
+ * the object.
  * @module
  */
 
 import {
+  AF_INET,
   AF_NETLINK,
   NETLINK_ROUTE,
   NLM_F_ACK,
@@ -14,7 +22,6 @@ import {
   NLM_F_REQUEST,
   NLMSG_DONE,
   NLMSG_ERROR,
-  POLLIN,
   RTM_DELADDR,
   RTM_DELLINK,
   RTM_GETADDR,
@@ -28,12 +35,13 @@ import {
   SOL_SOCKET,
 } from "./constants.ts";
 import { openSocket, OwnedFd } from "./fd.ts";
-import { Errno, fail, libc, SyscallError } from "./libc.ts";
+import { Errno, errno, libc, SyscallError } from "./libc.ts";
 import {
   type AddressInfo,
   addressRequest,
   encodeMessage,
   errorCode,
+  IFADDRMSG_LEN,
   ifinfomsg,
   type LinkInfo,
   type NetlinkMessage,
@@ -41,21 +49,53 @@ import {
   parseLink,
   splitMessages,
 } from "./netlink_message.ts";
+import { waitReadable } from "./poll.ts";
 
 export type { AddressInfo, LinkInfo };
 
 /** How long a request may wait for the kernel's answer. */
-const REPLY_TIMEOUT_MS = 2000;
+export const REPLY_TIMEOUT_MS = 2000;
+/** sizeof(struct sockaddr_nl). */
+const SOCKADDR_NL_SIZE = 12;
+/** Room for one datagram of a dump (the kernel sends at most a page or so). */
+const RECEIVE_SIZE = 64 * 1024;
+/** The monitor's socket buffer: a burst of events between two wake-ups. */
+const MONITOR_BUFFER_BYTES = 1 << 20;
 
 /** A link or address change seen by a monitor socket. */
 export type NetlinkEvent =
   | { kind: "link"; removed: boolean; link: LinkInfo }
-  | { kind: "address"; removed: boolean; address: AddressInfo };
+  | { kind: "address"; removed: boolean; address: AddressInfo }
+  /** Events were lost (the socket buffer overflowed): re-read everything. */
+  | { kind: "overflow" };
+
+/** A request waiting for its reply. */
+interface Pending {
+  what: string;
+  object: string;
+  deadline: number;
+  messages: NetlinkMessage[];
+  done: (m: NetlinkMessage) => boolean;
+  resolve: (messages: NetlinkMessage[]) => void;
+  reject: (e: Error) => void;
+}
+
+function sockaddrNl(groups: number): Uint8Array {
+  const addr = new Uint8Array(SOCKADDR_NL_SIZE);
+  const view = new DataView(addr.buffer);
+  view.setUint16(0, AF_NETLINK, true);
+  view.setUint32(8, groups, true);
+  return addr;
+}
 
 /** An rtnetlink socket. */
 export class Netlink extends OwnedFd {
-  readonly #rx = new Uint8Array(64 * 1024);
+  readonly #rx = new Uint8Array(RECEIVE_SIZE);
+  readonly #pending = new Map<number, Pending>();
   #seq = Math.floor(Math.random() * 0x7fffffff);
+  #pumping = false;
+  /** A socket runs one dump at a time (the kernel says EBUSY otherwise). */
+  #dumps: Promise<unknown> = Promise.resolve();
 
   private constructor(fd: number, what: string) {
     super(fd, what);
@@ -78,12 +118,13 @@ export class Netlink extends OwnedFd {
     );
     const s = new Netlink(fd, what);
     try {
-      const addr = new Uint8Array(12);
-      const view = new DataView(addr.buffer);
-      view.setUint16(0, AF_NETLINK, true);
-      view.setUint32(8, groups, true);
-      if (libc.bind(fd, addr, addr.length) < 0) fail("bind", what);
-      if (groups !== 0) s.setInt(SOL_SOCKET, SO_RCVBUF, 1 << 20, "SO_RCVBUF");
+      const addr = sockaddrNl(groups);
+      if (libc.bind(fd, addr, addr.length) < 0) {
+        throw new SyscallError("bind", what, errno());
+      }
+      if (groups !== 0) {
+        s.setInt(SOL_SOCKET, SO_RCVBUF, MONITOR_BUFFER_BYTES, "SO_RCVBUF");
+      }
     } catch (e) {
       s.close();
       throw e;
@@ -91,36 +132,42 @@ export class Netlink extends OwnedFd {
     return s;
   }
 
-  /** Every link. */
-  links(): LinkInfo[] {
-    return this.#dump(RTM_GETLINK, ifinfomsg(), "list links")
-      .flatMap((m) =>
-        m.type === RTM_NEWLINK
-          ? [parseLink(m.payload)].filter((l) => l !== null)
-          : []
-      );
+  /**
+   * Shrinks the receive buffer (tests use it to provoke an overflow).
+   *
+   * @param bytes The new size.
+   */
+  setReceiveBuffer(bytes: number): void {
+    this.setInt(SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
   }
 
-  /**
-   * One link by name.
-   *
-   * @param name Interface name.
-   * @returns The link, or `null` when there is none of that name.
-   */
-  link(name: string): LinkInfo | null {
-    return this.links().find((l) => l.name === name) ?? null;
+  /** Closes the socket; requests still waiting fail. */
+  override close(): void {
+    super.close();
+    for (const [seq, p] of this.#pending) {
+      this.#pending.delete(seq);
+      p.reject(new SyscallError(p.what, p.object, Errno.EBADF, "closed"));
+    }
+  }
+
+  /** Every link. */
+  async links(): Promise<LinkInfo[]> {
+    const got = await this.#dump(RTM_GETLINK, ifinfomsg(), "list links");
+    return got.flatMap((m) => {
+      const l = m.type === RTM_NEWLINK ? parseLink(m.payload) : null;
+      return l === null ? [] : [l];
+    });
   }
 
   /** Every IPv4 address. */
-  addresses(): AddressInfo[] {
-    const fixed = new Uint8Array(8);
-    fixed[0] = 2; // AF_INET
-    return this.#dump(RTM_GETADDR, fixed, "list addresses")
-      .flatMap((m) =>
-        m.type === RTM_NEWADDR
-          ? [parseAddress(m.payload)].filter((a) => a !== null)
-          : []
-      );
+  async addresses(): Promise<AddressInfo[]> {
+    const fixed = new Uint8Array(IFADDRMSG_LEN);
+    fixed[0] = AF_INET;
+    const got = await this.#dump(RTM_GETADDR, fixed, "list addresses");
+    return got.flatMap((m) => {
+      const a = m.type === RTM_NEWADDR ? parseAddress(m.payload) : null;
+      return a === null ? [] : [a];
+    });
   }
 
   /**
@@ -131,32 +178,26 @@ export class Netlink extends OwnedFd {
    * @param prefix Prefix length.
    * @param label Label such as `eth1:carp`, or `null`.
    * @returns `true` when added now, `false` when it was already there.
+   * @throws {SyscallError} Naming the address, the interface and errno.
    */
-  addAddress(
+  async addAddress(
     link: { index: number; name: string },
     address: number,
     prefix: number,
     label: string | null,
-  ): boolean {
+  ): Promise<boolean> {
     const { fixed, attrs } = addressRequest(link.index, address, prefix, label);
-    const err = this.#request(
-      encodeMessage(
-        RTM_NEWADDR,
-        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-        this.#next(),
-        fixed,
-        attrs,
-      ),
-      `add address on "${link.name}"`,
+    const object = `${formatAddress(address, prefix)} on "${link.name}"`;
+    const err = await this.#ask(
+      RTM_NEWADDR,
+      NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+      fixed,
+      attrs,
+      "add address",
+      object,
     );
     if (err === Errno.EEXIST) return false;
-    if (err !== 0) {
-      throw new SyscallError(
-        "add address",
-        `${formatAddress(address, prefix)} on "${link.name}"`,
-        err,
-      );
-    }
+    if (err !== 0) throw new SyscallError("add address", object, err);
     return true;
   }
 
@@ -167,34 +208,28 @@ export class Netlink extends OwnedFd {
    * @param address The address.
    * @param prefix Prefix length.
    * @returns `true` when removed now, `false` when it was not there.
+   * @throws {SyscallError} Naming the address, the interface and errno.
    */
-  removeAddress(
+  async removeAddress(
     link: { index: number; name: string },
     address: number,
     prefix: number,
-  ): boolean {
+  ): Promise<boolean> {
     const { fixed, attrs } = addressRequest(link.index, address, prefix, null);
-    const err = this.#request(
-      encodeMessage(
-        RTM_DELADDR,
-        NLM_F_REQUEST | NLM_F_ACK,
-        this.#next(),
-        fixed,
-        attrs,
-      ),
-      `remove address on "${link.name}"`,
+    const object = `${formatAddress(address, prefix)} on "${link.name}"`;
+    const err = await this.#ask(
+      RTM_DELADDR,
+      NLM_F_REQUEST | NLM_F_ACK,
+      fixed,
+      attrs,
+      "remove address",
+      object,
     );
     if (
       err === Errno.EADDRNOTAVAIL || err === Errno.ENOENT ||
       err === Errno.ENODEV
     ) return false;
-    if (err !== 0) {
-      throw new SyscallError(
-        "remove address",
-        `${formatAddress(address, prefix)} on "${link.name}"`,
-        err,
-      );
-    }
+    if (err !== 0) throw new SyscallError("remove address", object, err);
     return true;
   }
 
@@ -205,31 +240,39 @@ export class Netlink extends OwnedFd {
    *
    * @returns The errno of the refusal (ENODEV when allowed).
    */
-  probeAddressChange(): number {
+  probeAddressChange(): Promise<number> {
     const { fixed, attrs } = addressRequest(0, 0x7f000001, 32, null);
-    return this.#request(
-      encodeMessage(
-        RTM_NEWADDR,
-        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-        this.#next(),
-        fixed,
-        attrs,
-      ),
-      "probe address change",
+    return this.#ask(
+      RTM_NEWADDR,
+      NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+      fixed,
+      attrs,
+      "probe",
+      "an address change",
     );
   }
 
   /**
    * Drains the events waiting on a monitor socket.
    *
-   * @returns Link and address changes, oldest first.
+   * @returns Link and address changes, oldest first; an `overflow` when
+   *   the kernel dropped some (then the caller must re-read the state).
    */
   events(): NetlinkEvent[] {
     const out: NetlinkEvent[] = [];
     for (;;) {
-      const batch = this.#receive();
-      if (batch === null) return out;
-      for (const m of batch) {
+      let n: number | null;
+      try {
+        n = this.receiveInto(this.#rx);
+      } catch (e) {
+        if (e instanceof SyscallError && e.errno === Errno.ENOBUFS) {
+          out.push({ kind: "overflow" });
+          continue;
+        }
+        throw e;
+      }
+      if (n === null) return out;
+      for (const m of splitMessages(this.#rx.subarray(0, n))) {
         if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
           const link = parseLink(m.payload);
           if (link) {
@@ -249,82 +292,60 @@ export class Netlink extends OwnedFd {
     }
   }
 
+  /** Requests sent and not yet answered. */
+  get waiting(): number {
+    return this.#pending.size;
+  }
+
   #next(): number {
-    this.#seq = (this.#seq + 1) >>> 0;
+    this.#seq = (this.#seq % 0x7fffffff) + 1;
     return this.#seq;
   }
 
-  #send(msg: Uint8Array, what: string): void {
-    const addr = new Uint8Array(12);
-    new DataView(addr.buffer).setUint16(0, AF_NETLINK, true);
-    if (
-      libc.sendto(this.fd, msg, BigInt(msg.length), 0, addr, addr.length) < 0n
-    ) fail("send", `${this.what} (${what})`);
-  }
-
-  /** Receives one datagram; `null` when nothing is waiting. */
-  #receive(): NetlinkMessage[] | null {
-    let n: number | null;
-    try {
-      n = this.receiveInto(this.#rx);
-    } catch (e) {
-      // Events were lost (the socket buffer overflowed); the caller re-reads.
-      if (e instanceof SyscallError && e.errno === Errno.ENOBUFS) return [];
-      throw e;
-    }
-    return n === null ? null : splitMessages(this.#rx.slice(0, n));
-  }
-
-  /** Waits (bounded) for the reply to `seq`, returning its messages. */
-  #collect(
-    seq: number,
+  /** Sends a request whose answer is one NLMSG_ERROR; returns its errno. */
+  async #ask(
+    type: number,
+    flags: number,
+    fixed: Uint8Array,
+    attrs: Parameters<typeof encodeMessage>[4],
     what: string,
-    until: (m: NetlinkMessage) => boolean,
-  ): NetlinkMessage[] {
-    const deadline = performance.now() + REPLY_TIMEOUT_MS;
-    const got: NetlinkMessage[] = [];
-    for (;;) {
-      const batch = this.#receive();
-      if (batch === null) {
-        const left = Math.ceil(deadline - performance.now());
-        if (left <= 0) {
-          throw new SyscallError(
-            "wait for reply",
-            `${this.what} (${what})`,
-            110, /* ETIMEDOUT */
-          );
-        }
-        const pfd = new Uint8Array(8);
-        const view = new DataView(pfd.buffer);
-        view.setInt32(0, this.fd, true);
-        view.setInt16(4, POLLIN, true);
-        libc.pollNow(pfd, 1n, left);
-        continue;
-      }
-      for (const m of batch) {
-        if (m.seq !== seq) continue;
-        got.push(m);
-        if (until(m)) return got;
-      }
-    }
-  }
-
-  #request(msg: Uint8Array, what: string): number {
-    const seq = new DataView(msg.buffer).getUint32(8, true);
-    this.#send(msg, what);
-    const reply = this.#collect(seq, what, (m) => m.type === NLMSG_ERROR);
+    object: string,
+  ): Promise<number> {
+    const seq = this.#next();
+    const reply = await this.#send(
+      encodeMessage(type, flags, seq, fixed, attrs),
+      seq,
+      what,
+      object,
+      (m) => m.type === NLMSG_ERROR,
+    );
     return errorCode(reply[reply.length - 1]!.payload);
   }
 
-  #dump(type: number, fixed: Uint8Array, what: string): NetlinkMessage[] {
-    const seq = this.#next();
-    this.#send(
-      encodeMessage(type, NLM_F_REQUEST | NLM_F_DUMP, seq, fixed),
-      what,
+  #dump(
+    type: number,
+    fixed: Uint8Array,
+    what: string,
+  ): Promise<NetlinkMessage[]> {
+    const run = this.#dumps.then(
+      () => this.#dumpNow(type, fixed, what),
+      () => this.#dumpNow(type, fixed, what),
     );
-    const got = this.#collect(
+    this.#dumps = run.catch(() => {});
+    return run;
+  }
+
+  async #dumpNow(
+    type: number,
+    fixed: Uint8Array,
+    what: string,
+  ): Promise<NetlinkMessage[]> {
+    const seq = this.#next();
+    const got = await this.#send(
+      encodeMessage(type, NLM_F_REQUEST | NLM_F_DUMP, seq, fixed),
       seq,
       what,
+      this.what,
       (m) => m.type === NLMSG_DONE || m.type === NLMSG_ERROR,
     );
     const last = got[got.length - 1]!;
@@ -332,6 +353,92 @@ export class Netlink extends OwnedFd {
       throw new SyscallError(what, this.what, errorCode(last.payload));
     }
     return got;
+  }
+
+  #send(
+    msg: Uint8Array,
+    seq: number,
+    what: string,
+    object: string,
+    done: (m: NetlinkMessage) => boolean,
+  ): Promise<NetlinkMessage[]> {
+    const err = this.sendTo(msg, sockaddrNl(0), `(${what} ${object})`);
+    if (err !== null) return Promise.reject(err);
+    const reply = new Promise<NetlinkMessage[]>((resolve, reject) => {
+      this.#pending.set(seq, {
+        what,
+        object,
+        deadline: performance.now() + REPLY_TIMEOUT_MS,
+        messages: [],
+        done,
+        resolve,
+        reject,
+      });
+    });
+    this.#drain();
+    if (this.#pending.size > 0) void this.#pump();
+    return reply;
+  }
+
+  /** Reads every reply waiting, without blocking; settles what is complete. */
+  #drain(): void {
+    for (;;) {
+      let n: number | null;
+      try {
+        n = this.receiveInto(this.#rx);
+      } catch (e) {
+        for (const [seq, p] of this.#pending) {
+          this.#pending.delete(seq);
+          p.reject(e instanceof Error ? e : new Error(String(e)));
+        }
+        return;
+      }
+      if (n === null) break;
+      for (const m of splitMessages(this.#rx.slice(0, n))) {
+        const p = this.#pending.get(m.seq);
+        if (p === undefined) continue; // a late reply to an expired request
+        p.messages.push(m);
+        if (p.done(m)) {
+          this.#pending.delete(m.seq);
+          p.resolve(p.messages);
+        }
+      }
+    }
+    const now = performance.now();
+    for (const [seq, p] of this.#pending) {
+      if (now < p.deadline) continue;
+      this.#pending.delete(seq);
+      p.reject(
+        new SyscallError(
+          p.what,
+          p.object,
+          Errno.ETIMEDOUT,
+          `no reply from the kernel within ${REPLY_TIMEOUT_MS} ms`,
+        ),
+      );
+    }
+  }
+
+  /** Waits on the helper thread for replies while requests are pending. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (
+        let i = 0;
+        i < 10_000 && this.#pending.size > 0 && this.fd >= 0;
+        i++
+      ) {
+        const first = Math.min(
+          ...[...this.#pending.values()].map((p) => p.deadline),
+        );
+        const wait = Math.max(0, Math.min(100, first - performance.now()));
+        await waitReadable([this.fd], wait);
+        this.#drain();
+      }
+    } finally {
+      this.#pumping = false;
+    }
   }
 }
 

@@ -19,6 +19,7 @@ import {
   IFLA_IFNAME,
   RT_SCOPE_UNIVERSE,
 } from "./constants.ts";
+import { cString, readCString } from "./c_string.ts";
 
 /** sizeof(struct nlmsghdr). */
 export const NLMSG_HDRLEN = 16;
@@ -145,7 +146,7 @@ export function addressRequest(
   if (label !== null) {
     attrs.push({
       type: IFA_LABEL,
-      data: new TextEncoder().encode(label + "\0"),
+      data: cString(label),
     });
   }
   return { fixed, attrs };
@@ -202,12 +203,6 @@ function attributes(buf: Uint8Array, start: number): Map<number, Uint8Array> {
   return attrs;
 }
 
-function cStringOf(data: Uint8Array | undefined): string {
-  if (data === undefined) return "";
-  const nul = data.indexOf(0);
-  return new TextDecoder().decode(nul === -1 ? data : data.subarray(0, nul));
-}
-
 /**
  * Parses an RTM_NEWLINK/RTM_DELLINK payload.
  *
@@ -225,7 +220,7 @@ export function parseLink(payload: Uint8Array): LinkInfo | null {
   const attrs = attributes(payload, IFINFOMSG_LEN);
   return {
     index: view.getInt32(4, true),
-    name: cStringOf(attrs.get(IFLA_IFNAME)),
+    name: readCString(attrs.get(IFLA_IFNAME)),
     flags,
     mac: attrs.get(IFLA_ADDRESS)?.slice() ?? new Uint8Array(0),
     usable: (flags & IFF_UP) !== 0 &&
@@ -253,6 +248,6 @@ export function parseAddress(payload: Uint8Array): AddressInfo | null {
     index: view.getUint32(4, true),
     address: new DataView(local.buffer, local.byteOffset, 4).getUint32(0),
     prefix: payload[1]!,
-    label: cStringOf(attrs.get(IFA_LABEL)),
+    label: readCString(attrs.get(IFA_LABEL)),
   };
 }

@@ -8,30 +8,34 @@
 
 import {
   AF_PACKET,
-  MSG_DONTWAIT,
   SOCK_CLOEXEC,
   SOCK_DGRAM,
   SOCK_NONBLOCK,
 } from "./constants.ts";
 import { openSocket, OwnedFd } from "./fd.ts";
-import { Errno, errno, libc, SyscallError } from "./libc.ts";
+import type { SyscallError } from "./libc.ts";
 
 /** ff:ff:ff:ff:ff:ff. */
 export const BROADCAST_MAC: Uint8Array = new Uint8Array(6).fill(0xff);
 
-/** Encodes a `struct sockaddr_ll` (20 bytes). */
-function sockaddrLl(
+/** sizeof(struct sockaddr_ll). */
+export const SOCKADDR_LL_SIZE = 20;
+/** Offset of sll_halen; sll_addr follows it. */
+const SLL_HALEN_OFFSET = 11;
+
+/** Encodes a `struct sockaddr_ll`. */
+export function sockaddrLl(
   ifindex: number,
   ethertype: number,
   mac: Uint8Array,
 ): Uint8Array {
-  const buf = new Uint8Array(20);
+  const buf = new Uint8Array(SOCKADDR_LL_SIZE);
   const view = new DataView(buf.buffer);
   view.setUint16(0, AF_PACKET, true);
   view.setUint16(2, ethertype);
   view.setInt32(4, ifindex, true);
-  buf[11] = mac.length;
-  buf.set(mac, 12);
+  buf[SLL_HALEN_OFFSET] = mac.length;
+  buf.set(mac, SLL_HALEN_OFFSET + 1);
   return buf;
 }
 
@@ -65,8 +69,7 @@ export class PacketSocket extends OwnedFd {
    * @param ethertype Such as 0x0806.
    * @param destination Destination MAC.
    * @param payload What follows the Ethernet header.
-   * @returns Whether it was sent (false when the buffer is full).
-   * @throws {SyscallError} Naming the interface.
+   * @returns `null` when the kernel took it, else why not.
    */
   send(
     ifindex: number,
@@ -74,21 +77,11 @@ export class PacketSocket extends OwnedFd {
     ethertype: number,
     destination: Uint8Array,
     payload: Uint8Array,
-  ): boolean {
-    const addr = sockaddrLl(ifindex, ethertype, destination);
-    const n = libc.sendto(
-      this.fd,
+  ): SyscallError | null {
+    return this.sendTo(
       payload,
-      BigInt(payload.length),
-      MSG_DONTWAIT,
-      addr,
-      addr.length,
+      sockaddrLl(ifindex, ethertype, destination),
+      `on "${ifname}"`,
     );
-    if (n < 0n) {
-      const err = errno();
-      if (err === Errno.EAGAIN || err === Errno.ENOBUFS) return false;
-      throw new SyscallError("sendto", `packet socket on "${ifname}"`, err);
-    }
-    return true;
   }
 }

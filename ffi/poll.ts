@@ -11,14 +11,25 @@ import {
   POLLERR,
   POLLHUP,
   POLLIN,
+  POLLNVAL,
 } from "./constants.ts";
 import { fail, libc } from "./libc.ts";
 import { OwnedFd } from "./fd.ts";
+import { cString } from "./c_string.ts";
+
+/** sizeof(struct pollfd): int fd, short events, short revents. */
+export const POLLFD_SIZE = 8;
+/** An eventfd counter is a uint64_t. */
+const EVENTFD_VALUE_SIZE = 8;
 
 /** An eventfd that wakes a pending {@linkcode waitReadable}. */
 export class Waker extends OwnedFd {
+  readonly #one = new Uint8Array(EVENTFD_VALUE_SIZE);
+  readonly #sink = new Uint8Array(EVENTFD_VALUE_SIZE);
+
   private constructor(fd: number) {
     super(fd, "eventfd");
+    this.#one[0] = 1;
   }
 
   /** Opens one. */
@@ -30,15 +41,23 @@ export class Waker extends OwnedFd {
 
   /** Makes the descriptor readable. */
   wake(): void {
-    const one = new Uint8Array(8);
-    one[0] = 1;
-    libc.write(this.fd, one, 8n);
+    libc.write(this.fd, this.#one, BigInt(EVENTFD_VALUE_SIZE));
   }
 
   /** Resets it after a wake-up. */
   drain(): void {
-    libc.read(this.fd, new Uint8Array(8), 8n);
+    libc.read(this.fd, this.#sink, BigInt(EVENTFD_VALUE_SIZE));
   }
+}
+
+/** What one poll found. */
+export interface PollResult {
+  /** Descriptors with data, an error or a hang-up to read. */
+  readable: number[];
+  /** Descriptors poll did not know (POLLNVAL): closed under the wait. */
+  invalid: number[];
+  /** poll itself failed (its errno is lost on the helper thread). */
+  failed: boolean;
 }
 
 /**
@@ -46,33 +65,32 @@ export class Waker extends OwnedFd {
  *
  * @param fds Descriptors to watch.
  * @param timeoutMs Longest wait.
- * @returns The descriptors that are readable (or in error); empty on timeout
- *   or interruption.
+ * @returns What was found; all empty on timeout or interruption.
  */
 export async function waitReadable(
   fds: readonly number[],
   timeoutMs: number,
-): Promise<number[]> {
+): Promise<PollResult> {
   // A fresh buffer each time: the pending call owns it until it returns.
-  const buf = new Uint8Array(8 * fds.length);
+  const buf = new Uint8Array(POLLFD_SIZE * fds.length);
   const view = new DataView(buf.buffer);
   fds.forEach((fd, i) => {
-    view.setInt32(8 * i, fd, true);
-    view.setInt16(8 * i + 4, POLLIN, true);
+    view.setInt32(POLLFD_SIZE * i, fd, true);
+    view.setInt16(POLLFD_SIZE * i + 4, POLLIN, true);
   });
   const n = await libc.pollWait(
     buf,
     BigInt(fds.length),
     Math.max(0, Math.round(timeoutMs)),
   );
-  if (n <= 0) return [];
-  const ready: number[] = [];
+  const result: PollResult = { readable: [], invalid: [], failed: n < 0 };
+  if (n <= 0) return result;
   fds.forEach((fd, i) => {
-    if (view.getInt16(8 * i + 6, true) & (POLLIN | POLLERR | POLLHUP)) {
-      ready.push(fd);
-    }
+    const revents = view.getInt16(POLLFD_SIZE * i + 6, true);
+    if (revents & POLLNVAL) result.invalid.push(fd);
+    else if (revents & (POLLIN | POLLERR | POLLHUP)) result.readable.push(fd);
   });
-  return ready;
+  return result;
 }
 
 /**
@@ -82,5 +100,5 @@ export async function waitReadable(
  * @returns The index, or 0 when there is none.
  */
 export function interfaceIndex(name: string): number {
-  return libc.if_nametoindex(new TextEncoder().encode(name + "\0"));
+  return libc.if_nametoindex(cString(name));
 }

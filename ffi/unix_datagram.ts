@@ -6,8 +6,7 @@
 
 import {
   AF_UNIX,
-  MSG_DONTWAIT,
-  MSG_NOSIGNAL,
+  CLOCK_MONOTONIC,
   SOCK_CLOEXEC,
   SOCK_DGRAM,
   SOCK_NONBLOCK,
@@ -16,7 +15,11 @@ import { openSocket, OwnedFd } from "./fd.ts";
 import { errno, fail, libc, SyscallError } from "./libc.ts";
 
 /** sizeof(struct sockaddr_un). */
-const SOCKADDR_UN_SIZE = 110;
+export const SOCKADDR_UN_SIZE = 110;
+/** sizeof(struct timespec). */
+const TIMESPEC_SIZE = 16;
+/** Room for one datagram read back (tests play systemd with it). */
+const RECEIVE_SIZE = 4096;
 
 /**
  * Encodes a `struct sockaddr_un` and its length: a path keeps its NUL; an
@@ -43,7 +46,7 @@ export function sockaddrUn(address: string): Uint8Array {
 
 /** An AF_UNIX datagram socket. */
 export class UnixDatagram extends OwnedFd {
-  readonly #rx = new Uint8Array(4096);
+  readonly #rx = new Uint8Array(RECEIVE_SIZE);
 
   private constructor(fd: number, what: string) {
     super(fd, what);
@@ -87,17 +90,12 @@ export class UnixDatagram extends OwnedFd {
    * @throws {SyscallError} Naming the address.
    */
   send(address: string, message: string): void {
-    const addr = sockaddrUn(address);
-    const data = new TextEncoder().encode(message);
-    const n = libc.sendto(
-      this.fd,
-      data,
-      BigInt(data.length),
-      MSG_DONTWAIT | MSG_NOSIGNAL,
-      addr,
-      addr.length,
+    const err = this.sendTo(
+      new TextEncoder().encode(message),
+      sockaddrUn(address),
+      `to "${address}"`,
     );
-    if (n < 0n) fail("send to", `"${address}"`);
+    if (err !== null) throw err;
   }
 
   /** Takes one waiting datagram, or `null`. */
@@ -115,8 +113,8 @@ export class UnixDatagram extends OwnedFd {
  * @returns Microseconds since boot (excluding suspend).
  */
 export function monotonicMicroseconds(): bigint {
-  const ts = new Uint8Array(16);
-  if (libc.clock_gettime(1, /* CLOCK_MONOTONIC */ ts) < 0) {
+  const ts = new Uint8Array(TIMESPEC_SIZE);
+  if (libc.clock_gettime(CLOCK_MONOTONIC, ts) < 0) {
     fail("clock_gettime", "CLOCK_MONOTONIC");
   }
   const view = new DataView(ts.buffer);

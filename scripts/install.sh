@@ -41,6 +41,8 @@ else
   rm -rf "$lib"
   install -d -m 0755 "$lib"
   cp -R "$ROOT/main.ts" "$ROOT/src" "$ROOT/ffi" "$lib/"
+  # `carpd ucarp -B` starts its copy with the same flags.
+  install -D -m 0644 "$ROOT/scripts/lib/permissions" "$lib/scripts/lib/permissions"
   install -m 0755 "$(readlink -f "$DENO")" "$lib/deno"
   "$DENO" run --cached-only --allow-read --allow-write --allow-run --allow-env \
     "$ROOT/scripts/lib/vendor.ts" "$lib"

@@ -1,19 +1,25 @@
 /**
  * `carpd run`: the daemon in the foreground, with ucarp's signals:
  * TERM/INT stop gracefully, HUP reloads, USR1 logs state, USR2 steps down.
+ * Any error nothing else handled (a rejected promise, an exception in a
+ * timer) stops the daemon the graceful way, with a non-zero exit.
  * @module
  */
 
+import { Netlink } from "../../ffi/netlink.ts";
 import {
   type Config,
   ConfigError,
   EXIT_CONFIG,
   looseSecretFiles,
 } from "../config/mod.ts";
-import { Daemon, type DaemonObserver } from "../daemon/daemon.ts";
-import { holdDebuggerPort } from "../daemon/debugger_guard.ts";
-import { preflight, systemProbe } from "../daemon/preflight.ts";
-import { Netlink } from "../../ffi/netlink.ts";
+import {
+  Daemon,
+  type DaemonObserver,
+  holdDebuggerPort,
+  preflight,
+  systemProbe,
+} from "../daemon/mod.ts";
 import { createLogger, type Logger, underJournald } from "../log.ts";
 import { Liveness } from "../systemd/liveness.ts";
 import { SystemdNotifier, watchdogIntervalMs } from "../systemd/notify.ts";
@@ -35,12 +41,16 @@ export interface DaemonSource {
   describe?: (problem: string) => string;
 }
 
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /**
  * Loads the config, starts the daemon and runs it until a stop signal.
  *
  * @param source Where the config comes from.
  * @returns The exit code: 0 after a graceful stop, 78 for a bad config,
- *   71 when sockets or interfaces cannot be set up.
+ *   71 when it cannot start, 70 after a fatal error.
  */
 export async function runDaemon(source: DaemonSource): Promise<number> {
   let config: Config;
@@ -59,7 +69,7 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
   if (source.path !== undefined) {
     for (const w of looseSecretFiles(source.path, config)) log.warning(w);
   }
-  const refused = checkPrivileges(config);
+  const refused = await checkPrivileges(config);
   if (refused.length > 0) {
     for (const p of refused) log.error(`cannot start: ${p}`);
     return EXIT_START_FAILED;
@@ -68,35 +78,58 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
   const systemd = systemdObserver(env, log);
   let daemon: Daemon;
   try {
-    daemon = Daemon.start(
-      source.load,
-      source.label,
+    daemon = await Daemon.start({
+      load: source.load,
+      label: source.label,
       config,
       log,
-      systemd.observer,
-    );
+      observer: systemd.observer,
+    });
   } catch (e) {
-    log.error(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    log.error(`cannot start: ${message(e)}`);
     systemd.close();
     return EXIT_START_FAILED;
   }
+  const unsupervise = supervise(daemon);
   const guard = holdDebuggerPort();
-  const remove = installSignals(daemon, log, source.hup);
+  const removeSignals = installSignals(daemon, log, source.hup);
   const code = await daemon.run();
-  remove();
+  removeSignals();
+  unsupervise();
   guard?.close();
   systemd.close();
   return code;
 }
 
+/**
+ * Sends every error nothing else caught to the daemon's stop path instead
+ * of letting the runtime end the process with the VIPs still on.
+ */
+function supervise(daemon: Daemon): () => void {
+  const rejection = (e: PromiseRejectionEvent): void => {
+    e.preventDefault();
+    daemon.fatal(e.reason);
+  };
+  const error = (e: ErrorEvent): void => {
+    e.preventDefault();
+    daemon.fatal(e.error ?? e.message);
+  };
+  globalThis.addEventListener("unhandledrejection", rejection);
+  globalThis.addEventListener("error", error);
+  return () => {
+    globalThis.removeEventListener("unhandledrejection", rejection);
+    globalThis.removeEventListener("error", error);
+  };
+}
+
 /** Runs the preflight against this process and kernel. */
-function checkPrivileges(config: Config): string[] {
+async function checkPrivileges(config: Config): Promise<string[]> {
   let netlink: Netlink | null = null;
   try {
     netlink = Netlink.open();
-    return preflight(config, systemProbe(netlink));
+    return await preflight(config, systemProbe(netlink));
   } catch (e) {
-    return [e instanceof Error ? e.message : String(e)];
+    return [message(e)];
   } finally {
     netlink?.close();
   }

@@ -1,39 +1,132 @@
 /**
- * The shape of `carpd status --json`, and its human rendering.
+ * The contract of `carpd status --json` (version 1), and its rendering for
+ * people. These types are the wire format: the daemon maps its own state
+ * into them, and fields are only ever added. The README documents each.
  * @module
  */
 
-import type { VhidCounters } from "../daemon/counters.ts";
-import type { Demotion } from "../health/demotions.ts";
-import type { CheckStatus, TrackStatus } from "../health/health.ts";
+/** The status format version; bumped only for incompatible changes. */
+export const STATUS_VERSION = 1;
 
-/** One vhid in the status. */
+/** A demotion in force and why. */
+export interface DemotionStatus {
+  /** `check squid`, `interface eth0`, `send errors, EPERM`, `standby`. */
+  reason: string;
+  /** advskew it adds. */
+  advskew: number;
+}
+
+/** What one vhid has done since it started. */
+export interface VhidCountersStatus {
+  /** Adverts the kernel accepted to send. */
+  advertsSent: number;
+  /** Valid adverts heard from peers. */
+  advertsReceived: number;
+  /** Packets the kernel refused to send, by errno name (`EPERM`). */
+  sendErrors: Record<string, number>;
+  /** Gratuitous ARPs sent. */
+  garpsSent: number;
+  /** State changes. */
+  transitions: number;
+  /** VIPs put back after someone else removed them while MASTER. */
+  vipsRestored: number;
+  /** Packets dropped, by reason (`bad_hmac`, `replay`, ...). */
+  drops: Record<string, number>;
+}
+
+/** One vhid. */
 export interface VhidStatus {
   vhid: number;
   interface: string;
+  /** `carp`. */
+  protocol: string;
+  /** As written in the config. */
   vips: string[];
+  /** `INIT`, `BACKUP`, `MASTER` or `FAULT`. */
   state: string;
+  /** Why it is in FAULT (empty otherwise), such as `waiting for eth0.10`. */
+  faults: string[];
   advbase: number;
   advskew: { configured: number; effective: number };
-  demotions: Demotion[];
+  demotions: DemotionStatus[];
   standby: boolean;
   /** The master as seen from here (ourselves when MASTER), or `null`. */
   master: string | null;
-  source: string;
+  /** Our address in adverts, or `null` while there is none. */
+  source: string | null;
   secondsSinceTransition: number;
-  counters: VhidCounters;
+  counters: VhidCountersStatus;
 }
 
-/** The whole status. */
+/** One health check. */
+export interface CheckStatus {
+  name: string;
+  /** Passing (debounced by fall and rise). */
+  up: boolean;
+  /** advskew it adds while failing. */
+  demote: number;
+  runs: number;
+  failures: number;
+  timeouts: number;
+  /** Exit code of the last run; `null` when killed or not run yet. */
+  lastCode: number | null;
+  /** The signal that ended the last run, if one did. */
+  lastSignal: string | null;
+  lastDurationMs: number;
+  /** Whether any run has passed since carpd started. */
+  everPassed: boolean;
+  /** Why the check itself looks broken, or `null`. */
+  hint: string | null;
+}
+
+/** One `[[track_interface]]`. */
+export interface TrackedInterfaceStatus {
+  name: string;
+  up: boolean;
+  demote: number;
+}
+
+/** An interface carpd uses. */
+export interface InterfaceStatus {
+  name: string;
+  /** It exists now. */
+  present: boolean;
+  /** Up with carrier. */
+  usable: boolean;
+  /** Packets dropped before they could be matched to a vhid, by reason. */
+  drops: Record<string, number>;
+}
+
+/** The last reload. */
+export interface ReloadStatus {
+  /** Reloads asked for since start. */
+  count: number;
+  /** Whether the last one was taken whole; `null` before the first. */
+  ok: boolean | null;
+  /** Why the last one failed, or `null`. */
+  error: string | null;
+}
+
+/** The whole status, `carpd status --json`. */
 export interface Status {
-  version: string;
+  /** {@linkcode STATUS_VERSION}. */
+  version: number;
+  /** carpd's version. */
+  carpd: string;
   pid: number;
   uptimeSeconds: number;
+  reload: ReloadStatus;
+  /** The latest a protocol timer has fired, in ms, since start. */
+  worstTimerLatenessMs: number;
   vhids: VhidStatus[];
   checks: CheckStatus[];
-  trackedInterfaces: TrackStatus[];
-  /** Drops of packets for no vhid of ours, by interface. */
-  interfaceDrops: Record<string, Record<string, number>>;
+  trackedInterfaces: TrackedInterfaceStatus[];
+  interfaces: InterfaceStatus[];
+}
+
+function countsText(counts: Record<string, number>): string {
+  return Object.entries(counts).filter(([, n]) => n > 0)
+    .map(([r, n]) => `${r}=${n}`).join(" ") || "none";
 }
 
 /**
@@ -44,8 +137,11 @@ export interface Status {
  */
 export function formatStatus(s: Status): string[] {
   const out: string[] = [
-    `carpd ${s.version}, pid ${s.pid}, up ${Math.round(s.uptimeSeconds)} s`,
+    `carpd ${s.carpd}, pid ${s.pid}, up ${Math.round(s.uptimeSeconds)} s`,
   ];
+  if (s.reload.ok === false) {
+    out.push(`last reload FAILED: ${s.reload.error ?? "unknown"}`);
+  }
   for (const v of s.vhids) {
     const skew = v.advskew.configured === v.advskew.effective
       ? `advskew ${v.advskew.effective}`
@@ -58,18 +154,23 @@ export function formatStatus(s: Status): string[] {
           Math.round(v.secondsSinceTransition)
         } s`,
     );
-    out.push(`  vips ${v.vips.join(", ")}; from ${v.source}`);
+    for (const f of v.faults) out.push(`  fault: ${f}`);
+    out.push(`  vips ${v.vips.join(", ")}; from ${v.source ?? "none"}`);
     for (const d of v.demotions) {
       out.push(`  demoted +${d.advskew}: ${d.reason}`);
     }
     const c = v.counters;
-    const drops = Object.entries(c.drops).filter(([, n]) =>
-      n > 0
-    ).map(([r, n]) => `${r}=${n}`).join(" ") ||
-      "none";
     out.push(
-      `  adverts sent ${c.advertsSent}, received ${c.advertsReceived}, transitions ${c.transitions}, drops ${drops}`,
+      `  adverts sent ${c.advertsSent}, received ${c.advertsReceived}, transitions ${c.transitions}, drops ${
+        countsText(c.drops)
+      }`,
     );
+    const errors = countsText(c.sendErrors);
+    if (errors !== "none" || c.vipsRestored > 0) {
+      out.push(
+        `  send errors ${errors}; VIPs restored ${c.vipsRestored}`,
+      );
+    }
   }
   for (const c of s.checks) {
     const last = c.lastSignal !== null
@@ -88,6 +189,16 @@ export function formatStatus(s: Status): string[] {
         t.up ? "up" : `down (demotes ${t.demote})`
       }`,
     );
+  }
+  for (const i of s.interfaces) {
+    const drops = countsText(i.drops);
+    if (!i.present || drops !== "none") {
+      out.push(
+        `interface ${i.name}: ${
+          i.present ? (i.usable ? "up" : "down") : "missing"
+        }, drops for no vhid ${drops}`,
+      );
+    }
   }
   return out;
 }

@@ -1,5 +1,6 @@
 /**
- * Per-vhid and per-interface counters, shown by USR1 and `carpd status`.
+ * What one vhid has done, owned by its runner and shown by USR1 and
+ * `carpd status`.
  * @module
  */
 
@@ -13,13 +14,18 @@ export function emptyDrops(): DropCounts {
   return Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as DropCounts;
 }
 
-/** What one vhid has done. */
+/** A vhid's counters. */
 export interface VhidCounters {
+  /** Adverts the kernel took. */
   advertsSent: number;
+  /** Valid adverts from peers. */
   advertsReceived: number;
-  sendErrors: number;
+  /** Sends the kernel refused, by errno name. */
+  sendErrors: Map<string, number>;
   garpsSent: number;
   transitions: number;
+  /** VIPs put back after someone removed them while MASTER. */
+  vipsRestored: number;
   drops: DropCounts;
 }
 
@@ -28,9 +34,10 @@ export function emptyVhidCounters(): VhidCounters {
   return {
     advertsSent: 0,
     advertsReceived: 0,
-    sendErrors: 0,
+    sendErrors: new Map(),
     garpsSent: 0,
     transitions: 0,
+    vipsRestored: 0,
     drops: emptyDrops(),
   };
 }

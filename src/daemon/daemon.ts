@@ -1,56 +1,42 @@
 /**
- * The shell: opens the sockets, runs one receive loop for every vhid, feeds
- * packets, link events and signals to the state machines, and reloads or
- * stops on request. It holds no election logic.
+ * The shell, composed: the receive loop, the box's links, one socket per
+ * interface in use, the vhids, health, and the control socket. This file
+ * wires them together and carries out the stop and reload paths; each part
+ * owns its own state.
  * @module
  */
 
-import { Netlink, type NetlinkEvent } from "../../ffi/netlink.ts";
+import { RTMGRP_IPV4_IFADDR, RTMGRP_LINK } from "../../ffi/constants.ts";
+import { Netlink } from "../../ffi/netlink.ts";
 import { PacketSocket } from "../../ffi/packet_socket.ts";
-import { RTMGRP_LINK } from "../../ffi/constants.ts";
-import { waitReadable, Waker } from "../../ffi/poll.ts";
-import {
-  type CarpAuth,
-  decodeCarpPacket,
-  type DroppedPacket,
-  formatIpv4,
-  type ReceiveOptions,
-} from "../carp/mod.ts";
+import { formatIpv4, type ReceiveOptions } from "../carp/mod.ts";
 import { type Config, ConfigError, type VhidConfig } from "../config/mod.ts";
+import { planReload, vhidKey } from "../config/reload_plan.ts";
+import { ControlServer } from "../control/server.ts";
 import {
   formatStatus,
+  type ReloadStatus,
   type Status,
-  type VhidStatus,
 } from "../control/status.ts";
-import { ControlServer } from "../control/server.ts";
-import type { ControlReply, ControlRequest } from "../control/protocol.ts";
-import { effectiveAdvskew } from "../fsm/mod.ts";
-import { Health } from "../health/health.ts";
-import { VERSION } from "../version.ts";
+import { Health } from "../health/mod.ts";
 import { type Logger, LogRateLimiter } from "../log.ts";
-import { type DropCounts, emptyDrops } from "./counters.ts";
-import { InterfaceHandle, sourceAddress } from "./interface.ts";
-import { sameIdentity, VhidRunner } from "./vhid.ts";
+import { VERSION } from "../version.ts";
+import { answerControl } from "./control_handler.ts";
+import { EventLoop } from "./event_loop.ts";
+import { type LinkChange, Links } from "./links.ts";
+import { Port } from "./ports.ts";
+import { Receiver } from "./receiver.ts";
+import { projectStatus, statusLine } from "./status_projection.ts";
+import { VhidRunner } from "./vhid_runner.ts";
 
-/** Longest a poll waits before the loop looks around again. */
-const POLL_TIMEOUT_MS = 1000;
-/** Packets taken from one socket per wake-up, so a flood cannot starve timers. */
-const MAX_PACKETS_PER_WAKE = 256;
-
-/** Drop reasons worth a warning: a misconfigured or hostile peer. */
-const LOUD_DROPS = new Set([
-  "replay",
-  "bad_ttl",
-  "bad_version",
-  "bad_type",
-  "bad_checksum",
-  "bad_authlen",
-  "bad_hmac",
-]);
+/** Exit code after a fatal error inside the daemon (EX_SOFTWARE). */
+export const EXIT_FATAL = 70;
+/** Longest wait for address removals still in flight at exit. */
+const NETLINK_DRAIN_MS = 2000;
 
 /** What the outside world hears from the daemon (systemd, in production). */
 export interface DaemonObserver {
-  /** Every vhid has its sockets and its initial state. */
+  /** Every vhid has its first state. */
   ready(summary: string): void;
   /** Some vhid changed state. */
   changed(summary: string): void;
@@ -69,7 +55,7 @@ export interface DaemonObserver {
 function ignore(): void {}
 
 /** An observer that ignores everything. */
-const QUIET: DaemonObserver = {
+export const QUIET: DaemonObserver = {
   ready: ignore,
   changed: ignore,
   reloading: ignore,
@@ -79,84 +65,123 @@ const QUIET: DaemonObserver = {
   timerFired: ignore,
 };
 
+/** How the daemon starts. */
+export interface DaemonOptions {
+  /** Reads the config again on reload. */
+  load: () => Config;
+  /** Where the config comes from, for messages. */
+  label: string;
+  /** The config already loaded. */
+  config: Config;
+  log: Logger;
+  observer?: DaemonObserver;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** The running daemon. */
 export class Daemon {
   readonly #load: () => Config;
   readonly #label: string;
   readonly #log: Logger;
+  readonly #observer: DaemonObserver;
+  readonly #limiter = new LogRateLimiter();
   readonly #netlink: Netlink;
   readonly #monitor: Netlink;
-  readonly #packets: PacketSocket;
-  readonly #waker: Waker;
-  readonly #limiter = new LogRateLimiter();
-  readonly #interfaces = new Map<string, InterfaceHandle>();
+  readonly #frames: PacketSocket;
+  readonly #loop: EventLoop;
+  readonly #links: Links;
+  readonly #ports = new Map<string, Port>();
   readonly #vhids = new Map<string, VhidRunner>();
-  readonly #receive = new Map<string, ReceiveOptions>();
-  readonly #interfaceDrops = new Map<string, DropCounts>();
+  readonly #rules = new Map<string, ReceiveOptions>();
+  readonly #receiver: Receiver;
   readonly #health: Health;
   readonly #startedAt = performance.now();
   #control: ControlServer | null = null;
-  #observer: DaemonObserver = QUIET;
   #controlPath: string | null = null;
-  #running = true;
+  #reload: ReloadStatus = { count: 0, ok: null, error: null };
+  #worstLateMs = 0;
+  #resyncs = 0;
+  #ready = false;
   #stopped: Promise<void> | null = null;
+  #exitCode = 0;
 
   private constructor(
-    load: () => Config,
-    label: string,
-    log: Logger,
+    o: DaemonOptions,
+    handles: { netlink: Netlink; monitor: Netlink; frames: PacketSocket },
+    links: Links,
   ) {
-    this.#load = load;
-    this.#label = label;
-    this.#log = log;
-    this.#health = new Health({
-      log,
-      vhidKeys: (ids) =>
-        [...this.#vhids.entries()].filter(([, r]) =>
-          ids === null || ids.includes(r.config.id)
-        ).map(([k]) => k),
-      linkUsable: (name) => this.#netlink.link(name)?.usable ?? null,
-      apply: (key, total) => {
-        const r = this.#vhids.get(key);
-        if (r) this.#safely(r, { type: "demotion", amount: total });
-      },
+    this.#load = o.load;
+    this.#label = o.label;
+    this.#log = o.log;
+    this.#observer = o.observer ?? QUIET;
+    this.#netlink = handles.netlink;
+    this.#monitor = handles.monitor;
+    this.#frames = handles.frames;
+    this.#links = links;
+    this.#loop = new EventLoop(o.log, this.#limiter, {
+      turned: () => this.#observer.loopTurned(),
     });
-    this.#netlink = Netlink.open();
-    this.#monitor = Netlink.open(RTMGRP_LINK);
-    this.#packets = PacketSocket.open();
-    this.#waker = Waker.open();
+    this.#receiver = new Receiver({
+      log: o.log,
+      limiter: this.#limiter,
+      now: () => performance.now(),
+      rules: (iface) => this.#rulesOf(iface),
+      vhid: (iface, id) => this.#vhids.get(`${iface}/${id}`),
+    });
+    this.#health = new Health({
+      log: o.log,
+      vhidKeys: (ids) =>
+        [...this.#vhids.values()].filter((r) =>
+          ids === null || ids.includes(r.config.id)
+        ).map((r) => r.key),
+      linkUsable: (name) => this.#links.byName(name)?.usable ?? null,
+      apply: (key, list) => this.#vhids.get(key)?.setHealthDemotions(list),
+    });
   }
 
   /**
-   * Opens everything and starts every vhid.
+   * Opens everything and starts every vhid. Interfaces that do not exist
+   * yet are waited for (their vhids wait in FAULT).
    *
-   * @param load Reads the config again on reload.
-   * @param label Where the config comes from, for messages.
-   * @param config The config already loaded.
-   * @param log The logger.
-   * @param observer Told of readiness, changes, reloads and liveness.
+   * @param o The config and where it comes from.
    * @returns The daemon; call {@linkcode run}.
+   * @throws {Error} When sockets cannot be opened.
    */
-  static start(
-    load: () => Config,
-    label: string,
-    config: Config,
-    log: Logger,
-    observer: DaemonObserver = QUIET,
-  ): Daemon {
-    const d = new Daemon(load, label, log);
-    d.#observer = observer;
+  static async start(o: DaemonOptions): Promise<Daemon> {
+    const opened: { close(): void }[] = [];
     try {
-      for (const v of config.vhids) d.#startVhid(v);
+      const netlink = Netlink.open();
+      opened.push(netlink);
+      const monitor = Netlink.open(RTMGRP_LINK | RTMGRP_IPV4_IFADDR);
+      opened.push(monitor);
+      const frames = PacketSocket.open();
+      opened.push(frames);
+      const links = await Links.load(netlink);
+      const d = new Daemon(o, { netlink, monitor, frames }, links);
+      d.#begin(o.config);
+      return d;
     } catch (e) {
-      d.#closeAll();
+      for (const h of opened) h.close();
       throw e;
     }
-    d.#rebuildReceive();
-    d.#health.configure(config);
-    d.#openControl(config.controlSocket);
-    observer.ready(d.summary());
-    return d;
+  }
+
+  #begin(config: Config): void {
+    this.#links.onChange((c) => this.#linkChanged(c));
+    this.#loop.watch(
+      this.#monitor.fd,
+      () => this.#monitorReadable(),
+      () => this.fatal(new Error("the rtnetlink monitor was closed")),
+    );
+    for (const v of config.vhids) this.#prepareVhid(v);
+    for (const v of config.vhids) this.#startVhid(v, false);
+    this.#health.configure(config);
+    this.#openControl(config.controlSocket);
+    this.#ready = true;
+    this.#observer.ready(this.summary());
   }
 
   /** The vhids, for status. */
@@ -165,34 +190,33 @@ export class Daemon {
   }
 
   /**
-   * Runs the receive loop until {@linkcode stop}.
+   * Runs the receive loop until {@linkcode stop}. A fatal error anywhere in
+   * it takes the graceful stop path.
    *
-   * @returns The exit code.
+   * @returns The exit code: 0 after a stop, {@linkcode EXIT_FATAL} after a
+   *   fatal error.
    */
   async run(): Promise<number> {
-    while (this.#running) {
-      const bySocket = new Map<number, InterfaceHandle>();
-      for (const i of this.#interfaces.values()) bySocket.set(i.socket.fd, i);
-      const fds = [this.#waker.fd, this.#monitor.fd, ...bySocket.keys()];
-      const ready = await waitReadable(fds, POLL_TIMEOUT_MS);
-      if (!this.#running) break;
-      this.#observer.loopTurned();
-      for (const fd of ready) {
-        try {
-          if (fd === this.#waker.fd) this.#waker.drain();
-          else if (fd === this.#monitor.fd) {
-            this.#linkEvents(this.#monitor.events());
-          } else {
-            const iface = bySocket.get(fd);
-            if (iface && iface.socket.fd === fd) this.#drain(iface);
-          }
-        } catch (e) {
-          this.#log.error(`receive loop: ${message(e)}`);
-        }
-      }
+    try {
+      await this.#loop.run();
+    } catch (e) {
+      this.fatal(e);
     }
-    await this.#stopped;
-    return 0;
+    await (this.#stopped ?? this.stop("the receive loop ended"));
+    return this.#exitCode;
+  }
+
+  /**
+   * Stops after an error nothing else handled: the same graceful path as
+   * SIGTERM (bow-out, VIPs removed, STOPPING=1), then a non-zero exit so
+   * systemd restarts the daemon.
+   *
+   * @param e The error.
+   */
+  fatal(e: unknown): void {
+    const stack = e instanceof Error && e.stack ? ` ${e.stack}` : "";
+    this.#log.error(`fatal error: ${message(e)};${stack}`);
+    void this.stop(`fatal error: ${message(e)}`, EXIT_FATAL);
   }
 
   /**
@@ -200,12 +224,15 @@ export class Daemon {
    * their timeouts), sockets closed.
    *
    * @param why For the log.
+   * @param exitCode What {@linkcode run} returns.
+   * @returns Resolves when everything is closed.
    */
-  stop(why: string): Promise<void> {
+  stop(why: string, exitCode = 0): Promise<void> {
     if (this.#stopped) return this.#stopped;
+    this.#exitCode = exitCode;
     this.#log.info(`stopping (${why})`);
     this.#observer.stopping();
-    this.#running = false;
+    this.#loop.stop();
     this.#control?.close();
     this.#control = null;
     const checks = this.#health.stop();
@@ -220,10 +247,13 @@ export class Daemon {
         new Promise((resolve) => timer = setTimeout(resolve, limit)),
       ]);
       clearTimeout(timer);
+      const until = performance.now() + NETLINK_DRAIN_MS;
+      while (this.#netlink.waiting > 0 && performance.now() < until) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
       this.#closeAll();
       this.#log.info("stopped");
     })();
-    this.#waker.wake();
     return this.#stopped;
   }
 
@@ -235,7 +265,7 @@ export class Daemon {
    * @returns How many vhids it applied to.
    */
   standby(vhid?: number): number {
-    return this.#each(vhid, (r) => this.#safely(r, { type: "standby" }));
+    return this.#each(vhid, (r) => r.standby());
   }
 
   /**
@@ -245,51 +275,30 @@ export class Daemon {
    * @returns How many vhids it applied to.
    */
   resume(vhid?: number): number {
-    return this.#each(vhid, (r) => this.#safely(r, { type: "resume" }));
+    return this.#each(vhid, (r) => r.resume());
+  }
+
+  /** Drops every MASTER vhid to BACKUP with a bow-out (SIGUSR2). */
+  stepDown(): void {
+    for (const r of this.#vhids.values()) r.stepDown();
   }
 
   /** The state of everything, for `carpd status`. */
   status(): Status {
-    const now = performance.now();
-    const vhids: VhidStatus[] = [...this.#vhids.entries()].map(([key, r]) => {
-      const s = r.state;
-      const master = s.state === "MASTER"
-        ? r.source
-        : s.state === "BACKUP"
-        ? s.heardMaster?.source ?? null
-        : null;
-      return {
-        vhid: r.config.id,
-        interface: r.iface.name,
-        vips: r.config.vips.map((v) => v.text),
-        state: s.state,
-        advbase: r.config.advbase,
-        advskew: {
-          configured: r.config.advskew,
-          effective: effectiveAdvskew(s),
-        },
-        demotions: [
-          ...this.#health.demotions(key),
-          ...(s.standby ? [{ reason: "standby", advskew: 254 }] : []),
-        ],
-        standby: s.standby,
-        master: master === null ? null : formatIpv4(master),
-        source: formatIpv4(r.source),
-        secondsSinceTransition: Math.round(now - r.lastTransitionAt) / 1000,
-        counters: structuredClone(r.counters),
-      };
-    });
-    return {
+    return projectStatus({
       version: VERSION,
       pid: Deno.pid,
-      uptimeSeconds: Math.round(now - this.#startedAt) / 1000,
-      vhids,
+      now: performance.now(),
+      startedAt: this.#startedAt,
+      reload: { ...this.#reload },
+      worstTimerLatenessMs: this.#worstLateMs,
+      vhids: this.vhids,
       checks: this.#health.checks(),
-      trackedInterfaces: this.#health.tracked(),
-      interfaceDrops: Object.fromEntries(
-        [...this.#interfaceDrops].map(([name, d]) => [name, { ...d }]),
-      ),
-    };
+      tracked: this.#health.tracked(),
+      interfaces: [...this.#ports.keys()].sort(),
+      link: (name) => this.#links.byName(name),
+      interfaceDrops: (name) => this.#receiver.interfaceDrops(name),
+    });
   }
 
   /** Logs every vhid's state and counters (SIGUSR1). */
@@ -297,42 +306,32 @@ export class Daemon {
     for (const line of formatStatus(this.status())) this.#log.info(line);
   }
 
-  /** Drops every MASTER vhid to BACKUP with a bow-out (SIGUSR2). */
-  stepDown(): void {
-    for (const r of this.#vhids.values()) {
-      this.#safely(r, { type: "step_down" });
-    }
+  /** One line for systemd's STATUS=. */
+  summary(): string {
+    return statusLine(
+      this.vhids,
+      this.#reload.ok === false ? this.#reload.error : null,
+    );
   }
 
   /**
-   * Re-reads the config (SIGHUP). A bad file is rejected and the running
-   * config kept; unchanged vhids keep their state and VIPs; changed ones
-   * restart; removed ones stop.
+   * Re-reads the config (SIGHUP), atomically: a bad file, or a changed vhid
+   * that cannot be set up, leaves the running config as it was and the
+   * reload is reported failed (log, STATUS=, `carpd status`). Otherwise
+   * unchanged vhids keep their state, changed ones are updated in place or
+   * restarted, removed ones stop.
    *
    * @returns Whether the new config was taken.
    */
   reload(): boolean {
     this.#observer.reloading();
-    const taken = this.#reload();
+    this.#reload.count++;
+    const taken = this.#reloadNow();
     this.#observer.reloaded(this.summary());
     return taken;
   }
 
-  /** One line for systemd's STATUS=, such as `vhid 3 MASTER, vhid 4 BACKUP`. */
-  summary(): string {
-    const parts = [...this.#vhids.values()]
-      .sort((a, b) =>
-        a.config.id - b.config.id || a.iface.name.localeCompare(b.iface.name)
-      )
-      .map((r) =>
-        `vhid ${r.config.id} ${r.state.state}${
-          r.state.standby ? " (standby)" : ""
-        }`
-      );
-    return parts.length === 0 ? "no vhids" : parts.join(", ");
-  }
-
-  #reload(): boolean {
+  #reloadNow(): boolean {
     let next: Config;
     try {
       next = this.#load();
@@ -340,188 +339,240 @@ export class Daemon {
       const detail = e instanceof ConfigError
         ? e.problems.join("; ")
         : message(e);
-      this.#log.error(`reload rejected, running config kept: ${detail}`);
-      return false;
+      return this.#reloadFailed(detail);
     }
-    const wanted = new Map(next.vhids.map((v) => [vhidKey(v), v]));
-    const standby = new Set<string>(); // survives a restart by reload
+    const running = [...this.#vhids.values()];
+    const plan = planReload(
+      running.map((r) => r.config),
+      next.vhids,
+      new Set(running.filter((r) => r.state.standby).map((r) => r.key)),
+    );
+    // First everything that can fail: sockets for new interfaces, groups.
+    const fresh: Port[] = [];
+    try {
+      for (const p of plan) {
+        if (p.change !== "start" && p.change !== "restart") continue;
+        const name = p.config!.interface;
+        if (!this.#ports.has(name)) {
+          const port = this.#portOf(name);
+          fresh.push(port);
+          if (port.error !== null) throw new Error(port.error);
+        }
+        this.#prepareVhid(p.config!);
+      }
+    } catch (e) {
+      for (const port of fresh) this.#dropPort(port);
+      return this.#reloadFailed(message(e));
+    }
+    let started = 0;
     let updated = 0;
-    for (const [key, runner] of this.#vhids) {
-      const v = wanted.get(key);
-      if (
-        v !== undefined && !sameVhid(v, runner.config) &&
-        sameIdentity(v, runner.config)
-      ) {
-        runner.reconfigure(v); // same vhid, new timers or hooks: keep its state
-        updated++;
-        continue;
-      }
-      if (v === undefined || !sameVhid(v, runner.config)) {
-        if (runner.state.standby) standby.add(key);
-        runner.stop();
-        this.#vhids.delete(key);
-      }
-    }
-    let changed = 0;
-    for (const [key, v] of wanted) {
-      if (this.#vhids.has(key)) continue;
-      try {
-        this.#startVhid(v, standby.has(key));
-        changed++;
-      } catch (e) {
-        this.#log.error(`vhid ${v.id}: cannot start: ${message(e)}`);
+    for (const p of plan) {
+      const old = this.#vhids.get(p.key);
+      switch (p.change) {
+        case "keep":
+          break;
+        case "update":
+          old!.reconfigure(p.config!);
+          updated++;
+          break;
+        case "restart":
+        case "stop":
+          old!.stop();
+          this.#vhids.delete(p.key);
+          if (p.change === "stop") break;
+          this.#startVhid(p.config!, p.standby);
+          started++;
+          break;
+        case "start":
+          this.#startVhid(p.config!, false);
+          started++;
+          break;
       }
     }
-    for (const [name, iface] of this.#interfaces) {
-      if (![...this.#vhids.values()].some((r) => r.iface === iface)) {
-        iface.close();
-        this.#interfaces.delete(name);
+    for (const [name, port] of this.#ports) {
+      if (![...this.#vhids.values()].some((r) => r.config.interface === name)) {
+        this.#dropPort(port);
       }
     }
     this.#health.configure(next);
     this.#openControl(next.controlSocket);
     this.#log.level = next.logLevel;
-    this.#rebuildReceive();
-    this.#waker.wake();
+    this.#rules.clear();
+    this.#reload = { count: this.#reload.count, ok: true, error: null };
     this.#log.info(
-      `reloaded ${this.#label}: ${next.vhids.length} vhid(s), ${changed} (re)started, ${updated} updated in place`,
+      `reloaded ${this.#label}: ${next.vhids.length} vhid(s), ${started} (re)started, ${updated} updated in place`,
     );
     return true;
   }
 
-  #startVhid(v: VhidConfig, standby = false): void {
-    let iface = this.#interfaces.get(v.interface);
-    if (iface === undefined) {
-      iface = InterfaceHandle.open(this.#netlink, v.interface, v.group);
-      this.#interfaces.set(v.interface, iface);
-    } else {
-      iface.join(v.group);
+  #reloadFailed(why: string): boolean {
+    this.#reload = { count: this.#reload.count, ok: false, error: why };
+    this.#log.error(`reload rejected, running config kept: ${why}`);
+    return false;
+  }
+
+  /** The socket of an interface, created (and opened if it exists) on first use. */
+  #portOf(name: string): Port {
+    let port = this.#ports.get(name);
+    if (port === undefined) {
+      port = new Port(name);
+      this.#ports.set(name, port);
+      this.#syncPort(port);
     }
-    const vips = v.vips.map((x) => x.address);
-    const source = sourceAddress(this.#netlink, iface, v.source, vips);
-    const runner = new VhidRunner(v, iface, source, {
+    return port;
+  }
+
+  /** Joins what a vhid needs on its interface; may throw (setsockopt). */
+  #prepareVhid(v: VhidConfig): void {
+    this.#portOf(v.interface).join(v.group);
+  }
+
+  #startVhid(v: VhidConfig, standby: boolean): void {
+    const port = this.#portOf(v.interface);
+    const runner = new VhidRunner(v, {
       log: this.#log,
       limiter: this.#limiter,
-      netlink: this.#netlink,
-      packets: this.#packets,
+      addresses: this.#netlink,
+      frames: this.#frames,
       now: () => performance.now(),
       onTransition: () => {
-        if (this.#running) this.#observer.changed(this.summary());
+        if (this.#ready && this.#stopped === null) {
+          this.#observer.changed(this.summary());
+        }
       },
-      onTimer: (lateMs) => this.#observer.timerFired(lateMs),
+      onTimer: (lateMs) => {
+        if (lateMs > this.#worstLateMs) this.#worstLateMs = lateMs;
+        this.#observer.timerFired(lateMs);
+      },
+      onReceiveRulesChanged: () => this.#rules.delete(v.interface),
     });
     this.#vhids.set(vhidKey(v), runner);
+    this.#rules.delete(v.interface);
+    runner.attach(port, this.#links.byName(v.interface));
+    if (standby) runner.standby();
+    runner.setHealthDemotions(this.#health.demotions(runner.key));
+    runner.start();
+    const src = runner.source === null
+      ? "no address yet"
+      : formatIpv4(runner.source);
     this.#log.info(
-      `vhid ${v.id} on ${v.interface}: ${
+      `${runner.name} on ${v.interface}: ${
         v.vips.map((x) => x.text).join(", ")
-      } from ${formatIpv4(source)},` +
-        ` advbase ${v.advbase} advskew ${v.advskew}${
-          v.preempt ? " preempt" : ""
-        }, ${v.mode}`,
+      } from ${src}, advbase ${v.advbase} advskew ${v.advskew}${
+        v.preempt ? " preempt" : ""
+      }, ${v.mode}`,
     );
-    if (standby) runner.feed({ type: "standby" });
-    const demotion = this.#health.total(vhidKey(v));
-    if (demotion > 0) runner.feed({ type: "demotion", amount: demotion });
-    const down = !iface.usable && !v.ignoreLinkState;
-    runner.feed(down ? { type: "link_down" } : { type: "start" });
   }
 
-  #rebuildReceive(): void {
-    this.#receive.clear();
-    for (const iface of this.#interfaces.values()) {
-      const vhids = new Map<number, CarpAuth>();
-      const destinations = new Set<number>(iface.groups);
-      for (const r of this.#vhids.values()) {
-        if (r.iface !== iface) continue;
-        vhids.set(r.config.id, r.auth);
-        if (r.config.mode === "unicast") destinations.add(r.source);
-      }
-      this.#receive.set(iface.name, { vhids, destinations });
-    }
-  }
-
-  #drain(iface: InterfaceHandle): void {
-    const options = this.#receive.get(iface.name);
-    if (options === undefined) return;
-    for (let i = 0; i < MAX_PACKETS_PER_WAKE; i++) {
-      const packet = iface.socket.receive();
-      if (packet === null) return;
-      const r = decodeCarpPacket(packet, options);
-      if (!r.ok) {
-        this.#dropped(iface, r);
-        continue;
-      }
-      const runner = this.#vhids.get(`${iface.name}/${r.advert.vhid}`);
-      if (runner === undefined) continue;
-      const { advbase, advskew, counter } = r.advert;
-      if (!runner.admitCounter(r.source, counter)) {
-        this.#dropped(iface, {
-          ok: false,
-          reason: "replay",
-          source: r.source,
-          vhid: r.advert.vhid,
-        });
-        continue;
-      }
-      runner.counters.advertsReceived++;
-      this.#safely(runner, {
-        type: "advert",
-        source: r.source,
-        advbase,
-        advskew,
-        counter,
-      });
-    }
-  }
-
-  #dropped(iface: InterfaceHandle, r: DroppedPacket): void {
-    const runner = r.vhid === undefined
-      ? undefined
-      : this.#vhids.get(`${iface.name}/${r.vhid}`);
-    let drops = runner?.counters.drops;
-    if (drops === undefined) {
-      drops = this.#interfaceDrops.get(iface.name) ?? emptyDrops();
-      this.#interfaceDrops.set(iface.name, drops);
-    }
-    drops[r.reason]++;
-    const from = r.source === undefined ? "" : ` from ${formatIpv4(r.source)}`;
-    const what = `${iface.name}: dropped packet${from}${
-      r.vhid === undefined ? "" : ` (vhid ${r.vhid})`
-    }: ${r.reason}`;
-    const loud = LOUD_DROPS.has(r.reason);
-    if (!loud && !this.#log.enabled("debug")) return;
-    const verdict = this.#limiter.admit(
-      `${iface.name} ${r.reason}`,
-      performance.now(),
-    );
-    if (verdict === null) return;
-    const line = verdict > 0 ? `${what} (${verdict} similar suppressed)` : what;
-    if (loud) this.#log.warning(line);
-    else this.#log.debug(line);
-  }
-
-  #linkEvents(events: NetlinkEvent[]): void {
-    for (const e of events) {
-      if (e.kind !== "link") continue;
-      this.#health.linkChanged(e.link.name, e.link.usable && !e.removed);
-      const iface = this.#interfaces.get(e.link.name);
-      if (iface === undefined || !iface.update(e.link)) continue;
-      this.#log.info(
-        `interface ${iface.name}: link ${iface.usable ? "up" : "down"}`,
-      );
-      for (const r of this.#vhids.values()) {
-        if (r.iface !== iface || r.config.ignoreLinkState) continue;
-        this.#safely(r, { type: iface.usable ? "link_up" : "link_down" });
-      }
-    }
-  }
-
-  #safely(r: VhidRunner, event: Parameters<VhidRunner["feed"]>[0]): void {
+  /** Opens, reopens or closes a port's socket to match its interface. */
+  #syncPort(port: Port): void {
+    const link = this.#links.byName(port.name);
+    const before = port.socket?.fd;
+    let change: ReturnType<Port["sync"]>;
     try {
-      r.feed(event);
+      change = port.sync(link);
     } catch (e) {
-      this.#log.error(`${r.name}: ${event.type}: ${message(e)}`);
+      if (before !== undefined) this.#loop.unwatch(before);
+      this.#log.error(`interface ${port.name}: ${message(e)}`);
+      return;
     }
+    if (change === "unchanged") return;
+    if (before !== undefined) this.#loop.unwatch(before);
+    const socket = port.socket;
+    if (socket !== null) {
+      this.#loop.watch(
+        socket.fd,
+        () => this.#receiver.drain(port),
+        () => this.#syncPortLater(port),
+      );
+    }
+    const what = change === "opened"
+      ? `present (index ${link!.index})`
+      : change === "reopened"
+      ? `re-created (index ${
+        link!.index
+      }); socket reopened, groups joined again`
+      : "gone";
+    this.#log.info(`interface ${port.name}: ${what}`);
+  }
+
+  /** A socket closed under the poll: open it afresh on the next turn. */
+  #syncPortLater(port: Port): void {
+    port.close();
+    queueMicrotask(() => {
+      this.#syncPort(port);
+      for (const r of this.#vhids.values()) {
+        if (r.config.interface === port.name) {
+          r.attach(port, this.#links.byName(port.name));
+        }
+      }
+    });
+  }
+
+  #dropPort(port: Port): void {
+    const fd = port.socket?.fd;
+    if (fd !== undefined) this.#loop.unwatch(fd);
+    port.close();
+    this.#ports.delete(port.name);
+    this.#rules.delete(port.name);
+  }
+
+  #monitorReadable(): void {
+    const lost = this.#links.apply(this.#monitor.events());
+    if (lost) this.#resync();
+  }
+
+  #resync(): void {
+    this.#resyncs++;
+    this.#log.warning(
+      "rtnetlink events were lost (the monitor's buffer overflowed); re-reading every link and address",
+    );
+    this.#links.resync(this.#netlink).catch((e) => {
+      this.#log.error(
+        `cannot re-read links: ${message(e)}; trying again in 1 s`,
+      );
+      setTimeout(() => this.#resync(), 1000);
+    });
+  }
+
+  /** How many times the link state was re-read after lost events. */
+  get resyncs(): number {
+    return this.#resyncs;
+  }
+
+  #linkChanged(c: LinkChange): void {
+    const link = this.#links.byName(c.name);
+    if (c.type === "link") {
+      this.#health.linkChanged(c.name, link?.usable ?? false);
+    }
+    const port = this.#ports.get(c.name);
+    if (port === undefined) return;
+    if (c.type === "link") this.#syncPort(port);
+    for (const r of this.#vhids.values()) {
+      if (r.config.interface !== c.name) continue;
+      if (c.type === "address" && c.removed) r.addressRemoved(c.address);
+      r.attach(port, link);
+    }
+  }
+
+  /** What an interface's socket accepts, rebuilt after any change. */
+  #rulesOf(iface: string): ReceiveOptions | undefined {
+    const cached = this.#rules.get(iface);
+    if (cached !== undefined) return cached;
+    const port = this.#ports.get(iface);
+    if (port === undefined) return undefined;
+    const vhids = new Map<number, VhidRunner["auth"]>();
+    const destinations = new Set<number>(port.groups);
+    for (const r of this.#vhids.values()) {
+      if (r.config.interface !== iface) continue;
+      vhids.set(r.config.id, r.auth);
+      if (r.config.mode === "unicast" && r.source !== null) {
+        destinations.add(r.source);
+      }
+    }
+    const rules = { vhids, destinations };
+    this.#rules.set(iface, rules);
+    return rules;
   }
 
   #each(vhid: number | undefined, f: (r: VhidRunner) => void): number {
@@ -540,10 +591,15 @@ export class Daemon {
     this.#control?.close();
     this.#control = null;
     this.#controlPath = path;
-    ControlServer.open(path, this.#log, (req) => this.#answer(req)).then(
+    ControlServer.open(
+      path,
+      this.#log,
+      (req) => answerControl(req, this, this.#log),
+    ).then(
       (server) => {
-        if (this.#running && this.#controlPath === path) this.#control = server;
-        else server.close();
+        if (this.#stopped === null && this.#controlPath === path) {
+          this.#control = server;
+        } else server.close();
       },
       (e) =>
         this.#log.error(
@@ -554,51 +610,12 @@ export class Daemon {
     );
   }
 
-  #answer(req: ControlRequest): ControlReply {
-    switch (req.command) {
-      case "status":
-        return { ok: true, result: this.status() };
-      case "standby":
-      case "resume": {
-        const n = req.command === "standby"
-          ? this.standby(req.vhid)
-          : this.resume(req.vhid);
-        if (n === 0) return { ok: false, error: `no vhid ${req.vhid}` };
-        this.#log.info(
-          `${req.command}${
-            req.vhid === undefined ? "" : ` vhid ${req.vhid}`
-          } (control socket)`,
-        );
-        return { ok: true, result: { vhids: n } };
-      }
-    }
-  }
-
   #closeAll(): void {
-    for (const i of this.#interfaces.values()) i.close();
-    this.#interfaces.clear();
+    for (const port of this.#ports.values()) port.close();
+    this.#ports.clear();
     this.#netlink.close();
     this.#monitor.close();
-    this.#packets.close();
-    this.#waker.close();
+    this.#frames.close();
+    this.#loop.close();
   }
-}
-
-function vhidKey(v: VhidConfig): string {
-  return `${v.interface}/${v.id}`;
-}
-
-/** Whether two configs of a vhid would behave the same (reload keeps it). */
-function sameVhid(a: VhidConfig, b: VhidConfig): boolean {
-  const plain = (v: VhidConfig): string =>
-    JSON.stringify(
-      v,
-      (_, x) =>
-        x instanceof Uint8Array ? [...x] : typeof x === "bigint" ? `${x}` : x,
-    );
-  return plain(a) === plain(b);
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -14,10 +14,15 @@ export interface PreflightProbe {
   /** Whether a capability is effective. */
   has(name: CapabilityName): boolean;
   /** The errno of a harmless address change (ENODEV when allowed). */
-  addressChange(): number;
+  addressChange(): Promise<number>;
 }
 
-/** The real system. */
+/**
+ * The real system.
+ *
+ * @param netlink An rtnetlink request socket.
+ * @returns The probe.
+ */
 export function systemProbe(netlink: Netlink): PreflightProbe {
   return {
     has: hasCapability,
@@ -32,7 +37,10 @@ export function systemProbe(netlink: Netlink): PreflightProbe {
  * @param probe Asks the system.
  * @returns Problems; empty when carpd can start.
  */
-export function preflight(config: Config, probe: PreflightProbe): string[] {
+export async function preflight(
+  config: Config,
+  probe: PreflightProbe,
+): Promise<string[]> {
   const problems: string[] = [];
   const where =
     "(a container or a unit whose CapabilityBoundingSet leaves it out?)";
@@ -47,7 +55,7 @@ export function preflight(config: Config, probe: PreflightProbe): string[] {
         `missing capability CAP_NET_ADMIN, needed to add and remove the virtual IPs ${where}`,
       );
     } else {
-      const err = probe.addressChange();
+      const err = await probe.addressChange();
       if (err === Errno.EPERM || err === Errno.EACCES) {
         problems.push(
           `the kernel refuses address changes (${

@@ -26,6 +26,21 @@ import {
 /** Where a vhid stands. */
 export type CarpState = "INIT" | "BACKUP" | "MASTER" | "FAULT";
 
+/**
+ * What keeps a vhid in FAULT: its interface is missing, its link is down,
+ * it has no address to advertise from, or its VIPs could not be added. A
+ * vhid is in FAULT (once started) while any of them holds.
+ */
+export type FaultKind = "interface" | "link" | "source" | "vips";
+
+/** The faults of a vhid, each with the sentence status and logs show. */
+export type Faults = Readonly<Partial<Record<FaultKind, string>>>;
+
+/** First wait before adding VIPs again after a failure; it doubles. */
+export const VIP_RETRY_FIRST_MS = 1000;
+/** Longest wait between attempts to add the VIPs. */
+export const VIP_RETRY_MAX_MS = 60_000;
+
 /** Largest advskew a demotion can produce; 255 is kept for the bow-out. */
 export const MAX_DEMOTED_ADVSKEW = 254;
 
@@ -92,6 +107,12 @@ export interface VhidState {
   readonly reassertedAt: number;
   /** The master heard last, or `null`. */
   readonly heardMaster: HeardMaster | null;
+  /** Why the vhid cannot serve now (FAULT once started). */
+  readonly faults: Faults;
+  /** Failed attempts to add the VIPs since they last went on. */
+  readonly vipFailures: number;
+  /** When to try the VIPs again (FAULT for `vips`). */
+  readonly vipRetryAt: number | null;
 }
 
 /** Why a transition happened. */
@@ -105,7 +126,32 @@ export type TransitionReason =
   | "standby"
   | "link down"
   | "link up"
+  | "interface missing"
+  | "interface back"
+  | "no source address"
+  | "source address back"
+  | "cannot add VIPs"
+  | "retrying VIPs"
   | "stop";
+
+/** The reason given when a fault starts, and when it ends. */
+const FAULT_REASONS: Record<
+  FaultKind,
+  { raised: TransitionReason; cleared: TransitionReason }
+> = {
+  interface: { raised: "interface missing", cleared: "interface back" },
+  link: { raised: "link down", cleared: "link up" },
+  source: { raised: "no source address", cleared: "source address back" },
+  vips: { raised: "cannot add VIPs", cleared: "retrying VIPs" },
+};
+
+/** Fault kinds in the order status lists them. */
+const FAULT_KINDS: readonly FaultKind[] = [
+  "interface",
+  "link",
+  "source",
+  "vips",
+];
 
 /** An input to the state machine. */
 export type CarpEvent =
@@ -125,6 +171,12 @@ export type CarpEvent =
   | { type: "step_down" }
   | { type: "link_down" }
   | { type: "link_up" }
+  | { type: "fault"; kind: FaultKind; detail: string }
+  | { type: "fault_cleared"; kind: FaultKind }
+  /** The VIPs could not be added: give mastership away, retry later. */
+  | { type: "vips_failed"; detail: string }
+  /** The VIPs went on: the next failure starts the back-off afresh. */
+  | { type: "vips_ok" }
   | { type: "stop" };
 
 /** Something the daemon must do, in the order given. */
@@ -139,6 +191,8 @@ export type CarpAction =
     from: CarpState;
     to: CarpState;
     reason: TransitionReason;
+    /** More about the reason (which fault, which error), for the log. */
+    detail?: string;
   };
 
 /** The result of {@linkcode step}. */
@@ -174,7 +228,40 @@ export function initialState(
     garpsLeft: 0,
     reassertedAt: -Infinity,
     heardMaster: null,
+    faults: {},
+    vipFailures: 0,
+    vipRetryAt: null,
   };
+}
+
+/**
+ * The faults of a vhid as sentences, in a fixed order.
+ *
+ * @param s The vhid.
+ * @returns One sentence per fault; empty when it can serve.
+ */
+export function faultList(s: VhidState): string[] {
+  return FAULT_KINDS.flatMap((k) => {
+    const d = s.faults[k];
+    return d === undefined ? [] : [d];
+  });
+}
+
+function hasFaults(f: Faults): boolean {
+  return FAULT_KINDS.some((k) => f[k] !== undefined);
+}
+
+/**
+ * How long to wait before adding the VIPs again after `failures` failures.
+ *
+ * @param failures Failures so far (at least 1).
+ * @returns Milliseconds: 1 s, doubling, at most 60 s.
+ */
+export function vipRetryDelayMs(failures: number): number {
+  return Math.min(
+    VIP_RETRY_MAX_MS,
+    VIP_RETRY_FIRST_MS * 2 ** Math.max(0, failures - 1),
+  );
 }
 
 /**
@@ -222,7 +309,7 @@ export function masterDownMs(s: VhidState): number {
  */
 export function nextDeadline(s: VhidState): number | null {
   let next: number | null = null;
-  for (const t of [s.advertAt, s.masterDownAt, s.garpAt]) {
+  for (const t of [s.advertAt, s.masterDownAt, s.garpAt, s.vipRetryAt]) {
     if (t !== null && (next === null || t < next)) next = t;
   }
   return next;
@@ -259,7 +346,9 @@ class Run {
     const state = this.s.state;
     switch (event.type) {
       case "start":
-        if (state === "INIT") this.#toBackup("start");
+        if (state !== "INIT") return;
+        if (hasFaults(this.s.faults)) this.#toFault(this.#firstFault());
+        else this.#toBackup("start");
         return;
       case "advert":
         return this.#advert(event);
@@ -280,16 +369,75 @@ class Run {
         if (state === "MASTER") this.#bowOut("BACKUP", "step down");
         return;
       case "link_down":
-        if (state === "MASTER") this.#leaveMaster();
-        if (state !== "FAULT") this.#enter("FAULT", "link down");
-        return;
+        return this.#raise("link", "link down");
       case "link_up":
-        if (state === "FAULT") this.#toBackup("link up");
+        return this.#clear("link");
+      case "fault":
+        return this.#raise(event.kind, event.detail);
+      case "fault_cleared":
+        return this.#clear(event.kind);
+      case "vips_failed": {
+        // Only a MASTER adds VIPs; a late report after it left is moot.
+        if (state !== "MASTER") return;
+        const failures = this.s.vipFailures + 1;
+        const delay = vipRetryDelayMs(failures);
+        this.#set({ vipFailures: failures });
+        this.#raise(
+          "vips",
+          `${event.detail}; retrying in ${delay / 1000} s`,
+        );
+        this.#set({ vipRetryAt: this.#now + delay });
+        return;
+      }
+      case "vips_ok":
+        this.#set({ vipFailures: 0 });
         return;
       case "stop":
         if (state === "MASTER") this.#bowOut("INIT", "stop");
         else if (state !== "INIT") this.#enter("INIT", "stop");
+        this.#set({ vipRetryAt: null });
         return;
+    }
+  }
+
+  /** A fault starts (or its detail changes): FAULT, giving up mastership. */
+  #raise(kind: FaultKind, detail: string): void {
+    const s = this.s;
+    this.#set({ faults: { ...s.faults, [kind]: detail } });
+    if (s.state === "INIT" || s.state === "FAULT") return;
+    if (s.state === "MASTER") {
+      // With VIPs that would not go on, the link still works: tell the
+      // backups at once. Otherwise nothing would reach them anyway.
+      if (kind === "vips") this.#sendAdvert(BOW_OUT, BOW_OUT);
+      this.#leaveMaster();
+    }
+    this.#toFault(kind);
+  }
+
+  /** A fault ends; the last one to end sends the vhid back to BACKUP. */
+  #clear(kind: FaultKind): void {
+    const s = this.s;
+    if (s.faults[kind] === undefined) return;
+    const faults = { ...s.faults };
+    delete faults[kind];
+    this.#set({ faults, ...(kind === "vips" ? { vipRetryAt: null } : {}) });
+    if (s.state === "FAULT" && !hasFaults(faults)) {
+      this.#toBackup(FAULT_REASONS[kind].cleared);
+    }
+  }
+
+  #firstFault(): FaultKind {
+    return FAULT_KINDS.find((k) => this.s.faults[k] !== undefined)!;
+  }
+
+  #toFault(kind: FaultKind): void {
+    const from = this.s.state;
+    this.#enter("FAULT", FAULT_REASONS[kind].raised, this.s.faults[kind]);
+    if (from === "INIT") {
+      this.actions.push({ type: "remove_vips" });
+      if (!this.s.config.neutral) {
+        this.actions.push({ type: "run_hook", hook: "down" });
+      }
     }
   }
 
@@ -337,6 +485,10 @@ class Run {
   #timer(): void {
     const now = this.#now;
     const s = this.s;
+    if (s.vipRetryAt !== null && now >= s.vipRetryAt) {
+      this.#clear("vips");
+      return;
+    }
     if (
       s.state === "BACKUP" && s.masterDownAt !== null && now >= s.masterDownAt
     ) {
@@ -380,8 +532,10 @@ class Run {
 
   #toMaster(reason: TransitionReason): void {
     const s = this.s;
-    this.#enter("MASTER", reason);
+    // The VIPs first: if they cannot be added, the shell drops what follows
+    // (the announcement, ARP, advert and up hook) and reports vips_failed.
     this.actions.push({ type: "add_vips" });
+    this.#enter("MASTER", reason);
     this.#startGarps();
     this.#sendAdvert(s.config.advbase, effectiveAdvskew(s));
     this.actions.push({ type: "run_hook", hook: "up" });
@@ -419,9 +573,15 @@ class Run {
     this.actions.push({ type: "run_hook", hook: "down" });
   }
 
-  #enter(to: CarpState, reason: TransitionReason): void {
+  #enter(to: CarpState, reason: TransitionReason, detail?: string): void {
     const from = this.s.state;
-    this.actions.push({ type: "transition", from, to, reason });
+    this.actions.push({
+      type: "transition",
+      from,
+      to,
+      reason,
+      ...(detail === undefined ? {} : { detail }),
+    });
     this.#set({
       state: to,
       advertAt: null,

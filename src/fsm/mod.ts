@@ -11,6 +11,9 @@ export {
   type CarpStep,
   effectiveAdvskew,
   type ElectionConfig,
+  type FaultKind,
+  faultList,
+  type Faults,
   type HeardMaster,
   initialState,
   masterDownMs,
@@ -19,6 +22,9 @@ export {
   step,
   type TransitionReason,
   type VhidState,
+  VIP_RETRY_FIRST_MS,
+  VIP_RETRY_MAX_MS,
+  vipRetryDelayMs,
 } from "./machine.ts";
 export {
   intervalTicks,

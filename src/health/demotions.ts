@@ -19,17 +19,17 @@ export class DemotionTable {
    * Replaces every demotion with `wanted` (vhid key -> reason -> advskew).
    *
    * @param wanted The demotions that should be in force.
-   * @returns The vhid keys whose total changed.
+   * @returns The vhid keys whose demotions changed (reasons or amounts).
    */
   replace(wanted: Map<string, Map<string, number>>): string[] {
     const keys = new Set([...this.#byVhid.keys(), ...wanted.keys()]);
     const changed: string[] = [];
     for (const key of keys) {
-      const before = this.total(key);
+      const before = JSON.stringify(this.list(key));
       const next = wanted.get(key);
       if (next === undefined) this.#byVhid.delete(key);
       else this.#byVhid.set(key, new Map(next));
-      if (this.total(key) !== before) changed.push(key);
+      if (JSON.stringify(this.list(key)) !== before) changed.push(key);
     }
     return changed;
   }

@@ -35,8 +35,8 @@ export interface HealthContext {
   vhidKeys: (ids: number[] | null) => string[];
   /** A link's state now: usable, or `null` when there is no such link. */
   linkUsable: (name: string) => boolean | null;
-  /** Tells a vhid its new total demotion. */
-  apply: (key: string, total: number) => void;
+  /** Tells a vhid the demotions it has now. */
+  apply: (key: string, demotions: Demotion[]) => void;
 }
 
 /** The health side of the daemon. */
@@ -100,11 +100,6 @@ export class Health {
     this.#reapply();
   }
 
-  /** The total demotion of a vhid now. */
-  total(key: string): number {
-    return this.#table.total(key);
-  }
-
   /** The demotions of a vhid, with reasons. */
   demotions(key: string): Demotion[] {
     return this.#table.list(key);
@@ -159,7 +154,7 @@ export class Health {
       }
     }
     const changed = this.#table.replace(wanted);
-    for (const key of changed) this.#ctx.apply(key, this.#table.total(key));
+    for (const key of changed) this.#ctx.apply(key, this.#table.list(key));
   }
 }
 

@@ -11,20 +11,23 @@ const CONFIG = parseConfig(
 
 function probe(caps: CapabilityName[], addressErrno = 19): {
   has: (n: CapabilityName) => boolean;
-  addressChange: () => number;
+  addressChange: () => Promise<number>;
 } {
-  return { has: (n) => caps.includes(n), addressChange: () => addressErrno };
+  return {
+    has: (n) => caps.includes(n),
+    addressChange: () => Promise.resolve(addressErrno),
+  };
 }
 
-Deno.test("preflight() passes with CAP_NET_RAW and CAP_NET_ADMIN and a kernel that allows address changes", () => {
+Deno.test("preflight() passes with CAP_NET_RAW and CAP_NET_ADMIN and a kernel that allows address changes", async () => {
   assert.deepEqual(
-    preflight(CONFIG, probe(["CAP_NET_RAW", "CAP_NET_ADMIN"])),
+    await preflight(CONFIG, probe(["CAP_NET_RAW", "CAP_NET_ADMIN"])),
     [],
   );
 });
 
-Deno.test("preflight() names each missing capability and what it is for", () => {
-  const problems = preflight(CONFIG, probe([]));
+Deno.test("preflight() names each missing capability and what it is for", async () => {
+  const problems = await preflight(CONFIG, probe([]));
   assert.equal(problems.length, 2);
   assert.match(
     problems[0]!,
@@ -36,8 +39,8 @@ Deno.test("preflight() names each missing capability and what it is for", () => 
   );
 });
 
-Deno.test("preflight() reports a kernel that refuses address changes despite the capability", () => {
-  const problems = preflight(
+Deno.test("preflight() reports a kernel that refuses address changes despite the capability", async () => {
+  const problems = await preflight(
     CONFIG,
     probe(["CAP_NET_RAW", "CAP_NET_ADMIN"], 1),
   );
@@ -48,10 +51,10 @@ Deno.test("preflight() reports a kernel that refuses address changes despite the
   );
 });
 
-Deno.test("preflight() does not ask for CAP_NET_ADMIN when scripts manage the VIPs", () => {
+Deno.test("preflight() does not ask for CAP_NET_ADMIN when scripts manage the VIPs", async () => {
   const scripts = {
     ...CONFIG,
     vhids: CONFIG.vhids.map((v) => ({ ...v, manageVips: false })),
   };
-  assert.deepEqual(preflight(scripts, probe(["CAP_NET_RAW"])), []);
+  assert.deepEqual(await preflight(scripts, probe(["CAP_NET_RAW"])), []);
 });

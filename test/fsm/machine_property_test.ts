@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type CarpEvent, initialState, step } from "../../src/fsm/mod.ts";
+import {
+  type CarpEvent,
+  faultList,
+  initialState,
+  step,
+} from "../../src/fsm/mod.ts";
 import { config, ip } from "./_fixture.ts";
 
 const peer = fc.constantFrom(ip("10.99.0.2"), ip("11.99.0.0"), ip("9.0.0.1"));
@@ -27,7 +32,20 @@ const event: fc.Arbitrary<CarpEvent> = fc.oneof(
     { type: "link_down" },
     { type: "link_up" },
     { type: "stop" },
+    { type: "vips_ok" },
+    { type: "vips_failed", detail: "EPERM" },
+    { type: "fault_cleared", kind: "interface" },
+    { type: "fault_cleared", kind: "source" },
   ),
+  fc.record({
+    type: fc.constant("fault" as const),
+    kind: fc.constantFrom(
+      "interface" as const,
+      "link" as const,
+      "source" as const,
+    ),
+    detail: fc.constant("down"),
+  }),
 );
 
 Deno.test("step() keeps its invariants over random event sequences (property)", () => {
@@ -62,6 +80,14 @@ Deno.test("step() keeps its invariants over random event sequences (property)", 
           assert.equal(ownsVips, s.state === "MASTER", "VIPs held iff MASTER");
           assert.equal(s.advertAt !== null, s.state === "MASTER");
           assert.equal(s.masterDownAt !== null, s.state === "BACKUP");
+          if (s.state !== "INIT") {
+            assert.equal(
+              s.state === "FAULT",
+              faultList(s).length > 0,
+              "FAULT iff some fault holds",
+            );
+          }
+          if (s.vipRetryAt !== null) assert.equal(s.state, "FAULT");
           if (e.type === "timer") {
             assert.ok(
               r.deadline === null || r.deadline > now,

@@ -2,8 +2,11 @@ import assert from "node:assert/strict";
 import {
   advertIntervalMs,
   effectiveAdvskew,
+  faultList,
   masterDownMs,
   remoteWinsTie,
+  VIP_RETRY_FIRST_MS,
+  VIP_RETRY_MAX_MS,
 } from "../../src/fsm/mod.ts";
 import { Harness, ip, kinds } from "./_fixture.ts";
 
@@ -80,8 +83,8 @@ Deno.test("event table: BACKUP with preempt takes over at once from a strictly s
   h.now = 1234;
   const actions = h.advert("10.99.0.2", 1, 51);
   assert.deepEqual(kinds(actions), [
-    "BACKUP->MASTER",
     "add_vips",
+    "BACKUP->MASTER",
     "garp",
     "send_advert",
     "hook:up",
@@ -140,8 +143,8 @@ Deno.test("event table: BACKUP becomes MASTER when master-down expires", () => {
   assert.deepEqual(h.at(due - 0.001), []);
   const actions = h.at(due);
   assert.deepEqual(kinds(actions), [
-    "BACKUP->MASTER",
     "add_vips",
+    "BACKUP->MASTER",
     "garp",
     "send_advert",
     "hook:up",
@@ -306,6 +309,87 @@ Deno.test("stop bows out as MASTER and leaves nothing armed", () => {
   b.feed({ type: "start" });
   assert.deepEqual(kinds(b.feed({ type: "stop" })), ["BACKUP->INIT"]);
   assert.equal(b.deadline, null);
+});
+
+Deno.test("VIPs that cannot be added: bow-out, FAULT, retry with back-off, reset once they go on", () => {
+  const h = new Harness();
+  h.becomeMaster();
+  h.now = 10_000;
+  assert.deepEqual(kinds(h.feed({ type: "vips_failed", detail: "EPERM" })), [
+    "send_advert",
+    "remove_vips",
+    "hook:down",
+    "MASTER->FAULT",
+  ]);
+  const bow = h.actions[0]!;
+  assert.ok(
+    bow.type === "send_advert" && bow.advbase === 255 && bow.advskew === 255,
+  );
+  const t = h.actions[3]!;
+  assert.ok(t.type === "transition" && t.reason === "cannot add VIPs");
+  assert.match(t.detail!, /EPERM; retrying in 1 s/);
+  assert.deepEqual(faultList(h.s), ["EPERM; retrying in 1 s"]);
+  assert.equal(h.deadline, 11_000);
+  assert.deepEqual(kinds(h.at(11_000)), [
+    "FAULT->BACKUP",
+    "remove_vips",
+    "hook:down",
+  ]);
+  assert.deepEqual(faultList(h.s), []);
+  // Fails again: the wait doubles.
+  h.at(h.deadline!);
+  assert.equal(h.s.state, "MASTER");
+  h.feed({ type: "vips_failed", detail: "EPERM" });
+  assert.equal(h.deadline, h.now + 2000);
+  for (let i = 0; i < 10; i++) {
+    h.at(h.deadline!);
+    h.at(h.deadline!);
+    h.feed({ type: "vips_failed", detail: "EPERM" });
+  }
+  assert.equal(h.deadline, h.now + VIP_RETRY_MAX_MS, "capped");
+  h.at(h.deadline!);
+  h.at(h.deadline!);
+  h.feed({ type: "vips_ok" });
+  h.feed({ type: "vips_failed", detail: "EPERM" });
+  assert.equal(h.deadline, h.now + VIP_RETRY_FIRST_MS, "reset by success");
+});
+
+Deno.test("faults stack: FAULT while any holds, BACKUP when the last ends; recorded before start", () => {
+  const h = new Harness();
+  h.feed({ type: "fault", kind: "interface", detail: "waiting for eth0.10" });
+  assert.equal(h.s.state, "INIT");
+  assert.deepEqual(kinds(h.feed({ type: "start" })), [
+    "INIT->FAULT",
+    "remove_vips",
+    "hook:down",
+  ]);
+  const t = h.actions[0]!;
+  assert.ok(t.type === "transition" && t.reason === "interface missing");
+  assert.equal(t.detail, "waiting for eth0.10");
+  h.feed({ type: "link_down" });
+  h.feed({ type: "fault_cleared", kind: "interface" });
+  assert.equal(h.s.state, "FAULT", "the link is still down");
+  assert.deepEqual(faultList(h.s), ["link down"]);
+  h.feed({ type: "fault_cleared", kind: "source" });
+  assert.equal(h.s.state, "FAULT", "clearing an absent fault changes nothing");
+  assert.deepEqual(kinds(h.feed({ type: "link_up" })), [
+    "FAULT->BACKUP",
+    "remove_vips",
+    "hook:down",
+  ]);
+  h.at(h.deadline!);
+  assert.equal(h.s.state, "MASTER");
+  assert.deepEqual(
+    kinds(
+      h.feed({
+        type: "fault",
+        kind: "source",
+        detail: "no IPv4 address on eth0",
+      }),
+    ),
+    ["remove_vips", "hook:down", "MASTER->FAULT"],
+    "no bow-out: it could not be sent from anywhere",
+  );
 });
 
 Deno.test("link down puts the vhid in FAULT without adverts; link up re-arms master-down", () => {

@@ -25,7 +25,7 @@ Deno.test("record() goes down after fall failures in a row and up after rise suc
   ]);
 });
 
-Deno.test("DemotionTable.replace() reports the vhids whose total changed", () => {
+Deno.test("DemotionTable.replace() reports the vhids whose demotions changed", () => {
   const t = new DemotionTable();
   const m = (
     entries: [string, [string, number][]][],

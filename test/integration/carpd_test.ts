@@ -60,7 +60,7 @@ Deno.test({
       assert.ok(await eventually(() => lab.ping(VIP), 5000));
       await lab.cut(1);
       assert.ok(
-        await a!.waitFor(/MASTER -> FAULT \(link down\)/, 3000),
+        await a!.waitFor(/MASTER -> FAULT \(link down on eth0\)/, 3000),
         a!.output,
       );
       assert.ok(

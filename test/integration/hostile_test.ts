@@ -81,7 +81,9 @@ Deno.test({
         string,
         number
       >;
-      const ifaceDrops = after[0]!.interfaceDrops["eth0"] ?? {};
+      const ifaceDrops = after[0]!.interfaces.find((i) =>
+        i.name === "eth0"
+      )?.drops ?? {};
       const drops = (reason: string): number =>
         (vhidDrops[reason] ?? 0) + (ifaceDrops[reason] ?? 0);
       for (

@@ -32,7 +32,7 @@ const o = JSON.parse(json ?? "{}") as Options;
 const socket = CarpSocket.open({
   ifname: "eth0",
   ifindex: interfaceIndex("eth0"),
-  group: CARP_GROUP,
+  groups: [CARP_GROUP],
 });
 const source = parseIpv4(o.source)!;
 const auth = {
@@ -42,7 +42,9 @@ const auth = {
 const sent: Record<string, number> = {};
 
 function send(label: string, packet: Uint8Array): void {
-  if (socket.send(packet, CARP_GROUP)) sent[label] = (sent[label] ?? 0) + 1;
+  if (socket.send(packet, CARP_GROUP) === null) {
+    sent[label] = (sent[label] ?? 0) + 1;
+  }
 }
 
 function valid(

@@ -1,0 +1,131 @@
+/**
+ * The receive loop: one poll (on a helper thread, so timers keep firing)
+ * over every descriptor the daemon reads, and a handler per descriptor.
+ * A failing poll backs off instead of spinning, and says so at most once
+ * per window; a descriptor closed under the poll (POLLNVAL) is reported to
+ * its owner and dropped from the set. An exception out of a handler is not
+ * caught here: it ends {@linkcode EventLoop.run}, and the daemon stops.
+ * @module
+ */
+
+import { waitReadable, Waker } from "../../ffi/poll.ts";
+import type { Logger, LogRateLimiter } from "../log.ts";
+
+/** Longest a poll waits before the loop looks around again. */
+export const POLL_TIMEOUT_MS = 1000;
+/** First pause after a failed poll; it doubles up to the next. */
+const POLL_BACKOFF_FIRST_MS = 10;
+const POLL_BACKOFF_MAX_MS = 1000;
+
+interface Watch {
+  onReadable: () => void;
+  onInvalid: () => void;
+}
+
+/** What the loop tells the outside about its health. */
+export interface LoopObserver {
+  /** A poll came back and its ready descriptors were serviced. */
+  turned(): void;
+}
+
+/** One loop for the whole daemon. */
+export class EventLoop {
+  readonly #log: Logger;
+  readonly #limiter: LogRateLimiter;
+  readonly #observer: LoopObserver;
+  readonly #waker = Waker.open();
+  readonly #watches = new Map<number, Watch>();
+  #running = true;
+  #backoffMs = 0;
+  #pollFailures = 0;
+
+  constructor(log: Logger, limiter: LogRateLimiter, observer: LoopObserver) {
+    this.#log = log;
+    this.#limiter = limiter;
+    this.#observer = observer;
+  }
+
+  /**
+   * Reads `fd` whenever it is readable.
+   *
+   * @param fd The descriptor.
+   * @param onReadable Called when it is readable (or in error).
+   * @param onInvalid Called once if it was closed under the poll.
+   */
+  watch(
+    fd: number,
+    onReadable: () => void,
+    onInvalid: () => void = () => {},
+  ): void {
+    this.#watches.set(fd, { onReadable, onInvalid });
+    this.wake();
+  }
+
+  /** Stops reading `fd` (call before closing it). */
+  unwatch(fd: number): void {
+    if (this.#watches.delete(fd)) this.wake();
+  }
+
+  /** Cuts the current wait short, so a changed set takes effect. */
+  wake(): void {
+    this.#waker.wake();
+  }
+
+  /** Makes {@linkcode run} return after the current turn. */
+  stop(): void {
+    this.#running = false;
+    this.wake();
+  }
+
+  /**
+   * Polls and dispatches until {@linkcode stop}.
+   *
+   * @throws What a handler throws: the daemon treats it as fatal.
+   */
+  async run(): Promise<void> {
+    while (this.#running) {
+      const fds = [this.#waker.fd, ...this.#watches.keys()];
+      const result = await waitReadable(fds, POLL_TIMEOUT_MS);
+      if (!this.#running) break;
+      if (result.failed) {
+        await this.#backOff();
+        continue;
+      }
+      this.#backoffMs = 0;
+      for (const fd of result.invalid) {
+        const w = this.#watches.get(fd);
+        if (w === undefined) continue; // unwatched and closed meanwhile
+        this.#watches.delete(fd);
+        this.#log.error(
+          `receive loop: descriptor ${fd} was closed while polled`,
+        );
+        w.onInvalid();
+      }
+      for (const fd of result.readable) {
+        if (fd === this.#waker.fd) this.#waker.drain();
+        else this.#watches.get(fd)?.onReadable();
+      }
+      this.#observer.turned();
+    }
+  }
+
+  /** Closes the loop's own descriptor. */
+  close(): void {
+    this.#waker.close();
+  }
+
+  async #backOff(): Promise<void> {
+    this.#pollFailures++;
+    this.#backoffMs = Math.min(
+      POLL_BACKOFF_MAX_MS,
+      Math.max(POLL_BACKOFF_FIRST_MS, this.#backoffMs * 2),
+    );
+    const verdict = this.#limiter.admit("poll failed", performance.now());
+    if (verdict !== null) {
+      this.#log.error(
+        `receive loop: poll failed (${this.#pollFailures} times so far); retrying in ${this.#backoffMs} ms`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, this.#backoffMs));
+  }
+}

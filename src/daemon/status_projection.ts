@@ -1,0 +1,143 @@
+/**
+ * The daemon's state mapped into the status contract of `src/control/`
+ * (`carpd status`, USR1, metrics later). Nothing here decides anything.
+ * @module
+ */
+
+import { formatIpv4 } from "../carp/mod.ts";
+import type {
+  CheckStatus,
+  InterfaceStatus,
+  ReloadStatus,
+  Status,
+  TrackedInterfaceStatus,
+  VhidStatus,
+} from "../control/status.ts";
+import { STATUS_VERSION } from "../control/status.ts";
+import { effectiveAdvskew, faultList } from "../fsm/mod.ts";
+import type { DropCounts } from "./counters.ts";
+import type { Link } from "./links.ts";
+import type { VhidRunner } from "./vhid_runner.ts";
+
+/** What the projection reads. */
+export interface StatusSources {
+  version: string;
+  pid: number;
+  now: number;
+  startedAt: number;
+  reload: ReloadStatus;
+  worstTimerLatenessMs: number;
+  vhids: readonly VhidRunner[];
+  checks: CheckStatus[];
+  tracked: TrackedInterfaceStatus[];
+  /** Interface names in use. */
+  interfaces: readonly string[];
+  link: (name: string) => Link | null;
+  interfaceDrops: (name: string) => DropCounts;
+}
+
+/**
+ * One vhid's status.
+ *
+ * @param r The vhid.
+ * @param now The daemon's clock.
+ * @returns Its part of the contract.
+ */
+export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
+  const s = r.state;
+  const master = s.state === "MASTER"
+    ? r.source
+    : s.state === "BACKUP"
+    ? s.heardMaster?.source ?? null
+    : null;
+  const c = r.counters;
+  return {
+    vhid: r.config.id,
+    interface: r.config.interface,
+    protocol: "carp",
+    vips: r.config.vips.map((v) => v.text),
+    state: s.state,
+    faults: s.state === "FAULT" ? faultList(s) : [],
+    advbase: r.config.advbase,
+    advskew: { configured: r.config.advskew, effective: effectiveAdvskew(s) },
+    demotions: r.demotions(),
+    standby: s.standby,
+    master: master === null ? null : formatIpv4(master),
+    source: r.source === null ? null : formatIpv4(r.source),
+    secondsSinceTransition: Math.round(now - r.lastTransitionAt) / 1000,
+    counters: {
+      advertsSent: c.advertsSent,
+      advertsReceived: c.advertsReceived,
+      sendErrors: Object.fromEntries(c.sendErrors),
+      garpsSent: c.garpsSent,
+      transitions: c.transitions,
+      vipsRestored: c.vipsRestored,
+      drops: { ...c.drops },
+    },
+  };
+}
+
+/**
+ * The whole status.
+ *
+ * @param src What to read.
+ * @returns The contract, version 1.
+ */
+export function projectStatus(src: StatusSources): Status {
+  const interfaces: InterfaceStatus[] = src.interfaces.map((name) => {
+    const link = src.link(name);
+    return {
+      name,
+      present: link !== null,
+      usable: link?.usable ?? false,
+      drops: { ...src.interfaceDrops(name) },
+    };
+  });
+  return {
+    version: STATUS_VERSION,
+    carpd: src.version,
+    pid: src.pid,
+    uptimeSeconds: Math.round(src.now - src.startedAt) / 1000,
+    reload: src.reload,
+    worstTimerLatenessMs: Math.round(src.worstTimerLatenessMs * 10) / 10,
+    vhids: [...src.vhids]
+      .sort((a, b) =>
+        a.config.id - b.config.id ||
+        a.config.interface.localeCompare(b.config.interface)
+      )
+      .map((r) => vhidStatus(r, src.now)),
+    checks: src.checks,
+    trackedInterfaces: src.tracked,
+    interfaces,
+  };
+}
+
+/**
+ * One line for systemd's STATUS=, such as `vhid 3 MASTER, vhid 4 FAULT
+ * (waiting for eth0.10)`.
+ *
+ * @param vhids The vhids.
+ * @param reloadError Why the last reload failed, if it did.
+ * @returns The line.
+ */
+export function statusLine(
+  vhids: readonly VhidRunner[],
+  reloadError: string | null,
+): string {
+  const parts = [...vhids]
+    .sort((a, b) =>
+      a.config.id - b.config.id ||
+      a.config.interface.localeCompare(b.config.interface)
+    )
+    .map((r) => {
+      const s = r.state;
+      const fault = s.state === "FAULT" ? faultList(s)[0] : undefined;
+      return `vhid ${r.config.id} ${s.state}${s.standby ? " (standby)" : ""}${
+        fault === undefined ? "" : ` (${fault})`
+      }`;
+    });
+  const line = parts.length === 0 ? "no vhids" : parts.join(", ");
+  return reloadError === null
+    ? line
+    : `reload failed, old config kept; ${line}`;
+}

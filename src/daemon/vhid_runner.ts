@@ -1,0 +1,732 @@
+/**
+ * One vhid at run time: its state machine, its timer, and the execution of
+ * the actions the machine returns, in order. It follows its interface (the
+ * daemon tells it of every change), picks its source address, counts what
+ * it does, and demotes itself while its adverts cannot leave. No election
+ * rule lives here: those are in `src/fsm/`.
+ * @module
+ */
+
+import { ETH_P_IP } from "../../ffi/constants.ts";
+import type { SyscallError } from "../../ffi/libc.ts";
+import { BROADCAST_MAC } from "../../ffi/packet_socket.ts";
+import {
+  type CarpAuth,
+  encodeAdvert,
+  encodeCarpPacket,
+  ETHERTYPE_ARP,
+  formatIpv4,
+  gratuitousArp,
+} from "../carp/mod.ts";
+import type { VhidConfig, Vip } from "../config/mod.ts";
+import { vhidKey } from "../config/reload_plan.ts";
+import {
+  advertIntervalMs,
+  type CarpAction,
+  type CarpEvent,
+  type CarpState,
+  type ElectionConfig,
+  initialState,
+  MAX_DEMOTED_ADVSKEW,
+  step,
+  type VhidState,
+} from "../fsm/mod.ts";
+import { interfaceEvents } from "../fsm/interface_events.ts";
+import { ReplayWindow } from "../fsm/replay.ts";
+import { SEND_ERROR_DEMOTION, SendErrorTracker } from "../fsm/send_errors.ts";
+import type { Demotion } from "../health/mod.ts";
+import { HookQueue } from "../hooks/runner.ts";
+import type { Logger, LogRateLimiter } from "../log.ts";
+import {
+  type DropCounts,
+  emptyVhidCounters,
+  type VhidCounters,
+} from "./counters.ts";
+import type { Link } from "./links.ts";
+import type { Port } from "./ports.ts";
+
+/** Adds and removes addresses (the rtnetlink request socket). */
+export interface AddressControl {
+  addAddress(
+    link: { index: number; name: string },
+    address: number,
+    prefix: number,
+    label: string | null,
+  ): Promise<boolean>;
+  removeAddress(
+    link: { index: number; name: string },
+    address: number,
+    prefix: number,
+  ): Promise<boolean>;
+}
+
+/** Sends Ethernet frames (the packet socket). */
+export interface FrameSender {
+  send(
+    ifindex: number,
+    ifname: string,
+    ethertype: number,
+    destination: Uint8Array,
+    payload: Uint8Array,
+  ): SyscallError | null;
+}
+
+/** What a vhid needs from the daemon. */
+export interface VhidContext {
+  log: Logger;
+  limiter: LogRateLimiter;
+  addresses: AddressControl;
+  frames: FrameSender;
+  /** Monotonic milliseconds. */
+  now: () => number;
+  /** Told after every transition. */
+  onTransition: () => void;
+  /** Told how late each protocol timer fired. */
+  onTimer: (lateMs: number) => void;
+  /** Told when what the vhid accepts (its source address) changed. */
+  onReceiveRulesChanged: () => void;
+}
+
+/** Someone removed a VIP; we look again after this long (an interface
+ * being deleted removes its addresses just before it goes). */
+const RESTORE_DELAY_MS = 20;
+/** Sends while demoted for send errors and not MASTER: at most this often. */
+const PROBE_MIN_INTERVAL_MS = 1000;
+/** The vhid id no CARP or VRRP box serves: probes use it. */
+const PROBE_VHID = 0;
+
+/**
+ * The first counter of a vhid: milliseconds since the epoch in the high 44
+ * bits and 20 random bits below. It is unpredictable, and a restarted daemon
+ * starts above every counter it sent before (it sends far fewer than 2^20
+ * adverts per millisecond), so peers with replay protection keep accepting
+ * it.
+ *
+ * @param nowMs Wall-clock milliseconds.
+ * @returns The counter.
+ */
+export function initialCounter(nowMs: number = Date.now()): bigint {
+  const random = crypto.getRandomValues(new Uint32Array(1))[0]! & 0xfffff;
+  return (BigInt(Math.floor(nowMs)) << 20n) | BigInt(random);
+}
+
+/**
+ * The label carpd puts on its addresses: `<iface>:carp`, or none when that
+ * does not fit the kernel's 15 characters.
+ *
+ * @param ifname Interface name.
+ * @returns The label or `null`.
+ */
+export function vipLabel(ifname: string): string | null {
+  const label = `${ifname}:carp`;
+  return label.length <= 15 ? label : null;
+}
+
+/** The state machine's view of a vhid's config. */
+export function electionConfig(c: VhidConfig, source: number): ElectionConfig {
+  return {
+    vhid: c.id,
+    advbase: c.advbase,
+    advskew: c.advskew,
+    deadratio: c.deadratio,
+    preempt: c.preempt,
+    source,
+    neutral: c.neutral,
+    garpCount: c.garpCount,
+    garpIntervalMs: c.garpIntervalMs,
+  };
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A running vhid. */
+export class VhidRunner {
+  #config: VhidConfig;
+  readonly #ctx: VhidContext;
+  readonly #hooks: HookQueue;
+  readonly counters: VhidCounters = emptyVhidCounters();
+  readonly #replay = new ReplayWindow();
+  readonly #sends = new SendErrorTracker();
+  #auth: CarpAuth;
+  #state: VhidState;
+  /** The state last announced (logged, notified); MASTER only once the
+   * VIPs are on. */
+  #announced: CarpState = "INIT";
+  #lastTransitionAt: number;
+  #port: Port | null = null;
+  #link: Link | null = null;
+  #linkIndex = 0;
+  #source: number | null = null;
+  #health: Demotion[] = [];
+  #queue: CarpAction[] = [];
+  #running = false;
+  #waitingForVips = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #probeTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopping = false;
+
+  /**
+   * @param config The vhid's settings.
+   * @param ctx What it needs from the daemon.
+   */
+  constructor(config: VhidConfig, ctx: VhidContext) {
+    this.#config = config;
+    this.#ctx = ctx;
+    this.#hooks = new HookQueue(ctx.log);
+    this.#auth = { key: config.key, vips: config.vips.map((v) => v.address) };
+    this.#source = config.source;
+    this.#state = initialState(
+      electionConfig(config, config.source ?? 0),
+      initialCounter(),
+    );
+    this.#lastTransitionAt = ctx.now();
+  }
+
+  /** The vhid's settings. */
+  get config(): VhidConfig {
+    return this.#config;
+  }
+
+  /** `interface/id`. */
+  get key(): string {
+    return vhidKey(this.#config);
+  }
+
+  /** `vhid 3`, for messages. */
+  get name(): string {
+    return `vhid ${this.#config.id}`;
+  }
+
+  /** The state machine's state. */
+  get state(): VhidState {
+    return this.#state;
+  }
+
+  /** What key and addresses authenticate its adverts. */
+  get auth(): CarpAuth {
+    return this.#auth;
+  }
+
+  /** The address adverts go out from, or `null` while there is none. */
+  get source(): number | null {
+    return this.#source;
+  }
+
+  /** When the last transition was, on the daemon's clock. */
+  get lastTransitionAt(): number {
+    return this.#lastTransitionAt;
+  }
+
+  /** Every demotion in force with its reason (standby included). */
+  demotions(): Demotion[] {
+    const out = [...this.#health];
+    if (this.#sends.demoted) {
+      out.push({ reason: this.#sends.reason, advskew: SEND_ERROR_DEMOTION });
+    }
+    if (this.#state.standby) {
+      out.push({ reason: "standby", advskew: MAX_DEMOTED_ADVSKEW });
+    }
+    return out;
+  }
+
+  /**
+   * Tells the vhid about its interface: present or not, its link state and
+   * addresses, and its socket. Call at start and after every change.
+   *
+   * @param port The interface's socket holder.
+   * @param link The interface now, or `null` when it is missing.
+   */
+  attach(port: Port, link: Link | null): void {
+    this.#port = port;
+    const recreated = link !== null && this.#linkIndex !== 0 &&
+      link.index !== this.#linkIndex;
+    this.#link = link;
+    this.#linkIndex = link?.index ?? 0;
+    if (recreated) {
+      // Whatever we held went with the old interface: start over.
+      this.#feed({
+        type: "fault",
+        kind: "interface",
+        detail: `${link.name} re-created`,
+      });
+    }
+    const source = this.#pickSource(link);
+    if (source !== this.#source) {
+      const from = this.#source === null ? "none" : formatIpv4(this.#source);
+      this.#source = source;
+      if (this.#state.state !== "INIT" || this.#config.source === null) {
+        this.#ctx.log.info(
+          `${this.name}: source address ${from} -> ${
+            source === null ? "none" : formatIpv4(source)
+          }`,
+        );
+      }
+      if (source !== null) {
+        this.#feed({
+          type: "configure",
+          config: electionConfig(this.#config, source),
+        });
+      }
+      this.#ctx.onReceiveRulesChanged();
+    }
+    const error = port.error;
+    for (
+      const e of interfaceEvents(this.#config.interface, {
+        present: link !== null && port.socket !== null,
+        usable: link?.usable ?? false,
+        hasSource: source !== null,
+        ...(link !== null && error !== null ? { error } : {}),
+      }, this.#config.ignoreLinkState)
+    ) this.#feed(e);
+  }
+
+  /** Starts the election (after the first {@linkcode attach}). */
+  start(): void {
+    this.#feed({ type: "start" });
+  }
+
+  /**
+   * An authenticated advert for this vhid arrived.
+   *
+   * @param source The sender.
+   * @param advert What it advertised.
+   * @returns `replay` when replay protection refused it.
+   */
+  receive(
+    source: number,
+    advert: { advbase: number; advskew: number; counter: bigint },
+  ): "accepted" | "replay" {
+    if (
+      this.#config.replayProtection &&
+      !this.#replay.admit(source, advert.counter)
+    ) {
+      this.counters.drops.replay++;
+      return "replay";
+    }
+    this.counters.advertsReceived++;
+    this.#feed({
+      type: "advert",
+      source,
+      advbase: advert.advbase,
+      advskew: advert.advskew,
+      counter: advert.counter,
+    });
+    return "accepted";
+  }
+
+  /** Counts a dropped packet that named this vhid. */
+  countDrop(reason: keyof DropCounts): void {
+    this.counters.drops[reason]++;
+  }
+
+  /**
+   * The demotions health checks and tracked interfaces apply now.
+   *
+   * @param list Each with its reason.
+   */
+  setHealthDemotions(list: Demotion[]): void {
+    this.#health = list;
+    this.#applyDemotion();
+  }
+
+  /**
+   * Someone removed an address from our interface: a VIP of ours while we
+   * are MASTER is put back (after a moment, to let a deleted interface go).
+   *
+   * @param address The address removed.
+   */
+  addressRemoved(address: number): void {
+    const vip = this.#config.vips.find((v) => v.address === address);
+    if (vip === undefined || !this.#config.manageVips) return;
+    if (this.#state.state !== "MASTER" || this.#waitingForVips) return;
+    setTimeout(() => this.#restore(vip), RESTORE_DELAY_MS);
+  }
+
+  /**
+   * Takes new settings that keep the vhid's identity (a reload's
+   * `update`): election values go to the state machine (a MASTER
+   * advertises a changed interval at once), scripts and hooks apply from
+   * their next run.
+   *
+   * @param config The new settings.
+   */
+  reconfigure(config: VhidConfig): void {
+    const replayChanged = config.replayProtection !==
+      this.#config.replayProtection;
+    this.#config = config;
+    if (replayChanged) this.#replay.clear();
+    if (this.#source !== null) {
+      this.#feed({
+        type: "configure",
+        config: electionConfig(config, this.#source),
+      });
+    }
+    if (this.#port !== null) this.attach(this.#port, this.#link);
+  }
+
+  /** Planned handover: bow out if MASTER and stay at advskew 254. */
+  standby(): void {
+    this.#feed({ type: "standby" });
+  }
+
+  /** Ends standby. */
+  resume(): void {
+    this.#feed({ type: "resume" });
+  }
+
+  /** Bows out if MASTER (SIGUSR2). */
+  stepDown(): void {
+    this.#feed({ type: "step_down" });
+  }
+
+  /** Resolves when queued hooks have finished (or timed out). */
+  hooksIdle(): Promise<void> {
+    return this.#hooks.idle();
+  }
+
+  /**
+   * Stops: bow-out advert if MASTER, VIPs released (unless
+   * `release_vips_on_exit = false`), down hook queued, timers cleared.
+   */
+  stop(): void {
+    this.#stopping = true;
+    this.#feed({ type: "stop" });
+    clearTimeout(this.#timer);
+    clearTimeout(this.#probeTimer);
+    this.#timer = undefined;
+    this.#probeTimer = undefined;
+  }
+
+  #pickSource(link: Link | null): number | null {
+    if (this.#config.source !== null) return this.#config.source;
+    if (link === null) return null;
+    const vips = new Set(this.#config.vips.map((v) => v.address));
+    const own = link.addresses.filter((a) => !vips.has(a.address));
+    // Keep the address we have while it is there: the tie-break and the
+    // peers' unicast destinations depend on it.
+    if (own.some((a) => a.address === this.#source)) return this.#source;
+    return own[0]?.address ?? null;
+  }
+
+  #feed(event: CarpEvent): void {
+    const now = this.#ctx.now();
+    const r = step(this.#state, event, now);
+    this.#state = r.state;
+    this.#queue.push(...r.actions);
+    this.#arm(r.deadline, now);
+    this.#run();
+    this.#scheduleProbe();
+  }
+
+  #arm(deadline: number | null, now: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = deadline === null ? undefined : setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#ctx.onTimer(this.#ctx.now() - deadline);
+        this.#feed({ type: "timer" });
+      },
+      Math.max(0, Math.ceil(deadline - now)),
+    );
+  }
+
+  /** Executes queued actions in order; adding VIPs holds the rest back. */
+  #run(): void {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0 && !this.#waitingForVips) {
+        this.#execute(this.#queue.shift()!);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #execute(a: CarpAction): void {
+    switch (a.type) {
+      case "send_advert":
+        return this.#sendAdvert(
+          this.#config.id,
+          a.advbase,
+          a.advskew,
+          a.counter,
+        );
+      case "add_vips":
+        return this.#addVips();
+      case "remove_vips":
+        return this.#removeVips();
+      case "garp":
+        return this.#garp();
+      case "run_hook":
+        return this.#runScripts(
+          a.hook === "up" ? this.#config.upScript : this.#config.downScript,
+          a.hook,
+        );
+      case "transition":
+        return this.#transition(a);
+    }
+  }
+
+  #addVips(): void {
+    const link = this.#link;
+    if (!this.#config.manageVips) return;
+    if (link === null) {
+      this.#vipsFailed(`${this.#config.interface} is missing`);
+      return;
+    }
+    this.#waitingForVips = true;
+    const label = vipLabel(link.name);
+    Promise.allSettled(
+      this.#config.vips.map((vip) =>
+        this.#ctx.addresses.addAddress(link, vip.address, vip.prefix, label)
+          .then((added) => {
+            if (added) {
+              this.#ctx.log.debug(
+                `${this.name}: added ${vip.text} on ${link.name}`,
+              );
+            }
+          })
+      ),
+    ).then((results) => {
+      this.#waitingForVips = false;
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed !== undefined) {
+        this.#vipsFailed(message(failed.reason));
+        return;
+      }
+      if (this.#state.vipFailures > 0) this.#feed({ type: "vips_ok" });
+      this.#run();
+    });
+  }
+
+  #vipsFailed(detail: string): void {
+    this.#waitingForVips = false;
+    // What followed the VIPs (announcement, ARP, advert, up hook) must not
+    // happen: the vhid gives mastership away instead.
+    this.#queue.length = 0;
+    this.#ctx.log.error(`${this.name}: cannot add its VIPs: ${detail}`);
+    this.#feed({ type: "vips_failed", detail });
+  }
+
+  #removeVips(): void {
+    if (!this.#config.manageVips) return;
+    if (this.#stopping && !this.#config.releaseVipsOnExit) return;
+    const link = this.#link;
+    if (link === null) return; // they went with the interface
+    for (const vip of this.#config.vips) {
+      this.#ctx.addresses.removeAddress(link, vip.address, vip.prefix).then(
+        (removed) => {
+          if (removed) {
+            this.#ctx.log.debug(
+              `${this.name}: removed ${vip.text} on ${link.name}`,
+            );
+          }
+        },
+        (e) => this.#ctx.log.error(`${this.name}: ${message(e)}`),
+      );
+    }
+  }
+
+  #restore(vip: Vip): void {
+    const link = this.#link;
+    if (this.#state.state !== "MASTER" || link === null || this.#stopping) {
+      return;
+    }
+    if (link.addresses.some((a) => a.address === vip.address)) return;
+    this.counters.vipsRestored++;
+    this.#ctx.log.warning(
+      `${this.name}: ${vip.text} was removed from ${link.name} while MASTER; putting it back`,
+    );
+    this.#ctx.addresses.addAddress(
+      link,
+      vip.address,
+      vip.prefix,
+      vipLabel(link.name),
+    )
+      .then(
+        () => this.#garp(),
+        (e) => {
+          if (this.#state.state === "MASTER") this.#vipsFailed(message(e));
+        },
+      );
+  }
+
+  #sendAdvert(
+    vhid: number,
+    advbase: number,
+    advskew: number,
+    counter: bigint,
+  ): void {
+    const socket = this.#port?.socket;
+    const link = this.#link;
+    const source = this.#source;
+    if (!socket || link === null || source === null) return; // FAULT: no way out
+    const c = this.#config;
+    const header = encodeAdvert(
+      { vhid, advbase, advskew, counter },
+      this.#auth,
+    );
+    const id = crypto.getRandomValues(new Uint16Array(1))[0]!;
+    const probe = vhid === PROBE_VHID;
+    let failure: string | null = null;
+    const destinations = c.mode === "unicast" ? c.peers : [c.group];
+    // Each peer on its own: one refusing does not stop the others.
+    for (const destination of destinations) {
+      const packet = encodeCarpPacket({ source, destination, id }, header);
+      const err = c.mode === "broadcast"
+        ? this.#ctx.frames.send(
+          link.index,
+          link.name,
+          ETH_P_IP,
+          BROADCAST_MAC,
+          packet,
+        )
+        : socket.send(packet, destination);
+      if (err === null) {
+        if (!probe) this.counters.advertsSent++;
+        continue;
+      }
+      failure = err.code;
+      this.counters.sendErrors.set(
+        err.code,
+        (this.counters.sendErrors.get(err.code) ?? 0) + 1,
+      );
+      this.#limited(
+        "send",
+        `${this.name}: ${probe ? "probe" : "advert"} not sent: ${err.message}`,
+      );
+    }
+    const verdict = this.#sends.record(failure);
+    if (verdict.changed) {
+      if (verdict.demoted) {
+        this.#ctx.log.warning(
+          `${this.name}: ${this.#sends.reason}: its adverts cannot leave; demoted +${SEND_ERROR_DEMOTION} until they can`,
+        );
+      } else {
+        this.#ctx.log.info(
+          `${this.name}: adverts leave again; demotion for send errors ended`,
+        );
+      }
+      this.#applyDemotion();
+    }
+  }
+
+  /**
+   * While demoted for send errors and not MASTER, nothing else would test
+   * whether packets leave again: send a probe now and then, for vhid 0,
+   * which every CARP and VRRP box drops without acting on it.
+   */
+  #scheduleProbe(): void {
+    const wanted = this.#sends.demoted && this.#state.state === "BACKUP" &&
+      !this.#stopping;
+    if (!wanted) {
+      clearTimeout(this.#probeTimer);
+      this.#probeTimer = undefined;
+      return;
+    }
+    if (this.#probeTimer !== undefined) return;
+    const every = Math.max(
+      PROBE_MIN_INTERVAL_MS,
+      advertIntervalMs(this.#state),
+    );
+    this.#probeTimer = setTimeout(() => {
+      this.#probeTimer = undefined;
+      this.#sendAdvert(PROBE_VHID, 255, 255, this.#state.counter);
+      this.#scheduleProbe();
+    }, every);
+  }
+
+  #applyDemotion(): void {
+    let total = this.#sends.demoted ? SEND_ERROR_DEMOTION : 0;
+    for (const d of this.#health) total += d.advskew;
+    if (total !== this.#state.demotion) {
+      this.#feed({ type: "demotion", amount: total });
+    }
+  }
+
+  #garp(): void {
+    const link = this.#link;
+    if (link === null || link.mac.length < 6) return;
+    for (const vip of this.#config.vips) {
+      const err = this.#ctx.frames.send(
+        link.index,
+        link.name,
+        ETHERTYPE_ARP,
+        BROADCAST_MAC,
+        gratuitousArp(link.mac, vip.address),
+      );
+      if (err === null) this.counters.garpsSent++;
+      else {
+        this.#limited(
+          "garp",
+          `${this.name}: gratuitous ARP for ${vip.text} not sent: ${err.message}`,
+        );
+      }
+    }
+  }
+
+  #runScripts(script: string | null, hook: "up" | "down"): void {
+    if (script === null) return;
+    const c = this.#config;
+    for (const vip of c.vips) {
+      const argv = [script, c.interface, vip.text];
+      if (c.xparam !== null) argv.push(c.xparam);
+      this.#hooks.enqueue({
+        argv,
+        timeoutMs: c.scriptTimeoutMs,
+        label: `${this.name} ${hook} script`,
+      });
+    }
+  }
+
+  #transition(a: Extract<CarpAction, { type: "transition" }>): void {
+    // A MASTER whose VIPs did not go on was never announced: say where it
+    // really comes from.
+    const from = this.#announced;
+    this.#announced = a.to;
+    this.counters.transitions++;
+    this.#lastTransitionAt = this.#ctx.now();
+    const heard = this.#state.heardMaster;
+    const by = a.reason === "preferred master" && heard
+      ? ` ${formatIpv4(heard.source)}`
+      : "";
+    const why = a.detail === undefined
+      ? `${a.reason}${by}`
+      : a.detail.startsWith(a.reason)
+      ? a.detail
+      : `${a.reason}: ${a.detail}`;
+    const line = `${this.name}: ${from} -> ${a.to} (${why})`;
+    if (a.to === "FAULT") this.#ctx.log.warning(line);
+    else this.#ctx.log.info(line);
+    queueMicrotask(this.#ctx.onTransition); // after the step has updated the state
+    const notify = this.#config.notify;
+    if (notify !== null) {
+      this.#hooks.enqueue({
+        argv: [
+          ...notify,
+          String(this.#config.id),
+          from,
+          a.to,
+          this.#config.interface,
+          this.#config.vips.map((v) => v.text).join(","),
+        ],
+        timeoutMs: this.#config.scriptTimeoutMs,
+        label: `${this.name} notify`,
+      });
+    }
+  }
+
+  #limited(key: string, line: string): void {
+    const verdict = this.#ctx.limiter.admit(
+      `${this.name} ${key}`,
+      this.#ctx.now(),
+    );
+    if (verdict === null) return;
+    this.#ctx.log.warning(
+      verdict > 0 ? `${line} (${verdict} similar suppressed)` : line,
+    );
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * Health: `[[check]]` commands and `[[track_interface]]` links that demote
+ * vhids while something is wrong.
+ * @module
+ */
+
+export { checkHint, CheckRunner, type CheckStats } from "./check_runner.ts";
+export { type Demotion, DemotionTable } from "./demotions.ts";
+export {
+  type CheckStatus,
+  Health,
+  type HealthContext,
+  type TrackStatus,
+} from "./health.ts";
+export { INITIAL_VERDICT, record, type Verdict } from "./verdict.ts";
