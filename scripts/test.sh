@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # The one test command: installs what it needs on a fresh Debian machine, then
-# runs fmt, lint, type check, unit and property tests, the simulator and the
-# network-namespace integration tests. Ends with "N passed, N failed".
+# runs fmt, lint, type check, doc checks, unit and property tests, the
+# simulator, the network-namespace integration tests (in parallel, each file
+# in a lab of its own), the demo and one bench scenario. Ends with
+# "N passed, N failed, N skipped" over everything it ran.
+#
+# Under CI (CI=true) or as root nothing may be skipped quietly: a missing
+# tool, or an integration test that did not run, is a failure naming why.
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -12,8 +17,18 @@ ensure_npm_cache
 
 passed=0
 failed=0
+skipped=0
+failures=()
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+strict=false
+if [ "${CI:-}" = "true" ] || [ "$(id -u)" -eq 0 ]; then strict=true; fi
+
+fail_with() {
+  failed=$((failed + 1))
+  failures+=("$1")
+  say "FAILED: $1"
+}
 
 # A check that passes or fails as one test.
 gate() {
@@ -24,48 +39,83 @@ gate() {
     passed=$((passed + 1))
   else
     cat "$log" >&2
-    say "FAILED: $name"
-    failed=$((failed + 1))
+    fail_with "$name"
   fi
 }
 
-# A deno test run; its counts are added up from Deno's summary line.
+# A deno test run; its counts come from Deno's summary line. With
+# "no-skips", a test Deno ignored is a failure (under CI or as root).
 suite() {
-  local name=$1
-  shift
+  local name=$1 policy=$2
+  shift 2
   say "== $name"
   "$DENO" test "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
-  local line p f
+  local line p f i
   line=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
-  p=$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$line")
-  f=$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$line")
+  p=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$line")
+  f=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$line")
+  i=$(sed -nE 's/.*\| ([0-9]+) ignored.*/\1/p' <<<"$line")
   [[ $p =~ ^[0-9]+$ ]] || p=0
   [[ $f =~ ^[0-9]+$ ]] || f=0
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # crashed before a summary
+  [[ $i =~ ^[0-9]+$ ]] || i=0
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then # crashed before a summary
+    fail_with "$name: deno test exited $rc without a summary"
+  fi
   passed=$((passed + p))
   failed=$((failed + f))
+  [ "$f" -gt 0 ] && failures+=("$name: $f test(s)")
+  if [ "$i" -gt 0 ] && [ "$policy" = "no-skips" ] && $strict; then
+    fail_with "$name: $i test(s) skipped: $(grep -E ' \.\.\. ignored' "$log" | sed -E 's/ \.\.\. ignored.*//' | paste -sd';' -)"
+  else
+    skipped=$((skipped + i))
+  fi
+}
+
+# What the namespace, interop and install tests need.
+integration_missing() {
+  local missing=() t
+  [ "$(id -u)" -eq 0 ] || missing+=("root")
+  for t in ip ucarp keepalived tcpdump arping nsenter systemd-nspawn debootstrap systemd-analyze; do
+    command -v "$t" >/dev/null || missing+=("$t")
+  done
+  printf '%s\n' "${missing[*]:-}"
 }
 
 gate "deno fmt --check" "$DENO" fmt --check
 gate "deno lint" "$DENO" lint
 gate "deno check" "$DENO" check main.ts src/ ffi/ test/ scripts/
+gate "deno doc --lint (public modules)" "$DENO" doc --lint \
+  src/carp/mod.ts src/fsm/mod.ts src/config/mod.ts src/control/mod.ts \
+  src/daemon/mod.ts src/health/mod.ts
+suite "doc examples (deno test --doc)" skips-ok --doc "${CARPD_PERMISSIONS[@]}" src/ ffi/
 # Unit tests get the daemon's own permission flags; the namespace tests drive
 # ip, tcpdump and /proc of other processes, which Deno grants only with -A.
-suite "unit, property and simulator tests" "${CARPD_PERMISSIONS[@]}" test/carp test/fsm test/sim test/config test/cli test/health test/hooks test/control test/daemon test/log_test.ts test/ffi
-if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
-  if [ -d test/integration ]; then
-    suite "network-namespace integration tests" -A --no-prompt test/integration
+suite "unit, property and simulator tests" skips-ok "${CARPD_PERMISSIONS[@]}" \
+  test/carp test/fsm test/sim test/config test/cli test/health test/hooks \
+  test/control test/daemon test/systemd test/log_test.ts test/ffi
+
+missing=$(integration_missing)
+if [ -n "$missing" ]; then
+  if $strict; then
+    fail_with "integration tests cannot run: missing $missing"
+  else
+    say "== network-namespace integration tests: not run (missing: $missing)"
+    skipped=$((skipped + 1))
   fi
 else
-  say "== network-namespace integration tests: not run (they need root and iproute2)"
-fi
-
-if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
+  # Files run two at a time, each in namespaces of its own.
+  DENO_JOBS=2 suite "network-namespace integration tests" no-skips \
+    -A --no-prompt --parallel test/integration
   # Keep the demo and the benchmark working (the bench's figures never fail a run).
   gate "scripts/demo.sh" "$ROOT/scripts/demo.sh"
   gate "scripts/bench.sh --quick --scenario planned" "$ROOT/scripts/bench.sh" --quick --scenario planned
 fi
 
-echo "$passed passed, $failed failed"
+if [ "${#failures[@]}" -gt 0 ]; then
+  say ""
+  say "failures:"
+  for f in "${failures[@]}"; do say "  $f"; done
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

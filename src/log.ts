@@ -45,9 +45,13 @@ export interface LoggerOptions {
 export interface Logger {
   /** Lowest level written; may be changed on reload. */
   level: LogLevel;
+  /** Something failed. */
   error(message: string): void;
+  /** Something is wrong but carpd carries on. */
   warning(message: string): void;
+  /** What carpd did and why (transitions, reloads). */
   info(message: string): void;
+  /** Detail for finding a problem. */
   debug(message: string): void;
   /** Whether a level would be written. */
   enabled(level: LogLevel): boolean;

@@ -46,6 +46,7 @@ export type DropReason = typeof DROP_REASONS[number];
 
 /** A packet that passed every check. */
 export interface AcceptedPacket {
+  /** Accepted. */
   ok: true;
   /** The advert. */
   advert: Advert;
@@ -57,6 +58,7 @@ export interface AcceptedPacket {
 
 /** A packet that failed a check. */
 export interface DroppedPacket {
+  /** Dropped. */
   ok: false;
   /** The first check it failed. */
   reason: DropReason;

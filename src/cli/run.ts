@@ -84,6 +84,7 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
       config,
       log,
       observer: systemd.observer,
+      testHooks: env("CARPD_TEST_HOOKS") === "1",
     });
   } catch (e) {
     log.error(`cannot start: ${message(e)}`);

@@ -20,10 +20,17 @@ export const EXIT_CONFIG = 78;
 
 /** A config that cannot be used; `problems` holds one line per issue. */
 export class ConfigError extends Error {
+  /** The error's name. */
   override name = "ConfigError";
   /** Each problem, as `key.path: what is wrong; what is allowed`. */
   readonly problems: readonly string[];
 
+  /**
+   * A config error.
+   *
+   * @param file The config's name, for the message.
+   * @param problems One line per problem.
+   */
   constructor(file: string, problems: string[]) {
     super(`Cannot use config "${file}":\n  ${problems.join("\n  ")}`);
     this.problems = problems;
@@ -32,29 +39,49 @@ export class ConfigError extends Error {
 
 /** One vhid, ready for the daemon. */
 export interface VhidConfig {
+  /** Virtual host id, 1-255. */
   id: number;
+  /** Where adverts go and the VIPs are added. */
   interface: string;
+  /** The virtual addresses, as configured. */
   vips: Vip[];
   /** Password bytes; never logged or shown. */
   key: Uint8Array;
   /** Where the key came from, for messages: "password" or the file path. */
   keySource: string;
+  /** Our address in adverts; `null`: the interface's own, followed. */
   source: number | null;
+  /** Seconds between adverts (0: every advskew/256 s). */
   advbase: number;
+  /** 1/256 s added to advbase; lower wins. */
   advskew: number;
+  /** Adverts a backup may miss. */
   deadratio: number;
+  /** Take over from a less preferred master. */
   preempt: boolean;
+  /** No down script at start (ucarp `-n`). */
   neutral: boolean;
+  /** How adverts travel. */
   mode: "multicast" | "broadcast" | "unicast";
+  /** The multicast group (network-order number). */
   group: number;
+  /** Unicast peers (network-order numbers). */
   peers: number[];
+  /** Gratuitous ARPs on becoming MASTER. */
   garpCount: number;
+  /** Milliseconds between them. */
   garpIntervalMs: number;
+  /** Run as `script <iface> <vip> [xparam]` on becoming MASTER. */
   upScript: string | null;
+  /** Run the same way on leaving MASTER and at start. */
   downScript: string | null;
+  /** Extra argument for the scripts. */
   xparam: string | null;
+  /** argv run on every transition, with the transition appended. */
   notify: string[] | null;
+  /** Scripts and hooks are killed after this long. */
   scriptTimeoutMs: number;
+  /** Remove the VIPs when carpd stops. */
   releaseVipsOnExit: boolean;
   /** carpd adds and removes the VIPs (false: the up/down scripts do, as with ucarp). */
   manageVips: boolean;
@@ -66,12 +93,19 @@ export interface VhidConfig {
 
 /** One health check. */
 export interface CheckConfig {
+  /** Unique name, for logs and status. */
   name: string;
+  /** Program and arguments, run without a shell. */
   command: string[];
+  /** Milliseconds from one run's start to the next. */
   intervalMs: number;
+  /** A run is killed (and fails) after this long. */
   timeoutMs: number;
+  /** Failures in a row that take the check down. */
   fall: number;
+  /** Successes in a row that bring it back. */
   rise: number;
+  /** advskew added to its vhids while it is down. */
   demote: number;
   /** The vhids it demotes, or `null` for all. */
   vhids: number[] | null;
@@ -81,17 +115,25 @@ export interface CheckConfig {
 
 /** One tracked interface. */
 export interface TrackInterfaceConfig {
+  /** The interface. */
   name: string;
+  /** advskew added while it is down. */
   demote: number;
+  /** The vhids it demotes, or `null` for all. */
   vhids: number[] | null;
 }
 
 /** The whole validated config. */
 export interface Config {
+  /** Lowest level logged. */
   logLevel: "error" | "warning" | "info" | "debug";
+  /** Path of the control socket. */
   controlSocket: string;
+  /** The vhids. */
   vhids: VhidConfig[];
+  /** Health checks. */
   checks: CheckConfig[];
+  /** Tracked interfaces. */
   trackInterfaces: TrackInterfaceConfig[];
 }
 

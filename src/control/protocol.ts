@@ -7,7 +7,14 @@
 export type ControlRequest =
   | { command: "status" }
   | { command: "standby"; vhid?: number }
-  | { command: "resume"; vhid?: number };
+  | { command: "resume"; vhid?: number }
+  /**
+   * Fault injection for the test suite, refused unless the daemon started
+   * with CARPD_TEST_HOOKS=1: `throw` makes the receive loop throw, `stall`
+   * keeps it from serving its sockets for `ms` while timers run on.
+   */
+  | { command: "test"; action: "throw" }
+  | { command: "test"; action: "stall"; ms: number };
 
 /** A reply. */
 export type ControlReply =
@@ -48,6 +55,15 @@ export function parseRequest(line: string): ControlRequest | string {
       return vhid === undefined
         ? { command: r.command }
         : { command: r.command, vhid: vhid as number };
+    case "test": {
+      if (r.action === "throw") return { command: "test", action: "throw" };
+      const ms = r.ms;
+      if (
+        r.action === "stall" && typeof ms === "number" &&
+        Number.isInteger(ms) && ms > 0 && ms <= 60_000
+      ) return { command: "test", action: "stall", ms };
+      return 'test needs action "throw", or "stall" with ms from 1 to 60000';
+    }
     default:
       return `unknown command ${
         JSON.stringify(r.command)

@@ -20,6 +20,7 @@ const REQUEST_TIMEOUT_MS = 2000;
 
 /** A listening control socket. */
 export class ControlServer {
+  /** Where it listens. */
   readonly path: string;
   readonly #listener: Deno.Listener;
   readonly #log: Logger;

@@ -36,7 +36,9 @@ export interface VhidCountersStatus {
 
 /** One vhid. */
 export interface VhidStatus {
+  /** Virtual host id. */
   vhid: number;
+  /** Its interface. */
   interface: string;
   /** `carp`. */
   protocol: string;
@@ -46,32 +48,43 @@ export interface VhidStatus {
   state: string;
   /** Why it is in FAULT (empty otherwise), such as `waiting for eth0.10`. */
   faults: string[];
+  /** Seconds between adverts as configured. */
   advbase: number;
+  /** Configured, and in force (with demotions and standby). */
   advskew: { configured: number; effective: number };
+  /** The demotions in force, with their reasons. */
   demotions: DemotionStatus[];
+  /** In standby (`carpd standby`). */
   standby: boolean;
   /** The master as seen from here (ourselves when MASTER), or `null`. */
   master: string | null;
   /** Our address in adverts, or `null` while there is none. */
   source: string | null;
+  /** Seconds since the last transition. */
   secondsSinceTransition: number;
+  /** What it has done since it started. */
   counters: VhidCountersStatus;
 }
 
 /** One health check. */
 export interface CheckStatus {
+  /** The check's name. */
   name: string;
   /** Passing (debounced by fall and rise). */
   up: boolean;
   /** advskew it adds while failing. */
   demote: number;
+  /** Runs since start. */
   runs: number;
+  /** Runs that failed. */
   failures: number;
+  /** Runs killed at their timeout. */
   timeouts: number;
   /** Exit code of the last run; `null` when killed or not run yet. */
   lastCode: number | null;
   /** The signal that ended the last run, if one did. */
   lastSignal: string | null;
+  /** How long the last run took. */
   lastDurationMs: number;
   /** Whether any run has passed since carpd started. */
   everPassed: boolean;
@@ -81,13 +94,17 @@ export interface CheckStatus {
 
 /** One `[[track_interface]]`. */
 export interface TrackedInterfaceStatus {
+  /** The interface. */
   name: string;
+  /** Up with carrier. */
   up: boolean;
+  /** advskew it adds while down. */
   demote: number;
 }
 
 /** An interface carpd uses. */
 export interface InterfaceStatus {
+  /** The interface. */
   name: string;
   /** It exists now. */
   present: boolean;
@@ -113,14 +130,21 @@ export interface Status {
   version: number;
   /** carpd's version. */
   carpd: string;
+  /** The daemon's process id. */
   pid: number;
+  /** Seconds since it started. */
   uptimeSeconds: number;
+  /** The last reload. */
   reload: ReloadStatus;
   /** The latest a protocol timer has fired, in ms, since start. */
   worstTimerLatenessMs: number;
+  /** Every vhid, by id. */
   vhids: VhidStatus[];
+  /** Every health check. */
   checks: CheckStatus[];
+  /** Every `[[track_interface]]`. */
   trackedInterfaces: TrackedInterfaceStatus[];
+  /** Every interface a vhid uses. */
   interfaces: InterfaceStatus[];
 }
 

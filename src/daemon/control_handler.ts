@@ -15,6 +15,8 @@ export interface ControlOperations {
   standby(vhid?: number): number;
   /** Returns how many vhids it applied to. */
   resume(vhid?: number): number;
+  /** Fault injection, or `null` when test hooks are off. */
+  testHooks: { throwInLoop(): void; stallLoop(ms: number): void } | null;
 }
 
 /**
@@ -45,6 +47,19 @@ export function answerControl(
         } (control socket)`,
       );
       return { ok: true, result: { vhids: n } };
+    }
+    case "test": {
+      const hooks = ops.testHooks;
+      if (hooks === null) {
+        return {
+          ok: false,
+          error: "test hooks are off (start carpd with CARPD_TEST_HOOKS=1)",
+        };
+      }
+      log.warning(`test hook: ${req.action}`);
+      if (req.action === "throw") hooks.throwInLoop();
+      else hooks.stallLoop(req.ms);
+      return { ok: true, result: { action: req.action } };
     }
   }
 }

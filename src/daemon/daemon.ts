@@ -73,8 +73,12 @@ export interface DaemonOptions {
   label: string;
   /** The config already loaded. */
   config: Config;
+  /** The logger. */
   log: Logger;
+  /** Told of readiness, changes, reloads and liveness. */
   observer?: DaemonObserver;
+  /** Accept the control socket's `test` command (fault injection). */
+  testHooks?: boolean;
 }
 
 function message(e: unknown): string {
@@ -107,6 +111,11 @@ export class Daemon {
   #ready = false;
   #stopped: Promise<void> | null = null;
   #exitCode = 0;
+  /** Fault injection for the test suite, or `null` (production). */
+  readonly testHooks: {
+    throwInLoop(): void;
+    stallLoop(ms: number): void;
+  } | null;
 
   private constructor(
     o: DaemonOptions,
@@ -140,6 +149,15 @@ export class Daemon {
       linkUsable: (name) => this.#links.byName(name)?.usable ?? null,
       apply: (key, list) => this.#vhids.get(key)?.setHealthDemotions(list),
     });
+    this.testHooks = o.testHooks === true
+      ? {
+        throwInLoop: () =>
+          this.#loop.inject(() => {
+            throw new Error("test hook: an exception in the receive loop");
+          }),
+        stallLoop: (ms) => this.#loop.stall(ms),
+      }
+      : null;
   }
 
   /**
@@ -184,8 +202,7 @@ export class Daemon {
     this.#observer.ready(this.summary());
   }
 
-  /** The vhids, for status. */
-  get vhids(): readonly VhidRunner[] {
+  get #runners(): VhidRunner[] {
     return [...this.#vhids.values()];
   }
 
@@ -292,7 +309,7 @@ export class Daemon {
       startedAt: this.#startedAt,
       reload: { ...this.#reload },
       worstTimerLatenessMs: this.#worstLateMs,
-      vhids: this.vhids,
+      vhids: this.#runners,
       checks: this.#health.checks(),
       tracked: this.#health.tracked(),
       interfaces: [...this.#ports.keys()].sort(),
@@ -309,7 +326,7 @@ export class Daemon {
   /** One line for systemd's STATUS=. */
   summary(): string {
     return statusLine(
-      this.vhids,
+      this.#runners,
       this.#reload.ok === false ? this.#reload.error : null,
     );
   }

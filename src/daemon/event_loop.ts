@@ -38,6 +38,9 @@ export class EventLoop {
   #running = true;
   #backoffMs = 0;
   #pollFailures = 0;
+  /** Test hooks: run once in the next turn, and a stall before polling. */
+  #injected: (() => void) | null = null;
+  #stallMs = 0;
 
   constructor(log: Logger, limiter: LogRateLimiter, observer: LoopObserver) {
     this.#log = log;
@@ -71,6 +74,27 @@ export class EventLoop {
     this.#waker.wake();
   }
 
+  /**
+   * Test hook: runs `f` inside the next turn, as a handler would.
+   *
+   * @param f What to run (it may throw, to test the fatal path).
+   */
+  inject(f: () => void): void {
+    this.#injected = f;
+    this.wake();
+  }
+
+  /**
+   * Test hook: serve no socket for `ms` (timers go on), as a stuck helper
+   * thread would.
+   *
+   * @param ms How long.
+   */
+  stall(ms: number): void {
+    this.#stallMs = ms;
+    this.wake();
+  }
+
   /** Makes {@linkcode run} return after the current turn. */
   stop(): void {
     this.#running = false;
@@ -84,6 +108,11 @@ export class EventLoop {
    */
   async run(): Promise<void> {
     while (this.#running) {
+      if (this.#stallMs > 0) {
+        const ms = this.#stallMs;
+        this.#stallMs = 0;
+        await new Promise((r) => setTimeout(r, ms));
+      }
       const fds = [this.#waker.fd, ...this.#watches.keys()];
       const result = await waitReadable(fds, POLL_TIMEOUT_MS);
       if (!this.#running) break;
@@ -105,6 +134,9 @@ export class EventLoop {
         if (fd === this.#waker.fd) this.#waker.drain();
         else this.#watches.get(fd)?.onReadable();
       }
+      const injected = this.#injected;
+      this.#injected = null;
+      injected?.();
       this.#observer.turned();
     }
   }

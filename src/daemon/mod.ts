@@ -13,3 +13,4 @@ export {
 } from "./daemon.ts";
 export { holdDebuggerPort } from "./debugger_guard.ts";
 export { preflight, type PreflightProbe, systemProbe } from "./preflight.ts";
+export type { Logger, LogLevel } from "../log.ts";

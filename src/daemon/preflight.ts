@@ -4,15 +4,14 @@
  * @module
  */
 
-import { type CapabilityName, hasCapability } from "../../ffi/capabilities.ts";
+import { hasCapability } from "../../ffi/capabilities.ts";
 import { Errno } from "../../ffi/libc.ts";
-import type { Netlink } from "../../ffi/netlink.ts";
 import type { Config } from "../config/mod.ts";
 
 /** What the preflight needs to ask the system. */
 export interface PreflightProbe {
   /** Whether a capability is effective. */
-  has(name: CapabilityName): boolean;
+  has(name: "CAP_NET_RAW" | "CAP_NET_ADMIN"): boolean;
   /** The errno of a harmless address change (ENODEV when allowed). */
   addressChange(): Promise<number>;
 }
@@ -23,7 +22,9 @@ export interface PreflightProbe {
  * @param netlink An rtnetlink request socket.
  * @returns The probe.
  */
-export function systemProbe(netlink: Netlink): PreflightProbe {
+export function systemProbe(
+  netlink: { probeAddressChange(): Promise<number> },
+): PreflightProbe {
   return {
     has: hasCapability,
     addressChange: () => netlink.probeAddressChange(),

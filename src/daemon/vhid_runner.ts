@@ -43,7 +43,6 @@ import {
   type VhidCounters,
 } from "./counters.ts";
 import type { Link } from "./links.ts";
-import type { Port } from "./ports.ts";
 
 /** Adds and removes addresses (the rtnetlink request socket). */
 export interface AddressControl {
@@ -69,6 +68,19 @@ export interface FrameSender {
     destination: Uint8Array,
     payload: Uint8Array,
   ): SyscallError | null;
+}
+
+/** Sends whole IPv4 packets on one interface (the CARP socket). */
+export interface AdvertSocket {
+  send(packet: Uint8Array, destination: number): SyscallError | null;
+}
+
+/** A vhid's view of its interface's socket (a `Port` in the daemon). */
+export interface PortView {
+  /** The open socket, or `null` while the interface is missing. */
+  readonly socket: AdvertSocket | null;
+  /** Why the socket could not be opened, if it could not. */
+  readonly error: string | null;
 }
 
 /** What a vhid needs from the daemon. */
@@ -155,7 +167,7 @@ export class VhidRunner {
    * VIPs are on. */
   #announced: CarpState = "INIT";
   #lastTransitionAt: number;
-  #port: Port | null = null;
+  #port: PortView | null = null;
   #link: Link | null = null;
   #linkIndex = 0;
   #source: number | null = null;
@@ -235,10 +247,10 @@ export class VhidRunner {
    * Tells the vhid about its interface: present or not, its link state and
    * addresses, and its socket. Call at start and after every change.
    *
-   * @param port The interface's socket holder.
+   * @param port The interface's socket holder (a {@linkcode PortView}).
    * @param link The interface now, or `null` when it is missing.
    */
-  attach(port: Port, link: Link | null): void {
+  attach(port: PortView, link: Link | null): void {
     this.#port = port;
     const recreated = link !== null && this.#linkIndex !== 0 &&
       link.index !== this.#linkIndex;

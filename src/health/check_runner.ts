@@ -13,8 +13,11 @@ import { INITIAL_VERDICT, record, type Verdict } from "./verdict.ts";
 
 /** What a check has done, for status. */
 export interface CheckStats {
+  /** Runs since start. */
   runs: number;
+  /** Runs that failed. */
   failures: number;
+  /** Runs killed at their timeout. */
   timeouts: number;
   /** Exit code of the last run, `null` when killed or not started. */
   lastCode: number | null;
@@ -61,8 +64,11 @@ export function checkHint(
 
 /** A scheduled check. */
 export class CheckRunner {
+  /** The check. */
   readonly config: CheckConfig;
+  /** Its debounced verdict. */
   verdict: Verdict = INITIAL_VERDICT;
+  /** What it has done. */
   readonly stats: CheckStats = {
     runs: 0,
     failures: 0,
@@ -81,6 +87,8 @@ export class CheckRunner {
   #signalStreak = 0;
 
   /**
+   * A check, not started yet.
+   *
    * @param config The check.
    * @param log The logger.
    * @param onChange Called with the new verdict when it flips.

@@ -7,7 +7,9 @@
 
 /** A demotion and its reason. */
 export interface Demotion {
+  /** Such as `check squid` or `interface eth0`. */
   reason: string;
+  /** The advskew it adds. */
   advskew: number;
 }
 

@@ -11,25 +11,13 @@ import type {
   TrackInterfaceConfig,
 } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
-import { CheckRunner, type CheckStats } from "./check_runner.ts";
+import type { CheckStatus, TrackedInterfaceStatus } from "../control/status.ts";
+import { CheckRunner } from "./check_runner.ts";
 import { type Demotion, DemotionTable } from "./demotions.ts";
-
-/** A check as status shows it. */
-export interface CheckStatus extends CheckStats {
-  name: string;
-  up: boolean;
-  demote: number;
-}
-
-/** A tracked interface as status shows it. */
-export interface TrackStatus {
-  name: string;
-  up: boolean;
-  demote: number;
-}
 
 /** What health needs from the daemon. */
 export interface HealthContext {
+  /** The logger. */
   log: Logger;
   /** The vhid keys a `vhids` list names (all when `null`). */
   vhidKeys: (ids: number[] | null) => string[];
@@ -46,6 +34,11 @@ export class Health {
   #checks = new Map<string, CheckRunner>();
   #tracked = new Map<string, { config: TrackInterfaceConfig; up: boolean }>();
 
+  /**
+   * Health with nothing configured yet.
+   *
+   * @param ctx What health needs from the daemon.
+   */
   constructor(ctx: HealthContext) {
     this.#ctx = ctx;
   }
@@ -116,7 +109,7 @@ export class Health {
   }
 
   /** Every tracked interface's state. */
-  tracked(): TrackStatus[] {
+  tracked(): TrackedInterfaceStatus[] {
     return [...this.#tracked.values()].map((t) => ({
       name: t.config.name,
       up: t.up,

@@ -6,10 +6,6 @@
 
 export { checkHint, CheckRunner, type CheckStats } from "./check_runner.ts";
 export { type Demotion, DemotionTable } from "./demotions.ts";
-export {
-  type CheckStatus,
-  Health,
-  type HealthContext,
-  type TrackStatus,
-} from "./health.ts";
+export { Health, type HealthContext } from "./health.ts";
+export type { Logger, LogLevel } from "../log.ts";
 export { INITIAL_VERDICT, record, type Verdict } from "./verdict.ts";

@@ -205,6 +205,12 @@ export class PingStream {
   }
 }
 
+/** `t-carpd` for carpd_test.ts: a lab name of the running file's own. */
+function defaultLabName(): string {
+  const base = Deno.mainModule.split("/").pop() ?? "lab";
+  return `t-${base.replace(/(_test)?\.ts$/, "").replaceAll("_", "")}`;
+}
+
 /** A lab of `hosts` hosts and a client, deleted by {@linkcode Lab.down}. */
 export class Lab {
   readonly name: string;
@@ -217,8 +223,11 @@ export class Lab {
     this.dir = dir;
   }
 
-  /** Builds the lab. */
-  static async up(hosts = 3, name = "carpt"): Promise<Lab> {
+  /**
+   * Builds the lab. Its namespaces are named after the test file by
+   * default, so files can run in parallel.
+   */
+  static async up(hosts = 3, name = defaultLabName()): Promise<Lab> {
     await sh([LAB_SH, "up", String(hosts)], { LAB: name });
     return new Lab(name, await Deno.makeTempDir({ prefix: "carpd-test-" }));
   }

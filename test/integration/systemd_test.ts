@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { UnixDatagram } from "../../ffi/unix_datagram.ts";
 import { waitReadable } from "../../ffi/poll.ts";
 import { canBuildLab, Lab, sh, sleep, vhidConfig } from "./lab.ts";
+import { request } from "../../src/control/client.ts";
 
 const VIP = "10.213.0.50";
 const ignore = !canBuildLab; // needs root and iproute2; scripts/test.sh runs it as root
@@ -73,7 +74,11 @@ Deno.test({
       const a = await lab.carpd(
         1,
         vhidConfig({ vip: VIP, advskew: 20, advbase: 0 }),
-        { NOTIFY_SOCKET: `${lab.dir}/notify.sock`, WATCHDOG_USEC: "1000000" },
+        {
+          NOTIFY_SOCKET: `${lab.dir}/notify.sock`,
+          WATCHDOG_USEC: "1000000",
+          CARPD_TEST_HOOKS: "1",
+        },
       );
       const ready = await systemd.waitFor(/READY=1/, 5000);
       assert.ok(ready, a.output);
@@ -104,21 +109,31 @@ Deno.test({
         "READY=1 after the reload",
       );
 
-      // A stopped process must stop pinging, so systemd would restart it.
-      a.signal("SIGSTOP");
-      const stoppedAt = performance.now();
-      await sleep(2500);
-      const contAt = performance.now();
-      a.signal("SIGCONT");
+      // A receive loop that stops serving its sockets (timers still firing,
+      // as with a stuck helper thread) must stop the pings: only a working
+      // liveness check can tell. The stall is injected from inside.
+      const stall = await request(lab.socket(1), {
+        command: "test",
+        action: "stall",
+        ms: 5500,
+      });
+      assert.ok(stall.ok, JSON.stringify(stall));
+      const stalledAt = performance.now();
+      await sleep(5500);
+      const doneAt = performance.now();
       assert.equal(
-        systemd.count(/^WATCHDOG=1$/, stoppedAt + 100, contAt),
+        systemd.count(/^WATCHDOG=1$/, stalledAt + 3600, doneAt - 100),
         0,
-        "pings during the stall",
+        "pings while the loop served nothing for over 3 s",
       );
-      await sleep(5000);
       assert.ok(
-        systemd.count(/^WATCHDOG=1$/, contAt, performance.now()) >= 2,
-        "pings resume once alive",
+        systemd.count(/^WATCHDOG=1$/, stalledAt, stalledAt + 2900) >= 4,
+        "timers alone kept pinging for the liveness window",
+      );
+      await sleep(3000);
+      assert.ok(
+        systemd.count(/^WATCHDOG=1$/, doneAt, performance.now()) >= 2,
+        "pings resume once the loop turns again",
       );
 
       a.signal("SIGTERM");
@@ -225,6 +240,52 @@ Deno.test({
       );
     } finally {
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "an exception in the receive loop takes the graceful stop path: bow-out, VIPs released, STOPPING=1, exit 70",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(2);
+    const systemd = new FakeSystemd(`${lab.dir}/notify.sock`);
+    try {
+      const a = await lab.carpd(
+        1,
+        vhidConfig({ vip: VIP, advskew: 0 }),
+        { NOTIFY_SOCKET: `${lab.dir}/notify.sock`, CARPD_TEST_HOOKS: "1" },
+      );
+      const b = await lab.carpd(2, vhidConfig({ vip: VIP, advskew: 50 }));
+      assert.ok(await a.waitFor(/BACKUP -> MASTER/, 8000), a.output);
+      assert.ok(await lab.has(1, VIP));
+      const refused = await request(lab.socket(2), {
+        command: "test",
+        action: "throw",
+      });
+      assert.equal(refused.ok, false, "off unless CARPD_TEST_HOOKS=1");
+      const r = await request(lab.socket(1), {
+        command: "test",
+        action: "throw",
+      });
+      assert.ok(r.ok, JSON.stringify(r));
+      const status = await a.exit(5000);
+      assert.equal(status.code, 70, a.output);
+      assert.match(
+        a.output,
+        /fatal error: test hook: an exception in the receive loop/,
+      );
+      assert.match(a.output, /stopping \(fatal error/);
+      assert.ok(await systemd.waitFor(/^STOPPING=1$/, 1000), "STOPPING=1");
+      assert.equal(await lab.has(1, VIP), false, "the VIP was released");
+      assert.ok(
+        await b.waitFor(/BACKUP -> MASTER \(master bowing out\)/, 2000),
+        b.output,
+      );
+    } finally {
+      await systemd.close();
+      await lab.down();
     }
   },
 });

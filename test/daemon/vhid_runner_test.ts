@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { parseIpv4 } from "../../src/carp/mod.ts";
+import { Errno, FakeBox, fastVhid, link, started, until } from "./_fakes.ts";
+
+const VIP = parseIpv4("10.9.0.50")!;
+
+Deno.test("VhidRunner becomes MASTER in order: VIPs on, then ARP, advert and up hook", async () => {
+  const box = new FakeBox();
+  const r = started(box);
+  assert.ok(await until(() => r.state.state === "MASTER"));
+  assert.deepEqual(box.added, [VIP]);
+  assert.equal(box.frames.length, 1, "one gratuitous ARP");
+  assert.ok(box.socket.sent.length >= 1);
+  assert.equal(
+    box.logged(/vhid 7: BACKUP -> MASTER \(master down\)/).length,
+    1,
+  );
+  r.stop();
+  assert.ok(
+    box.socket.sent.some((a) => a.advbase === 255 && a.advskew === 255),
+  );
+  assert.deepEqual(box.removed.slice(-1), [VIP]);
+});
+
+Deno.test("VhidRunner never claims MASTER without its VIPs: FAULT, bow-out, no ARP, retry", async () => {
+  const box = new FakeBox();
+  box.refuseAdd = Errno.EPERM;
+  const r = started(box);
+  assert.ok(await until(() => r.state.state === "FAULT"));
+  assert.equal(box.frames.length, 0, "no gratuitous ARP for a VIP we lack");
+  assert.deepEqual(
+    box.socket.sent.map((a) => [a.advbase, a.advskew]),
+    [[255, 255]],
+    "only the bow-out advert, never a master's",
+  );
+  assert.equal(box.logged(/-> MASTER/).length, 0, "MASTER never announced");
+  assert.equal(
+    box.logged(
+      /vhid 7: BACKUP -> FAULT \(cannot add VIPs: Cannot add address .*EPERM.*retrying in 1 s\)/,
+    )
+      .length,
+    1,
+    box.lines.join("\n"),
+  );
+  box.refuseAdd = 0;
+  assert.ok(await until(() => r.state.state === "MASTER", 3000), "retried");
+  assert.deepEqual(box.added, [VIP]);
+  assert.equal(r.state.vipFailures, 0, "back-off reset");
+  r.stop();
+});
+
+Deno.test("VhidRunner demotes itself while its adverts cannot leave, and recovers", async () => {
+  const box = new FakeBox();
+  const r = started(box);
+  assert.ok(await until(() => r.state.state === "MASTER"));
+  box.socket.refuse = Errno.EPERM;
+  assert.ok(await until(() => r.demotions().length > 0));
+  assert.deepEqual(r.demotions(), [{
+    reason: "send errors, EPERM",
+    advskew: 240,
+  }]);
+  assert.equal(r.state.demotion, 240);
+  assert.ok((r.counters.sendErrors.get("EPERM") ?? 0) >= 3);
+  const sent = r.counters.advertsSent;
+  // A peer (skew 100) takes over; the demoted master yields to it.
+  r.receive(parseIpv4("10.9.0.2")!, { advbase: 0, advskew: 100, counter: 1n });
+  assert.equal(r.state.state, "BACKUP");
+  assert.equal(r.counters.advertsSent, sent, "refused sends are not counted");
+  // Sends work again: the probes (vhid 0) find out, and the demotion ends.
+  box.socket.refuse = 0;
+  assert.ok(await until(() => r.demotions().length === 0, 5000), "recovered");
+  assert.ok(box.socket.sent.some((a) => a.vhid === 0), "probes for vhid 0");
+  r.stop();
+});
+
+Deno.test("VhidRunner puts back a VIP someone removed while it is MASTER", async () => {
+  const box = new FakeBox();
+  const l = link();
+  const r = started(box, fastVhid(), l);
+  assert.ok(await until(() => r.state.state === "MASTER"));
+  r.attach({ socket: box.socket, error: null }, l); // the VIP is not on l
+  r.addressRemoved(VIP);
+  assert.ok(await until(() => r.counters.vipsRestored === 1));
+  assert.ok(await until(() => box.added.length === 2));
+  assert.equal(r.state.state, "MASTER");
+  assert.equal(
+    box.logged(/was removed from eth0 while MASTER; putting it back/).length,
+    1,
+  );
+  r.stop();
+});
+
+Deno.test("VhidRunner follows its interface: missing, re-created, without an address", async () => {
+  const box = new FakeBox();
+  const r = started(box);
+  assert.ok(await until(() => r.state.state === "MASTER"));
+  r.attach({ socket: null, error: null }, null);
+  assert.equal(r.state.state, "FAULT");
+  assert.equal(
+    box.logged(/MASTER -> FAULT \(interface missing: waiting for eth0\)/)
+      .length,
+    1,
+  );
+  r.attach({ socket: box.socket, error: null }, link({ index: 9 }));
+  assert.equal(r.state.state, "BACKUP");
+  assert.ok(await until(() => r.state.state === "MASTER"));
+  // Re-created between two looks (an overflow resync): start over.
+  r.attach({ socket: box.socket, error: null }, link({ index: 12 }));
+  assert.equal(
+    box.logged(/MASTER -> FAULT \(interface missing: eth0 re-created\)/).length,
+    1,
+  );
+  assert.equal(r.state.state, "BACKUP");
+  // The address goes: FAULT; another comes: the new source.
+  r.attach(
+    { socket: box.socket, error: null },
+    link({ index: 12, addresses: [] }),
+  );
+  assert.equal(r.state.state, "FAULT");
+  assert.equal(r.source, null);
+  r.attach(
+    { socket: box.socket, error: null },
+    link({
+      index: 12,
+      addresses: [{ address: parseIpv4("10.9.0.7")!, prefix: 24 }],
+    }),
+  );
+  assert.equal(r.state.state, "BACKUP");
+  assert.equal(r.source, parseIpv4("10.9.0.7"));
+  assert.equal(r.state.config.source, parseIpv4("10.9.0.7"));
+  r.stop();
+});
+
+Deno.test("VhidRunner keeps its source while that address stays, and never picks a VIP", () => {
+  const box = new FakeBox();
+  const a = parseIpv4("10.9.0.1")!;
+  const b = parseIpv4("10.9.0.2")!;
+  const r = started(
+    box,
+    fastVhid(),
+    link({
+      addresses: [{ address: VIP, prefix: 24 }, { address: a, prefix: 24 }],
+    }),
+  );
+  assert.equal(r.source, a);
+  r.attach(
+    { socket: box.socket, error: null },
+    link({
+      addresses: [{ address: b, prefix: 24 }, { address: a, prefix: 24 }],
+    }),
+  );
+  assert.equal(r.source, a, "stable while present");
+  r.stop();
+});
+
+Deno.test("VhidRunner with replay_protection drops a repeated counter", () => {
+  const box = new FakeBox();
+  const r = started(box, fastVhid("replay_protection = true"));
+  const peer = parseIpv4("10.9.0.2")!;
+  const advert = { advbase: 0, advskew: 5, counter: 9n };
+  assert.equal(r.receive(peer, advert), "accepted");
+  assert.equal(r.receive(peer, advert), "replay");
+  assert.equal(r.counters.drops.replay, 1);
+  assert.equal(r.counters.advertsReceived, 1);
+  r.stop();
+});
