@@ -9,6 +9,7 @@
 import {
   AF_INET,
   IP_ADD_MEMBERSHIP,
+  IP_DROP_MEMBERSHIP,
   IP_HDRINCL,
   IP_MULTICAST_IF,
   IP_MULTICAST_LOOP,
@@ -102,6 +103,21 @@ export class CarpSocket extends OwnedFd {
       IP_ADD_MEMBERSHIP,
       ipMreqn(group, 0, ifindex),
       "IP_ADD_MEMBERSHIP",
+    );
+  }
+
+  /**
+   * Leaves a multicast group.
+   *
+   * @param group The group.
+   * @param ifindex The interface index.
+   */
+  leave(group: number, ifindex: number): void {
+    this.setBytes(
+      IPPROTO_IP,
+      IP_DROP_MEMBERSHIP,
+      ipMreqn(group, 0, ifindex),
+      "IP_DROP_MEMBERSHIP",
     );
   }
 

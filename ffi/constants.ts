@@ -25,6 +25,7 @@ export const IP_MULTICAST_IF = 32;
 export const IP_MULTICAST_TTL = 33;
 export const IP_MULTICAST_LOOP = 34;
 export const IP_ADD_MEMBERSHIP = 35;
+export const IP_DROP_MEMBERSHIP = 36;
 
 export const MSG_DONTWAIT = 0x40;
 

@@ -86,7 +86,11 @@ export const vhidSchema = z.strictObject({
   mode: z.enum(["multicast", "broadcast", "unicast"], {
     error: `"multicast", "broadcast" or "unicast"`,
   }).default("multicast"),
-  group: ipv4.default("224.0.0.18"),
+  group: text.refine((s) => {
+    const a = parseIpv4(s);
+    return a !== null && a >>> 28 === 0xe;
+  }, { error: "a multicast address from 224.0.0.0 to 239.255.255.255" })
+    .default("224.0.0.18"),
   peers: z.array(ipv4, { error: "a list of IPv4 addresses" }).default([]),
   garp_count: intRange(1, 100).default(2),
   garp_interval: seconds(0.01, 60).default(1),

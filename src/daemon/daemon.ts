@@ -109,6 +109,7 @@ export class Daemon {
   #worstLateMs = 0;
   #resyncs = 0;
   #ready = false;
+  #announcing = false;
   #stopped: Promise<void> | null = null;
   #exitCode = 0;
   /** Fault injection for the test suite, or `null` (production). */
@@ -407,9 +408,9 @@ export class Daemon {
       }
     }
     for (const [name, port] of this.#ports) {
-      if (![...this.#vhids.values()].some((r) => r.config.interface === name)) {
-        this.#dropPort(port);
-      }
+      const users = this.#runners.filter((r) => r.config.interface === name);
+      if (users.length === 0) this.#dropPort(port);
+      else port.retain(new Set(users.map((r) => r.config.group)));
     }
     this.#health.configure(next);
     this.#openControl(next.controlSocket);
@@ -452,11 +453,7 @@ export class Daemon {
       addresses: this.#netlink,
       frames: this.#frames,
       now: () => performance.now(),
-      onTransition: () => {
-        if (this.#ready && this.#stopped === null) {
-          this.#observer.changed(this.summary());
-        }
-      },
+      onTransition: () => this.#announceChange(),
       onTimer: (lateMs) => {
         if (lateMs > this.#worstLateMs) this.#worstLateMs = lateMs;
         this.#observer.timerFired(lateMs);
@@ -479,6 +476,18 @@ export class Daemon {
         v.preempt ? " preempt" : ""
       }, ${v.mode}`,
     );
+  }
+
+  /** Tells the observer once for all the transitions of one turn. */
+  #announceChange(): void {
+    if (this.#announcing) return;
+    this.#announcing = true;
+    setTimeout(() => {
+      this.#announcing = false;
+      if (this.#ready && this.#stopped === null) {
+        this.#observer.changed(this.summary());
+      }
+    }, 0);
   }
 
   /** Opens, reopens or closes a port's socket to match its interface. */
@@ -567,7 +576,16 @@ export class Daemon {
     if (c.type === "link") this.#syncPort(port);
     for (const r of this.#vhids.values()) {
       if (r.config.interface !== c.name) continue;
-      if (c.type === "address" && c.removed) r.addressRemoved(c.address);
+      if (c.type === "address") {
+        // Only a vhid without a source, the one whose source went, and the
+        // owner of a VIP that went care (our own VIPs going on would
+        // otherwise cost every vhid a look, for every one of them).
+        if (c.removed) r.addressRemoved(c.address);
+        const concerned = c.removed
+          ? r.source === c.address
+          : r.source === null;
+        if (!concerned) continue;
+      }
       r.attach(port, link);
     }
   }

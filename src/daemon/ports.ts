@@ -48,8 +48,25 @@ export class Port {
    */
   join(group: number): void {
     if (this.#groups.has(group)) return;
-    this.#groups.add(group);
     this.#socket?.join(group, this.#index);
+    this.#groups.add(group);
+  }
+
+  /**
+   * Leaves every group not in `wanted` (after a reload removed its vhids).
+   *
+   * @param wanted The groups still in use.
+   */
+  retain(wanted: ReadonlySet<number>): void {
+    for (const g of [...this.#groups]) {
+      if (wanted.has(g)) continue;
+      this.#groups.delete(g);
+      try {
+        this.#socket?.leave(g, this.#index);
+      } catch {
+        // a membership the kernel no longer has
+      }
+    }
   }
 
   /**

@@ -168,6 +168,10 @@ export class VhidRunner {
   #announced: CarpState = "INIT";
   #lastTransitionAt: number;
   #port: PortView | null = null;
+  /** What {@linkcode attach} last saw, to skip repeats. */
+  #attached = "";
+  /** The deadline the timer is armed for. */
+  #armedFor: number | null = null;
   #link: Link | null = null;
   #linkIndex = 0;
   #source: number | null = null;
@@ -251,6 +255,16 @@ export class VhidRunner {
    * @param link The interface now, or `null` when it is missing.
    */
   attach(port: PortView, link: Link | null): void {
+    const source = this.#pickSource(link);
+    const view = `${link?.index ?? 0} ${link?.usable} ${
+      port.socket !== null
+    } ${port.error} ${source}`;
+    // Repeats of what the vhid already knows change nothing.
+    if (view === this.#attached && port === this.#port) {
+      this.#link = link;
+      return;
+    }
+    this.#attached = view;
     this.#port = port;
     const recreated = link !== null && this.#linkIndex !== 0 &&
       link.index !== this.#linkIndex;
@@ -264,7 +278,6 @@ export class VhidRunner {
         detail: `${link.name} re-created`,
       });
     }
-    const source = this.#pickSource(link);
     if (source !== this.#source) {
       const from = this.#source === null ? "none" : formatIpv4(this.#source);
       this.#source = source;
@@ -375,6 +388,7 @@ export class VhidRunner {
         config: electionConfig(config, this.#source),
       });
     }
+    this.#attached = ""; // ignore_link_state may have changed
     if (this.#port !== null) this.attach(this.#port, this.#link);
   }
 
@@ -408,6 +422,7 @@ export class VhidRunner {
     clearTimeout(this.#timer);
     clearTimeout(this.#probeTimer);
     this.#timer = undefined;
+    this.#armedFor = null;
     this.#probeTimer = undefined;
   }
 
@@ -433,10 +448,13 @@ export class VhidRunner {
   }
 
   #arm(deadline: number | null, now: number): void {
+    if (deadline === this.#armedFor && this.#timer !== undefined) return;
     clearTimeout(this.#timer);
+    this.#armedFor = deadline;
     this.#timer = deadline === null ? undefined : setTimeout(
       () => {
         this.#timer = undefined;
+        this.#armedFor = null;
         this.#ctx.onTimer(this.#ctx.now() - deadline);
         this.#feed({ type: "timer" });
       },

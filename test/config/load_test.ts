@@ -166,3 +166,14 @@ Deno.test("parseConfig() resolves a check's user from /etc/passwd and refuses an
   );
   assert.equal(none.checks[0]!.user, null);
 });
+
+Deno.test("parseConfig() wants a multicast group", () => {
+  assert.deepEqual(problems(MINIMAL + 'group = "10.0.0.1"\n'), [
+    'vhid[0].group: "10.0.0.1" is not allowed; expected a multicast address from 224.0.0.0 to 239.255.255.255',
+  ]);
+  assert.equal(
+    parseConfig(MINIMAL + 'group = "239.1.2.3"\n', "c", files()).vhids[0]!
+      .group,
+    0xef010203,
+  );
+});

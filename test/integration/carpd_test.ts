@@ -58,13 +58,14 @@ Deno.test({
       ]);
       assert.ok(await a!.waitFor(/BACKUP -> MASTER/, 8000), a!.output);
       assert.ok(await eventually(() => lab.ping(VIP), 5000));
+      const before = b!.mark();
       await lab.cut(1);
       assert.ok(
         await a!.waitFor(/MASTER -> FAULT \(link down on eth0\)/, 3000),
         a!.output,
       );
       assert.ok(
-        await b!.waitFor(/BACKUP -> MASTER \(master down\)/, 6000),
+        await b!.waitFor(/BACKUP -> MASTER \(master down\)/, 6000, before),
         b!.output,
       );
       assert.ok(

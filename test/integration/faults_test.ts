@@ -24,10 +24,18 @@ Deno.test({
       const a = await lab.carpd(1, vhidConfig({ vip: VIP, advskew: 0 }));
       const b = await lab.carpd(2, vhidConfig({ vip: VIP, advskew: 50 }));
       assert.ok(await a.waitFor(/BACKUP -> MASTER/, 8000));
-      await sleep(1200);
+      assert.ok(
+        await eventually(async () => {
+          const s = await lab.status(2);
+          return s.vhids[0]!.state === "BACKUP" &&
+            s.vhids[0]!.master === lab.address(1);
+        }, 5000),
+        "b hears a as MASTER",
+      );
+      const before = b.mark();
       await lab.split(1, 2);
       assert.ok(
-        await b.waitFor(/BACKUP -> MASTER \(master down\)/, 6000),
+        await b.waitFor(/BACKUP -> MASTER \(master down\)/, 6000, before),
         b.output,
       );
       assert.deepEqual(
@@ -126,11 +134,16 @@ Deno.test({
       const b = await lab.carpd(2, vhidConfig({ vip: VIP, advskew: 50 }));
       assert.ok(await a.waitFor(/BACKUP -> MASTER/, 8000));
       await sleep(1200);
+      const before = b.mark();
       const killed = Date.now();
       a.signal("SIGKILL");
       await a.exit();
       assert.ok(await lab.has(1, VIP), "a killed daemon cannot clean up");
-      const took = await b.waitFor(/BACKUP -> MASTER \(master down\)/, 6000);
+      const took = await b.waitFor(
+        /BACKUP -> MASTER \(master down\)/,
+        6000,
+        before,
+      );
       assert.ok(took, b.output);
       const ms = Date.parse(took.split(" ")[0]!) - killed;
       assert.ok(

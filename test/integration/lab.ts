@@ -113,14 +113,27 @@ export class Proc {
     return this.lines.join("\n");
   }
 
-  /** Waits until a line matches; returns it, or `null` on timeout. */
-  async waitFor(pattern: RegExp, timeoutMs: number): Promise<string | null> {
+  /**
+   * Waits until a line matches; returns it, or `null` on timeout.
+   *
+   * @param from Look only at lines after this many (see {@linkcode mark}).
+   */
+  async waitFor(
+    pattern: RegExp,
+    timeoutMs: number,
+    from = 0,
+  ): Promise<string | null> {
     let found: string | null = null;
     await eventually(() => {
-      found = this.lines.find((l) => pattern.test(l)) ?? null;
+      found = this.lines.slice(from).find((l) => pattern.test(l)) ?? null;
       return found !== null;
     }, timeoutMs);
     return found;
+  }
+
+  /** How many lines so far: pass to {@linkcode waitFor} to see only new ones. */
+  mark(): number {
+    return this.lines.length;
   }
 
   /** Sends a signal. */
