@@ -138,6 +138,8 @@ export interface Status {
   reload: ReloadStatus;
   /** The latest a protocol timer has fired, in ms, since start. */
   worstTimerLatenessMs: number;
+  /** Times links and addresses were re-read after rtnetlink lost events. */
+  linkResyncs: number;
   /** Every vhid, by id. */
   vhids: VhidStatus[];
   /** Every health check. */

@@ -27,6 +27,7 @@ export interface StatusSources {
   startedAt: number;
   reload: ReloadStatus;
   worstTimerLatenessMs: number;
+  linkResyncs: number;
   vhids: readonly VhidRunner[];
   checks: CheckStatus[];
   tracked: TrackedInterfaceStatus[];
@@ -100,6 +101,7 @@ export function projectStatus(src: StatusSources): Status {
     uptimeSeconds: Math.round(src.now - src.startedAt) / 1000,
     reload: src.reload,
     worstTimerLatenessMs: Math.round(src.worstTimerLatenessMs * 10) / 10,
+    linkResyncs: src.linkResyncs,
     vhids: [...src.vhids]
       .sort((a, b) =>
         a.config.id - b.config.id ||

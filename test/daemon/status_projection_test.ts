@@ -41,6 +41,7 @@ Deno.test("the status projection maps a vhid into the v1 contract", async () => 
     startedAt: 0,
     reload: { count: 1, ok: false, error: "vhid[0].id: bad" },
     worstTimerLatenessMs: 3.14159,
+    linkResyncs: 0,
     vhids: [r],
     checks: [],
     tracked: [],
