@@ -281,7 +281,7 @@ export class VhidRunner {
     if (source !== this.#source) {
       const from = this.#source === null ? "none" : formatIpv4(this.#source);
       this.#source = source;
-      if (this.#state.state !== "INIT" || this.#config.source === null) {
+      if (this.#state.state !== "INIT") {
         this.#ctx.log.info(
           `${this.name}: source address ${from} -> ${
             source === null ? "none" : formatIpv4(source)
