@@ -9,6 +9,9 @@
 #   scripts/lab.sh split H..   isolate these hosts from each other (they still
 #                              reach the client): a partition for split brain
 #   scripts/lab.sh heal        undo split
+#   scripts/lab.sh unlink HOST delete the host's eth0 (and its switch port)
+#   scripts/lab.sh relink HOST create it again: same name and address, a new
+#                              index and MAC (what ifreload or netplan do)
 #
 # Names start with $LAB (default "carplab"): $LAB-sw, $LAB-h1.., $LAB-cl.
 # Addresses are private and exist only inside these namespaces:
@@ -31,16 +34,27 @@ down() {
   done
 }
 
+cable() { # cable NAMESPACE PORT ADDRESS: eth0 in the host, PORT on the switch
+  local host=$1 port=$2 addr=$3
+  ip link add "$port" netns "$LAB-sw" type veth peer name eth0 netns "$host"
+  ns "$LAB-sw" ip link set "$port" master br0 up
+  ns "$host" ip addr add "$addr/24" dev eth0
+  ns "$host" ip link set eth0 up
+}
+
 attach() { # attach NAMESPACE PORT ADDRESS
   local host=$1 port=$2 addr=$3
   ip netns add "$host"
-  ip link add "$port" netns "$LAB-sw" type veth peer name eth0 netns "$host"
-  ns "$LAB-sw" ip link set "$port" master br0 up
   ns "$host" ip link set lo up
-  ns "$host" ip addr add "$addr/24" dev eth0
-  ns "$host" ip link set eth0 up
   # Answer ARP only for addresses on the asking interface, as a router would.
   ns "$host" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+  cable "$host" "$port" "$addr"
+}
+
+address_of() { # address_of h2 -> 10.213.0.12
+  local n=${1#h}
+  [[ $n =~ ^[0-9]+$ ]] || { echo "not a host: $1" >&2; exit 64; }
+  echo "$NET.1$n"
 }
 
 up() {
@@ -68,5 +82,7 @@ case "${1:-}" in
       ns "$LAB-sw" bridge link set dev "$h" isolated off
     done
     ;;
-  *) sed -n '2,15p' "$0"; exit 64 ;;
+  unlink) ns "$LAB-${2:?host, such as h1}" ip link del eth0 ;;
+  relink) cable "$LAB-${2:?host, such as h1}" "$2" "$(address_of "$2")" ;;
+  *) sed -n '2,18p' "$0"; exit 64 ;;
 esac

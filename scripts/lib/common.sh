@@ -20,7 +20,7 @@ mapfile -t CARPD_PERMISSIONS < "$ROOT/scripts/lib/permissions"
 # benchmark against, tcpdump and arping to look at the wire, debootstrap and
 # systemd-nspawn for the test under a real systemd.
 DEBIAN_PACKAGES=(iproute2 iputils-ping ucarp keepalived tcpdump arping procps
-  systemd debootstrap systemd-container gcc libc6-dev)
+  systemd debootstrap systemd-container gcc libc6-dev nftables)
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

@@ -11,10 +11,15 @@ export type ControlRequest =
   /**
    * Fault injection for the test suite, refused unless the daemon started
    * with CARPD_TEST_HOOKS=1: `throw` makes the receive loop throw, `stall`
-   * keeps it from serving its sockets for `ms` while timers run on.
+   * keeps it from serving its sockets for `ms` while timers run on,
+   * `refuse_addresses` makes adding a VIP fail as the kernel would.
    */
   | { command: "test"; action: "throw" }
-  | { command: "test"; action: "stall"; ms: number };
+  | { command: "test"; action: "stall"; ms: number }
+  /** `refuse_addresses`: adding addresses fails with EPERM while `on`. */
+  | { command: "test"; action: "refuse_addresses"; on: boolean }
+  /** `monitor_buffer`: shrinks the rtnetlink monitor's buffer, so it overflows. */
+  | { command: "test"; action: "monitor_buffer"; bytes: number };
 
 /** A reply. */
 export type ControlReply =
@@ -57,12 +62,20 @@ export function parseRequest(line: string): ControlRequest | string {
         : { command: r.command, vhid: vhid as number };
     case "test": {
       if (r.action === "throw") return { command: "test", action: "throw" };
+      if (r.action === "refuse_addresses" && typeof r.on === "boolean") {
+        return { command: "test", action: "refuse_addresses", on: r.on };
+      }
+      const bytes = r.bytes;
+      if (
+        r.action === "monitor_buffer" && typeof bytes === "number" &&
+        Number.isInteger(bytes) && bytes > 0
+      ) return { command: "test", action: "monitor_buffer", bytes };
       const ms = r.ms;
       if (
         r.action === "stall" && typeof ms === "number" &&
         Number.isInteger(ms) && ms > 0 && ms <= 60_000
       ) return { command: "test", action: "stall", ms };
-      return 'test needs action "throw", or "stall" with ms from 1 to 60000';
+      return 'test needs action "throw", "stall" with ms from 1 to 60000, "refuse_addresses" with on, or "monitor_buffer" with bytes';
     }
     default:
       return `unknown command ${

@@ -16,7 +16,12 @@ export interface ControlOperations {
   /** Returns how many vhids it applied to. */
   resume(vhid?: number): number;
   /** Fault injection, or `null` when test hooks are off. */
-  testHooks: { throwInLoop(): void; stallLoop(ms: number): void } | null;
+  testHooks: {
+    throwInLoop(): void;
+    stallLoop(ms: number): void;
+    refuseAddresses(on: boolean): void;
+    monitorBuffer(bytes: number): void;
+  } | null;
 }
 
 /**
@@ -58,7 +63,10 @@ export function answerControl(
       }
       log.warning(`test hook: ${req.action}`);
       if (req.action === "throw") hooks.throwInLoop();
-      else hooks.stallLoop(req.ms);
+      else if (req.action === "stall") hooks.stallLoop(req.ms);
+      else if (req.action === "refuse_addresses") {
+        hooks.refuseAddresses(req.on);
+      } else hooks.monitorBuffer(req.bytes);
       return { ok: true, result: { action: req.action } };
     }
   }

@@ -7,6 +7,7 @@
  */
 
 import { RTMGRP_IPV4_IFADDR, RTMGRP_LINK } from "../../ffi/constants.ts";
+import { Errno, SyscallError } from "../../ffi/libc.ts";
 import { Netlink } from "../../ffi/netlink.ts";
 import { PacketSocket } from "../../ffi/packet_socket.ts";
 import { type Config, ConfigError } from "../config/mod.ts";
@@ -109,7 +110,10 @@ export class Daemon {
   readonly testHooks: {
     throwInLoop(): void;
     stallLoop(ms: number): void;
+    refuseAddresses(on: boolean): void;
+    monitorBuffer(bytes: number): void;
   } | null;
+  #refuseAddresses = false;
 
   private constructor(
     o: DaemonOptions,
@@ -153,10 +157,24 @@ export class Daemon {
       linkChanged: (name, usable) => this.#health.linkChanged(name, usable),
       fatal: (e) => this.fatal(e),
     });
+    const netlink = handles.netlink;
     this.#vhids = new Vhids({
       log: o.log,
       limiter,
-      addresses: handles.netlink,
+      addresses: {
+        addAddress: (link, address, prefix, label) =>
+          this.#refuseAddresses
+            ? Promise.reject(
+              new SyscallError(
+                "add address",
+                `on "${link.name}" (test hook)`,
+                Errno.EPERM,
+              ),
+            )
+            : netlink.addAddress(link, address, prefix, label),
+        removeAddress: (link, address, prefix) =>
+          netlink.removeAddress(link, address, prefix),
+      },
       frames: handles.frames,
       interfaces: this.#interfaces,
       links,
@@ -174,6 +192,8 @@ export class Daemon {
             throw new Error("test hook: an exception in the receive loop");
           }),
         stallLoop: (ms) => this.#loop.stall(ms),
+        refuseAddresses: (on) => this.#refuseAddresses = on,
+        monitorBuffer: (bytes) => handles.monitor.setReceiveBuffer(bytes),
       }
       : null;
   }

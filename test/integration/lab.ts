@@ -283,6 +283,16 @@ export class Lab {
     return sh([LAB_SH, "plug", `h${i}`], { LAB: this.name });
   }
 
+  /** Deletes host `i`'s eth0 (and its switch port). */
+  unlink(i: number): Promise<string> {
+    return sh([LAB_SH, "unlink", `h${i}`], { LAB: this.name });
+  }
+
+  /** Creates host `i`'s eth0 again: same name and address, new index and MAC. */
+  relink(i: number): Promise<string> {
+    return sh([LAB_SH, "relink", `h${i}`], { LAB: this.name });
+  }
+
   /** Partitions hosts from each other (each still reaches the client). */
   split(...hosts: number[]): Promise<string> {
     return sh([LAB_SH, "split", ...hosts.map((i) => `h${i}`)], {

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { canBuildLab, eventually, Lab, sleep, vhidConfig } from "./lab.ts";
+import { request } from "../../src/control/client.ts";
 
 const VIP = "10.213.0.50";
 const ignore = !canBuildLab;
@@ -144,6 +145,73 @@ advskew = 0
         "eth0",
       ]);
       assert.doesNotMatch(addresses, /10\.214\./, "every VIP released");
+    } finally {
+      await lab.down();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a VIP the kernel will not add: the vhid never claims MASTER, the peer serves, and it retries",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(2);
+    try {
+      const a = await lab.carpd(1, vhidConfig({ vip: VIP, advskew: 0 }), {
+        CARPD_TEST_HOOKS: "1",
+      });
+      assert.ok(await a.waitFor(/INIT -> BACKUP/, 5000), a.output);
+      const refuse = await request(lab.socket(1), {
+        command: "test",
+        action: "refuse_addresses",
+        on: true,
+      });
+      assert.ok(refuse.ok, JSON.stringify(refuse));
+      const b = await lab.carpd(2, vhidConfig({ vip: VIP, advskew: 50 }));
+      assert.ok(
+        await a.waitFor(
+          /vhid 7: BACKUP -> FAULT \(cannot add VIPs: .*EPERM.*retrying in 1 s\)/,
+          6000,
+        ),
+        a.output,
+      );
+      assert.doesNotMatch(a.output, /-> MASTER/, "MASTER was never announced");
+      assert.ok(
+        await b.waitFor(
+          /BACKUP -> MASTER \((master bowing out|master down)\)/,
+          6000,
+        ),
+        b.output,
+      );
+      assert.ok(
+        await eventually(
+          async () => (await lab.holders(VIP, 2)).join() === "2",
+          2000,
+        ),
+        "only the peer holds the VIP",
+      );
+      const s = (await lab.status(1)).vhids[0]!;
+      assert.ok(s.state === "FAULT" || s.state === "BACKUP");
+      assert.ok(
+        await eventually(() => lab.ping(VIP), 3000),
+        "clients reach the peer",
+      );
+      await request(lab.socket(1), {
+        command: "test",
+        action: "refuse_addresses",
+        on: false,
+      });
+      assert.ok(
+        await a.waitFor(/BACKUP -> MASTER \(preemption\)/, 70_000),
+        a.output,
+      );
+      assert.ok(
+        await eventually(
+          async () => (await lab.holders(VIP, 2)).join() === "1",
+          2000,
+        ),
+      );
     } finally {
       await lab.down();
     }
