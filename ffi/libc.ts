@@ -106,12 +106,15 @@ const SYMBOLS = {
   },
   // A poll that waits runs on a helper thread so the event loop keeps
   // turning; errno is lost there, so callers treat -1 as "try again later".
+  // ppoll, for its nanosecond timeout: the daemon's protocol timers are the
+  // poll's timeout, not JavaScript timers (which fire a millisecond late).
   pollWait: {
-    name: "poll",
+    name: "ppoll",
     parameters: [
       "buffer", // struct pollfd *fds
       "u64", // nfds_t nfds
-      "i32", // int timeout (ms)
+      "buffer", // const struct timespec *tmo_p
+      "buffer", // const sigset_t *sigmask (NULL)
     ],
     result: "i32",
     nonblocking: true,

@@ -19,6 +19,8 @@ import { cString } from "./c_string.ts";
 
 /** sizeof(struct pollfd): int fd, short events, short revents. */
 export const POLLFD_SIZE = 8;
+/** sizeof(struct timespec). */
+const TIMESPEC_SIZE = 16;
 /** An eventfd counter is a uint64_t. */
 const EVENTFD_VALUE_SIZE = 8;
 
@@ -64,7 +66,7 @@ export interface PollResult {
  * Waits until some of `fds` are readable, or the timeout passes.
  *
  * @param fds Descriptors to watch.
- * @param timeoutMs Longest wait.
+ * @param timeoutMs Longest wait, to the microsecond.
  * @returns What was found; all empty on timeout or interruption.
  */
 export async function waitReadable(
@@ -78,11 +80,12 @@ export async function waitReadable(
     view.setInt32(POLLFD_SIZE * i, fd, true);
     view.setInt16(POLLFD_SIZE * i + 4, POLLIN, true);
   });
-  const n = await libc.pollWait(
-    buf,
-    BigInt(fds.length),
-    Math.max(0, Math.round(timeoutMs)),
-  );
+  const timeout = new Uint8Array(TIMESPEC_SIZE);
+  const ns = Math.max(0, Math.ceil(timeoutMs * 1e6));
+  const tv = new DataView(timeout.buffer);
+  tv.setBigInt64(0, BigInt(Math.floor(ns / 1e9)), true);
+  tv.setBigInt64(8, BigInt(ns % 1e9), true);
+  const n = await libc.pollWait(buf, BigInt(fds.length), timeout, null);
   const result: PollResult = { readable: [], invalid: [], failed: n < 0 };
   if (n <= 0) return result;
   fds.forEach((fd, i) => {

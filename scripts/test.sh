@@ -104,9 +104,17 @@ if [ -n "$missing" ]; then
     skipped=$((skipped + 1))
   fi
 else
-  # Files run two at a time, each in namespaces of its own.
-  DENO_JOBS=2 suite "network-namespace integration tests" no-skips \
-    -A --no-prompt --parallel test/integration
+  # Files run two at a time, each in namespaces of its own, except those
+  # that measure milliseconds or load the machine: they run alone after.
+  alone=(election_test.ts shell_test.ts hostile_test.ts faults_test.ts)
+  together=()
+  for f in test/integration/*_test.ts; do
+    [[ " ${alone[*]} " == *" $(basename "$f") "* ]] || together+=("$f")
+  done
+  DENO_JOBS=2 suite "network-namespace integration tests, two files at a time" \
+    no-skips -A --no-prompt --parallel "${together[@]}"
+  suite "network-namespace integration tests that time or load the machine, alone" \
+    no-skips -A --no-prompt "${alone[@]/#/test/integration/}"
   # Keep the demo and the benchmark working (the bench's figures never fail a run).
   gate "scripts/demo.sh" "$ROOT/scripts/demo.sh"
   gate "scripts/bench.sh --quick --scenario planned" "$ROOT/scripts/bench.sh" --quick --scenario planned

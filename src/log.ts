@@ -16,7 +16,8 @@ const RANK: Record<LogLevel, number> = {
   info: 2,
   debug: 3,
 };
-const PRIORITY: Record<LogLevel, number> = {
+/** syslog severities of the levels (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG). */
+export const PRIORITY: Record<LogLevel, number> = {
   error: 3,
   warning: 4,
   info: 6,
@@ -37,6 +38,11 @@ export interface LoggerOptions {
   journald: boolean;
   /** Receives each finished line (default: stderr). */
   sink?: (line: string) => void;
+  /**
+   * Receives each message with its level, unformatted, instead of `sink`
+   * (syslog formats its own records).
+   */
+  rawSink?: (level: LogLevel, message: string) => void;
   /** Wall clock for timestamps (default: `Date.now`). */
   clock?: () => number;
 }
@@ -84,6 +90,10 @@ export function createLogger(options: LoggerOptions): Logger {
     if (!logger.enabled(level)) return;
     // One record per line: a newline inside a message would forge a record.
     const text = message.replaceAll("\n", "\\n");
+    if (options.rawSink !== undefined) {
+      options.rawSink(level, text);
+      return;
+    }
     sink(
       options.journald
         ? `<${PRIORITY[level]}>${text}`

@@ -21,6 +21,7 @@ import {
   systemProbe,
 } from "../daemon/mod.ts";
 import { createLogger, type Logger, underJournald } from "../log.ts";
+import { syslogSink } from "../syslog.ts";
 import { Liveness } from "../systemd/liveness.ts";
 import { SystemdNotifier, watchdogIntervalMs } from "../systemd/notify.ts";
 
@@ -39,6 +40,8 @@ export interface DaemonSource {
   hup: "reload" | "stop";
   /** Rewrites a config problem for the user (ucarp names flags). */
   describe?: (problem: string) => string;
+  /** Log to the local syslog under this facility (detached ucarp -B). */
+  syslog?: string;
 }
 
 function message(e: unknown): string {
@@ -65,7 +68,13 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
     }
     return EXIT_CONFIG;
   }
-  const log = createLogger({ level: config.logLevel, journald });
+  const log = source.syslog === undefined
+    ? createLogger({ level: config.logLevel, journald })
+    : createLogger({
+      level: config.logLevel,
+      journald: false,
+      rawSink: syslogSink(source.syslog, "carpd"),
+    });
   if (source.path !== undefined) {
     for (const w of looseSecretFiles(source.path, config)) log.warning(w);
   }

@@ -1,18 +1,26 @@
 /**
  * `carpd ucarp <ucarp flags>`: run with ucarp's command line.
+ *
+ * `-B` detaches as ucarp does, but the flags are parsed, not filtered: the
+ * detached copy gets the translated config (and the password) on its
+ * standard input, never on its command line, and cannot detach again.
  * @module
  */
 
-import { parseConfig } from "../config/mod.ts";
+import { ConfigError, EXIT_CONFIG, parseConfig } from "../config/mod.ts";
 import {
   PASSWORD_PLACEHOLDER_FILE,
   translateUcarpFlags,
   type UcarpInvocation,
   UsageError,
 } from "../config/ucarp_flags.ts";
+import { FACILITIES } from "../syslog.ts";
 
 /** Exit code for a command-line mistake (EX_USAGE). */
 const EXIT_USAGE = 64;
+
+/** The detached copy's only argument: its config comes on stdin. */
+export const FROM_PARENT = "--detached-from-parent";
 
 /** Usage of `carpd ucarp`. */
 export const UCARP_HELP = `Usage: carpd ucarp [ucarp flags] [--print-config]
@@ -21,8 +29,17 @@ Runs carpd with ucarp 1.5.2's flags and semantics:
   -b --advbase  -k --advskew  -r --deadratio  -P --preempt  -n --neutral
   -u --upscript  -d --downscript  -x --xparam  -z --shutdown (implied)
   -B --daemonize  -S --ignoreifstate  -M --nomcast  -m --mcast  -D --debug
-  -f --facility (ignored: logs go to stderr or the journal)
+  -f --facility (syslog facility once detached with -B; else logs go to
+     stderr or the journal)
 --print-config prints the equivalent carp.toml and exits.`;
+
+/** What the detached copy is given on its standard input. */
+interface Handoff {
+  toml: string;
+  password: string | null;
+  flagOf: Record<string, string>;
+  facility: string;
+}
 
 /**
  * Runs `carpd ucarp`.
@@ -37,9 +54,22 @@ export async function runUcarp(
   print: (line: string) => void,
   printError: (line: string) => void,
 ): Promise<number> {
+  if (args.length === 1 && args[0] === FROM_PARENT) {
+    const handoff = JSON.parse(
+      await new Response(Deno.stdin.readable).text(),
+    ) as Handoff;
+    return await runInvocation(handoff, handoff.facility);
+  }
   let inv: UcarpInvocation;
   try {
     inv = translateUcarpFlags(args);
+    if (!(inv.facility in FACILITIES)) {
+      throw new UsageError(
+        `--facility ${inv.facility}: expected one of ${
+          Object.keys(FACILITIES).join(", ")
+        }`,
+      );
+    }
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     if (e.message === "help") {
@@ -53,50 +83,101 @@ export async function runUcarp(
     print(inv.toml.trimEnd());
     return 0;
   }
-  if (inv.daemonize) return daemonize(args);
-  const password = inv.password === null
+  const handoff: Handoff = {
+    toml: inv.toml,
+    password: inv.password,
+    flagOf: inv.flagOf,
+    facility: inv.facility,
+  };
+  if (inv.daemonize) {
+    // Say what is wrong here, on the terminal, not in the detached copy.
+    const problems = configProblems(handoff);
+    if (problems.length > 0) {
+      for (const p of problems) printError(`carpd ucarp: ${p}`);
+      return EXIT_CONFIG;
+    }
+    return await detach(handoff);
+  }
+  return await runInvocation(handoff, null);
+}
+
+function readerFor(h: Handoff): (path: string) => Uint8Array {
+  const password = h.password === null
     ? null
-    : new TextEncoder().encode(inv.password);
-  const readFile = (path: string): Uint8Array =>
+    : new TextEncoder().encode(h.password);
+  return (path) =>
     path === PASSWORD_PLACEHOLDER_FILE && password !== null
       ? password
       : Deno.readFileSync(path);
+}
+
+function describeFor(h: Handoff): (problem: string) => string {
+  return (problem) => {
+    const path = problem.split(":")[0]!;
+    const flag = h.flagOf[path];
+    return flag === undefined
+      ? problem
+      : `${flag}${problem.slice(path.length)}`;
+  };
+}
+
+function configProblems(h: Handoff): string[] {
+  try {
+    parseConfig(h.toml, "ucarp flags", readerFor(h));
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems.map(describeFor(h));
+    throw e;
+  }
+}
+
+async function runInvocation(
+  h: Handoff,
+  syslogFacility: string | null,
+): Promise<number> {
+  const readFile = readerFor(h);
   const { runDaemon } = await import("./run.ts");
   return await runDaemon({
-    load: () => parseConfig(inv.toml, "ucarp flags", readFile),
+    load: () => parseConfig(h.toml, "ucarp flags", readFile),
     label: "ucarp flags",
     hup: "stop",
-    describe: (problem) => {
-      const path = problem.split(":")[0]!;
-      const flag = inv.flagOf[path];
-      return flag === undefined
-        ? problem
-        : `${flag}${problem.slice(path.length)}`;
-    },
+    ...(syslogFacility === null ? {} : { syslog: syslogFacility }),
+    describe: describeFor(h),
   });
 }
 
-/** Starts the same command without -B in its own session, and returns. */
-function daemonize(args: string[]): number {
-  const rest = args.filter((a) => a !== "-B" && a !== "--daemonize");
+/**
+ * Starts the detached copy in a session of its own, hands it the config on
+ * its standard input, and returns, as ucarp -B does.
+ */
+async function detach(h: Handoff): Promise<number> {
   const exe = Deno.execPath();
   const fromSource = /(^|\/)deno$/.test(exe);
   const argv = fromSource
-    ? ["run", ...permissionFlags(), Deno.mainModule, "ucarp", ...rest]
-    : ["ucarp", ...rest];
+    ? ["run", ...runFlags(), Deno.mainModule, "ucarp", FROM_PARENT]
+    : ["ucarp", FROM_PARENT];
   const child = new Deno.Command(exe, {
     args: argv,
-    stdin: "null",
+    stdin: "piped",
     stdout: "null",
     stderr: "null",
     detached: true,
     cwd: "/",
   }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(h)));
+  await writer.close();
   child.unref();
   return 0;
 }
 
-function permissionFlags(): string[] {
+/** The flags the detached copy runs with: the same as ours. */
+function runFlags(): string[] {
   const file = new URL("../../scripts/lib/permissions", import.meta.url);
-  return Deno.readTextFileSync(file).split("\n").filter((l) => l.trim() !== "");
+  const flags = Deno.readTextFileSync(file).split("\n").filter((l) =>
+    l.trim() !== ""
+  );
+  // An installed copy names its config and cache explicitly.
+  const config = new URL("../../deno.json", import.meta.url).pathname;
+  return ["--cached-only", "--config", config, ...flags];
 }

@@ -15,6 +15,12 @@ import {
   type Vip,
 } from "./schema.ts";
 
+/**
+ * The interval of the bow-out advert (advbase 255, advskew 255), in whole
+ * seconds plus a tick: a master-down of 256 s or more would not be shorter.
+ */
+const BOW_OUT_SECONDS = 256;
+
 /** The exit code for a bad config (EX_CONFIG from sysexits.h). */
 export const EXIT_CONFIG = 78;
 
@@ -205,7 +211,12 @@ function resolve(
     const key = readKey(v, at, readFile, problems);
     if (v.advbase === 0 && v.advskew === 0) {
       problems.push(
-        `${at}.advskew: 0 is not allowed with advbase = 0; expected an integer from 1 to 255 (adverts every advskew/256 s)`,
+        `${at}.advskew: 0 is not allowed with advbase = 0; expected an integer from 1 to 254 (adverts every advskew/256 s)`,
+      );
+    }
+    if (v.advbase * v.deadratio >= BOW_OUT_SECONDS) {
+      problems.push(
+        `${at}.deadratio: ${v.deadratio} is not allowed with advbase = ${v.advbase}; expected advbase x deadratio below ${BOW_OUT_SECONDS} s (a longer master-down cannot tell the 255/255 bow-out of a stopping master from a live one)`,
       );
     }
     const slot = `${v.interface}/${v.id}`;

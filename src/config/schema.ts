@@ -79,7 +79,8 @@ export const vhidSchema = z.strictObject({
   password_file: nonEmpty.optional(),
   source: ipv4.optional(),
   advbase: intRange(0, 255).default(1),
-  advskew: intRange(0, 255).default(0),
+  // 255 is the bow-out: a master advertising it would be taken for leaving.
+  advskew: intRange(0, 254).default(0),
   deadratio: intRange(1, 255).default(3),
   preempt: z.boolean({ error: "true or false" }).default(false),
   neutral: z.boolean({ error: "true or false" }).default(false),

@@ -24,6 +24,8 @@ export interface UcarpInvocation {
   printConfig: boolean;
   /** `-p`: the password was given on the command line (kept out of `toml`). */
   password: string | null;
+  /** `-f`: the syslog facility (used when detached with `-B`). */
+  facility: string;
   /** Maps TOML key paths back to the flags, for error messages. */
   flagOf: Record<string, string>;
 }
@@ -176,6 +178,7 @@ export function translateUcarpFlags(args: string[]): UcarpInvocation {
     daemonize: values.daemonize ?? false,
     printConfig: values["print-config"] ?? false,
     password: values.pass ?? null,
+    facility: values.facility ?? "daemon",
     flagOf,
   };
 }

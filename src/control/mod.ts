@@ -17,6 +17,7 @@ export {
   type DemotionStatus,
   formatStatus,
   type InterfaceStatus,
+  type PeerStatus,
   type ReloadStatus,
   type Status,
   STATUS_VERSION,

@@ -34,6 +34,18 @@ export interface VhidCountersStatus {
   drops: Record<string, number>;
 }
 
+/** A peer heard as master. */
+export interface PeerStatus {
+  /** Its address. */
+  address: string;
+  /** The advbase it advertised. */
+  advbase: number;
+  /** The advskew it advertised. */
+  advskew: number;
+  /** Seconds since it was last heard. */
+  secondsAgo: number;
+}
+
 /** One vhid. */
 export interface VhidStatus {
   /** Virtual host id. */
@@ -62,6 +74,10 @@ export interface VhidStatus {
   source: string | null;
   /** Seconds since the last transition. */
   secondsSinceTransition: number;
+  /** Peers heard as masters in the last ten minutes, with their timers. */
+  peers: PeerStatus[];
+  /** What looks wrong in the vhid's settings, seen at run time. */
+  warnings: string[];
   /** What it has done since it started. */
   counters: VhidCountersStatus;
 }
@@ -181,6 +197,7 @@ export function formatStatus(s: Status): string[] {
         } s`,
     );
     for (const f of v.faults) out.push(`  fault: ${f}`);
+    for (const w of v.warnings) out.push(`  warning: ${w}`);
     out.push(`  vips ${v.vips.join(", ")}; from ${v.source ?? "none"}`);
     for (const d of v.demotions) {
       out.push(`  demoted +${d.advskew}: ${d.reason}`);

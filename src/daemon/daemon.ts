@@ -178,6 +178,7 @@ export class Daemon {
       frames: handles.frames,
       interfaces: this.#interfaces,
       links,
+      timers: this.#loop.timers,
       demotionsOf: (key) => this.#health.demotions(key),
       onTransition: () => this.#announceChange(),
       onTimer: (lateMs) => {

@@ -1,6 +1,7 @@
 /**
- * The receive loop: one poll (on a helper thread, so timers keep firing)
- * over every descriptor the daemon reads, and a handler per descriptor.
+ * The receive loop: one poll (on a helper thread) over every descriptor the
+ * daemon reads, a handler per descriptor, and the protocol timers: the poll
+ * sleeps until the earliest deadline and the loop fires what is due.
  * A failing poll backs off instead of spinning, and says so at most once
  * per window; a descriptor closed under the poll (POLLNVAL) is reported to
  * its owner and dropped from the set. An exception out of a handler is not
@@ -10,6 +11,7 @@
 
 import { waitReadable, Waker } from "../../ffi/poll.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
+import { TimerQueue } from "./timers.ts";
 
 /** Longest a poll waits before the loop looks around again. */
 export const POLL_TIMEOUT_MS = 1000;
@@ -41,6 +43,13 @@ export class EventLoop {
   /** Test hooks: run once in the next turn, and a stall before polling. */
   #injected: (() => void) | null = null;
   #stallMs = 0;
+  /** When the poll under way will time out by itself. */
+  #pollUntil = Infinity;
+  /** The protocol timers this loop fires. */
+  readonly timers: TimerQueue = new TimerQueue((deadline) => {
+    // An earlier deadline than the poll sleeps to: cut the sleep short.
+    if (deadline < this.#pollUntil) this.#waker.wake();
+  });
 
   constructor(log: Logger, limiter: LogRateLimiter, observer: LoopObserver) {
     this.#log = log;
@@ -114,9 +123,17 @@ export class EventLoop {
         await new Promise((r) => setTimeout(r, ms));
       }
       const fds = [this.#waker.fd, ...this.#watches.keys()];
-      const result = await waitReadable(fds, POLL_TIMEOUT_MS);
+      const now = performance.now();
+      const next = this.timers.next();
+      const timeout = next === null
+        ? POLL_TIMEOUT_MS
+        : Math.min(POLL_TIMEOUT_MS, Math.max(0, next - now));
+      this.#pollUntil = now + timeout;
+      const result = await waitReadable(fds, timeout);
+      this.#pollUntil = -Infinity;
       if (!this.#running) break;
       if (result.failed) {
+        this.timers.runDue(performance.now());
         await this.#backOff();
         continue;
       }
@@ -137,6 +154,7 @@ export class EventLoop {
       const injected = this.#injected;
       this.#injected = null;
       injected?.();
+      this.timers.runDue(performance.now());
       this.#observer.turned();
     }
   }

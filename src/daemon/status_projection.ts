@@ -66,6 +66,13 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
     master: master === null ? null : formatIpv4(master),
     source: r.source === null ? null : formatIpv4(r.source),
     secondsSinceTransition: Math.round(now - r.lastTransitionAt) / 1000,
+    peers: r.peers().map(([address, p]) => ({
+      address: formatIpv4(address),
+      advbase: p.advbase,
+      advskew: p.advskew,
+      secondsAgo: Math.round(now - p.at) / 1000,
+    })),
+    warnings: r.warnings(),
     counters: {
       advertsSent: c.advertsSent,
       advertsReceived: c.advertsReceived,

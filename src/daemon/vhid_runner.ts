@@ -25,6 +25,7 @@ import {
   type CarpAction,
   type CarpEvent,
   type CarpState,
+  effectiveAdvskew,
   type ElectionConfig,
   initialState,
   MAX_DEMOTED_ADVSKEW,
@@ -43,6 +44,17 @@ import {
   type VhidCounters,
 } from "./counters.ts";
 import type { Link } from "./links.ts";
+import type { Timers } from "./timers.ts";
+
+/** A peer heard as master, and when. */
+export interface HeardPeer {
+  advbase: number;
+  advskew: number;
+  at: number;
+}
+
+/** Peers not heard for this long are forgotten. */
+const PEER_MEMORY_MS = 10 * 60_000;
 
 /** Adds and removes addresses (the rtnetlink request socket). */
 export interface AddressControl {
@@ -91,6 +103,8 @@ export interface VhidContext {
   frames: FrameSender;
   /** Monotonic milliseconds. */
   now: () => number;
+  /** The protocol timers (the receive loop's). */
+  timers: Timers;
   /** Told after every transition. */
   onTransition: () => void;
   /** Told how late each protocol timer fired. */
@@ -176,10 +190,14 @@ export class VhidRunner {
   #linkIndex = 0;
   #source: number | null = null;
   #health: Demotion[] = [];
+  /** Peers heard as masters: their advertised timers, for the warning. */
+  readonly #peers = new Map<number, HeardPeer>();
+  /** The warning in force about a demotion that moves nothing, if any. */
+  #warning: string | null = null;
   #queue: CarpAction[] = [];
   #running = false;
   #waitingForVips = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #cancelTimer: (() => void) | undefined;
   #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #stopping = false;
 
@@ -198,6 +216,29 @@ export class VhidRunner {
       initialCounter(),
     );
     this.#lastTransitionAt = ctx.now();
+    this.#warmUp();
+  }
+
+  /**
+   * Runs the takeover's pure code once (the state machine's way to MASTER,
+   * an advert and a gratuitous ARP encoded and thrown away): V8 compiles a
+   * function on its first call, and a backup's first call is its takeover,
+   * when every millisecond counts.
+   */
+  #warmUp(): void {
+    let s = initialState(electionConfig(this.#config, 1), 0n);
+    s = step(s, { type: "start" }, 0).state;
+    const r = step(s, { type: "timer" }, s.masterDownAt ?? 0);
+    step(r.state, { type: "timer" }, r.deadline ?? 0);
+    const header = encodeAdvert(
+      { vhid: this.#config.id, advbase: 1, advskew: 0, counter: 1n },
+      this.#auth,
+    );
+    encodeCarpPacket(
+      { source: 1, destination: this.#config.group, id: 1 },
+      header,
+    );
+    gratuitousArp(new Uint8Array(6), this.#config.vips[0]!.address);
   }
 
   /** The vhid's settings. */
@@ -331,6 +372,15 @@ export class VhidRunner {
       return "replay";
     }
     this.counters.advertsReceived++;
+    if (advert.advbase !== 255 || advert.advskew !== 255) {
+      this.#peers.set(source, {
+        advbase: advert.advbase,
+        advskew: advert.advskew,
+        at: this.#ctx.now(),
+      });
+      if (this.#peers.size > 64) this.#forgetOldPeers();
+      this.#checkDemotionWarning();
+    }
     this.#feed({
       type: "advert",
       source,
@@ -352,8 +402,55 @@ export class VhidRunner {
    * @param list Each with its reason.
    */
   setHealthDemotions(list: Demotion[]): void {
+    const onset = this.#health.length === 0 && list.length > 0;
     this.#health = list;
-    this.#applyDemotion();
+    // A check or a tracked interface starting to fail hands mastership
+    // over (see the state machine's `handover`).
+    this.#applyDemotion(onset);
+    this.#checkDemotionWarning();
+  }
+
+  /** Peers heard as masters in the last ten minutes. */
+  peers(): [number, HeardPeer][] {
+    this.#forgetOldPeers();
+    return [...this.#peers];
+  }
+
+  /** Warnings about the vhid's settings seen at run time. */
+  warnings(): string[] {
+    return this.#warning === null ? [] : [this.#warning];
+  }
+
+  #forgetOldPeers(): void {
+    const now = this.#ctx.now();
+    for (const [peer, p] of this.#peers) {
+      if (now - p.at > PEER_MEMORY_MS) this.#peers.delete(peer);
+    }
+  }
+
+  /**
+   * Warns (once per situation) when the health demotion leaves this vhid no
+   * worse than a peer it has heard: that peer would not preempt it.
+   */
+  #checkDemotionWarning(): void {
+    const health = this.#health.reduce((n, d) => n + d.advskew, 0);
+    let warning: string | null = null;
+    if (health > 0) {
+      const mine = effectiveAdvskew(this.#state);
+      for (const [peer, p] of this.#peers) {
+        if (p.advbase !== this.#config.advbase || p.advskew < mine) continue;
+        warning = `demoted to advskew ${mine}, no worse than ${
+          formatIpv4(peer)
+        } (advskew ${p.advskew}): raise demote above ${
+          p.advskew - this.#config.advskew
+        } so it can take over`;
+        break;
+      }
+    }
+    if (warning !== null && warning !== this.#warning) {
+      this.#ctx.log.warning(`${this.name}: ${warning}`);
+    }
+    this.#warning = warning;
   }
 
   /**
@@ -419,9 +516,9 @@ export class VhidRunner {
   stop(): void {
     this.#stopping = true;
     this.#feed({ type: "stop" });
-    clearTimeout(this.#timer);
+    this.#cancelTimer?.();
     clearTimeout(this.#probeTimer);
-    this.#timer = undefined;
+    this.#cancelTimer = undefined;
     this.#armedFor = null;
     this.#probeTimer = undefined;
   }
@@ -447,19 +544,18 @@ export class VhidRunner {
     this.#scheduleProbe();
   }
 
-  #arm(deadline: number | null, now: number): void {
-    if (deadline === this.#armedFor && this.#timer !== undefined) return;
-    clearTimeout(this.#timer);
+  #arm(deadline: number | null, _now: number): void {
+    if (deadline === this.#armedFor && this.#cancelTimer !== undefined) return;
+    this.#cancelTimer?.();
     this.#armedFor = deadline;
-    this.#timer = deadline === null ? undefined : setTimeout(
-      () => {
-        this.#timer = undefined;
+    this.#cancelTimer = deadline === null
+      ? undefined
+      : this.#ctx.timers.at(deadline, () => {
+        this.#cancelTimer = undefined;
         this.#armedFor = null;
         this.#ctx.onTimer(this.#ctx.now() - deadline);
         this.#feed({ type: "timer" });
-      },
-      Math.max(0, Math.ceil(deadline - now)),
-    );
+      });
   }
 
   /** Executes queued actions in order; adding VIPs holds the rest back. */
@@ -669,11 +765,11 @@ export class VhidRunner {
     }, every);
   }
 
-  #applyDemotion(): void {
+  #applyDemotion(handover = false): void {
     let total = this.#sends.demoted ? SEND_ERROR_DEMOTION : 0;
     for (const d of this.#health) total += d.advskew;
     if (total !== this.#state.demotion) {
-      this.#feed({ type: "demotion", amount: total });
+      this.#feed({ type: "demotion", amount: total, handover });
     }
   }
 

@@ -12,6 +12,7 @@ import type { Demotion } from "../health/mod.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
 import type { Interfaces } from "./interfaces.ts";
 import type { Links } from "./links.ts";
+import type { Timers } from "./timers.ts";
 import { type AddressControl, VhidRunner } from "./vhid_runner.ts";
 
 /** What the vhids need from the daemon. */
@@ -30,6 +31,8 @@ export interface VhidsContext {
   };
   interfaces: Interfaces;
   links: Links;
+  /** The protocol timers (the receive loop's). */
+  timers: Timers;
   /** The demotions health applies to a vhid now. */
   demotionsOf: (key: string) => Demotion[];
   /** Some vhid changed state. */
@@ -88,6 +91,7 @@ export class Vhids {
       addresses: ctx.addresses,
       frames: ctx.frames,
       now: () => performance.now(),
+      timers: ctx.timers,
       onTransition: ctx.onTransition,
       onTimer: ctx.onTimer,
       onReceiveRulesChanged: () => ctx.interfaces.invalidate(v.interface),

@@ -41,6 +41,21 @@ export const VIP_RETRY_FIRST_MS = 1000;
 /** Longest wait between attempts to add the VIPs. */
 export const VIP_RETRY_MAX_MS = 60_000;
 
+/**
+ * After a bow-out, every backup claims mastership at once with an advert
+ * of its own priority, and waits this long for a better claim before it
+ * takes the VIPs: the most preferred backup takes over alone, whatever the
+ * skews, and the others never add a VIP or run an up script.
+ */
+export const CLAIM_WINDOW_MS = 8;
+
+/**
+ * How long a MASTER that handed over on a demotion waits for a successor
+ * before it takes mastership back (ucarp backups may take up to a second to
+ * see the bow-out); never longer than its master-down interval.
+ */
+export const HANDOVER_WINDOW_MS = 1200;
+
 /** Largest advskew a demotion can produce; 255 is kept for the bow-out. */
 export const MAX_DEMOTED_ADVSKEW = 254;
 
@@ -99,6 +114,10 @@ export interface VhidState {
   readonly advertAt: number | null;
   /** When the master is declared down (BACKUP). */
   readonly masterDownAt: number | null;
+  /** Why a BACKUP becomes MASTER when `masterDownAt` comes. */
+  readonly takeover: TransitionReason;
+  /** A BACKUP claiming mastership after a bow-out, until `masterDownAt`. */
+  readonly claiming: boolean;
   /** When the next repeated gratuitous ARP is due. */
   readonly garpAt: number | null;
   /** Repeated gratuitous ARPs still to send. */
@@ -132,6 +151,8 @@ export type TransitionReason =
   | "source address back"
   | "cannot add VIPs"
   | "retrying VIPs"
+  | "demoted"
+  | "no successor"
   | "stop";
 
 /** The reason given when a fault starts, and when it ends. */
@@ -164,7 +185,12 @@ export type CarpEvent =
     counter: bigint;
   }
   | { type: "timer" }
-  | { type: "demotion"; amount: number }
+  /**
+   * The sum of the vhid's demotions now. With `handover` (a health check or
+   * a tracked interface started failing), a MASTER bows out so any healthy
+   * backup takes over, preempting or not.
+   */
+  | { type: "demotion"; amount: number; handover?: boolean }
   | { type: "configure"; config: ElectionConfig }
   | { type: "standby" }
   | { type: "resume" }
@@ -224,6 +250,8 @@ export function initialState(
     counter: initialCounter & COUNTER_MASK,
     advertAt: null,
     masterDownAt: null,
+    takeover: "master down",
+    claiming: false,
     garpAt: null,
     garpsLeft: 0,
     reassertedAt: -Infinity,
@@ -355,7 +383,10 @@ class Run {
       case "timer":
         return this.#timer();
       case "demotion":
-        return this.#setSkew({ demotion: Math.max(0, event.amount) });
+        return this.#setSkew(
+          { demotion: Math.max(0, event.amount) },
+          event.handover === true,
+        );
       case "configure":
         return this.#configure(event.config);
       case "standby":
@@ -469,16 +500,44 @@ class Run {
       return;
     }
     // BACKUP
-    this.#heard(a);
     const c = s.config;
+    const bowOut = theirs >
+      masterDownTicks(c.advbase, effectiveAdvskew(s), c.deadratio);
+    if (s.claiming) {
+      // Another claim, or the leaving master: only a better master or
+      // claim makes us give way. Anything the leaving master sent before
+      // its bow-out and that was overtaken on the way is no successor.
+      const better = theirs < mine ||
+        (theirs === mine && remoteWinsTie(a.source, s.config.source));
+      if (bowOut || !better || s.heardMaster?.source === a.source) return;
+      this.#heard(a);
+      this.#set({
+        claiming: false,
+        masterDownAt: this.#now + masterDownMs(s),
+        takeover: "master down",
+      });
+      return;
+    }
+    this.#heard(a);
     // ucarp tests preemption first; both rules lead to MASTER, so testing
     // the bow-out first only gives the log a truer reason.
-    if (theirs > masterDownTicks(c.advbase, effectiveAdvskew(s), c.deadratio)) {
-      this.#toMaster("master bowing out");
+    if (bowOut) {
+      // The master bows out. Every backup claims at once with its own
+      // priority and takes the VIPs only if no better claim comes within
+      // the window.
+      this.#sendAdvert(c.advbase, effectiveAdvskew(s));
+      this.#set({
+        claiming: true,
+        masterDownAt: this.#now + CLAIM_WINDOW_MS,
+        takeover: "master bowing out",
+      });
     } else if (c.preempt && theirs > mine) {
       this.#toMaster("preemption");
     } else {
-      this.#set({ masterDownAt: this.#now + masterDownMs(s) });
+      this.#set({
+        masterDownAt: this.#now + masterDownMs(s),
+        takeover: "master down",
+      });
     }
   }
 
@@ -492,7 +551,7 @@ class Run {
     if (
       s.state === "BACKUP" && s.masterDownAt !== null && now >= s.masterDownAt
     ) {
-      this.#toMaster("master down");
+      this.#toMaster(s.takeover);
       return;
     }
     if (s.state === "MASTER" && s.advertAt !== null && now >= s.advertAt) {
@@ -519,10 +578,28 @@ class Run {
     }
   }
 
-  #setSkew(patch: Partial<Pick<VhidState, "demotion" | "standby">>): void {
+  #setSkew(
+    patch: Partial<Pick<VhidState, "demotion" | "standby">>,
+    handover = false,
+  ): void {
     const before = effectiveAdvskew(this.s);
+    const wasDemoted = this.s.demotion > 0;
     this.#set(patch);
     const after = effectiveAdvskew(this.s);
+    if (
+      handover && !wasDemoted && after > before && this.s.state === "MASTER"
+    ) {
+      // Bow out once, so any backup takes over; come back if none does.
+      // A MASTER already demoted keeps serving: when every box is failing,
+      // one of them still does.
+      this.#bowOut("BACKUP", "demoted");
+      this.#set({
+        masterDownAt: this.#now +
+          Math.min(HANDOVER_WINDOW_MS, masterDownMs(this.s)),
+        takeover: "no successor",
+      });
+      return;
+    }
     if (after !== before && this.s.state === "MASTER") {
       // Advertise the new priority now: preempting backups decide at once.
       this.#sendAdvert(this.s.config.advbase, after);
@@ -533,11 +610,15 @@ class Run {
   #toMaster(reason: TransitionReason): void {
     const s = this.s;
     // The VIPs first: if they cannot be added, the shell drops what follows
-    // (the announcement, ARP, advert and up hook) and reports vips_failed.
+    // (the advert, ARP, announcement and up hook) and reports vips_failed.
+    // Then the advert, so other backups stop waiting, then the ARP that
+    // moves the clients, then the announcement (log, notify).
     this.actions.push({ type: "add_vips" });
     this.#enter("MASTER", reason);
-    this.#startGarps();
+    const announce = this.actions.pop()!;
     this.#sendAdvert(s.config.advbase, effectiveAdvskew(s));
+    this.#startGarps();
+    this.actions.push(announce);
     this.actions.push({ type: "run_hook", hook: "up" });
     this.#set({
       masterDownAt: null,
@@ -556,7 +637,10 @@ class Run {
         this.actions.push({ type: "run_hook", hook: "down" });
       }
     }
-    this.#set({ masterDownAt: this.#now + masterDownMs(this.s) });
+    this.#set({
+      masterDownAt: this.#now + masterDownMs(this.s),
+      takeover: "master down",
+    });
   }
 
   /** Sends the 255/255 bow-out so backups take over at once, then leaves. */
@@ -586,6 +670,7 @@ class Run {
       state: to,
       advertAt: null,
       masterDownAt: null,
+      claiming: false,
       garpAt: null,
       garpsLeft: 0,
     });

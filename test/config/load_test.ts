@@ -177,3 +177,18 @@ Deno.test("parseConfig() wants a multicast group", () => {
     0xef010203,
   );
 });
+
+Deno.test("parseConfig() refuses advskew 255 (the bow-out) and a master-down too long to tell a bow-out", () => {
+  assert.deepEqual(problems(MINIMAL + "advskew = 255\n"), [
+    "vhid[0].advskew: 255 is not allowed; expected an integer from 0 to 254",
+  ]);
+  assert.deepEqual(problems(MINIMAL + "advbase = 128\ndeadratio = 2\n"), [
+    "vhid[0].deadratio: 2 is not allowed with advbase = 128; expected advbase x deadratio below 256 s (a longer master-down cannot tell the 255/255 bow-out of a stopping master from a live one)",
+  ]);
+  const ok = parseConfig(
+    MINIMAL + "advbase = 85\ndeadratio = 3\n",
+    "c",
+    files(),
+  );
+  assert.equal(ok.vhids[0]!.advbase * ok.vhids[0]!.deadratio, 255);
+});

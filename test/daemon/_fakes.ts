@@ -10,6 +10,7 @@ import {
   VhidRunner,
 } from "../../src/daemon/vhid_runner.ts";
 import { createLogger, LogRateLimiter } from "../../src/log.ts";
+import { JS_TIMERS } from "../../src/daemon/timers.ts";
 
 /** Waits for real timers. */
 export function sleep(ms: number): Promise<void> {
@@ -103,6 +104,7 @@ export class FakeBox {
         },
       },
       now: () => performance.now(),
+      timers: JS_TIMERS,
       onTransition: () => this.transitions++,
       onTimer: () => {},
       onReceiveRulesChanged: () => {},

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import {
   advertIntervalMs,
+  CLAIM_WINDOW_MS,
   effectiveAdvskew,
   faultList,
+  HANDOVER_WINDOW_MS,
   masterDownMs,
   remoteWinsTie,
   VIP_RETRY_FIRST_MS,
@@ -84,9 +86,9 @@ Deno.test("event table: BACKUP with preempt takes over at once from a strictly s
   const actions = h.advert("10.99.0.2", 1, 51);
   assert.deepEqual(kinds(actions), [
     "add_vips",
-    "BACKUP->MASTER",
-    "garp",
     "send_advert",
+    "garp",
+    "BACKUP->MASTER",
     "hook:up",
   ]);
   assert.equal(h.s.advertAt, 1234 + advertIntervalMs(h.s));
@@ -101,25 +103,91 @@ Deno.test("event table: BACKUP with preempt does not take over from an equal mas
   assert.equal(h.deadline, 1000 + masterDownMs(h.s));
 });
 
-Deno.test("event table: BACKUP takes over at once when the master's interval exceeds master-down", () => {
+Deno.test("event table: BACKUP takes over when the master's interval exceeds master-down, after a claim window", () => {
   for (const preempt of [false, true]) {
-    const h = new Harness({ preempt });
+    const h = new Harness({ preempt, advskew: 50 });
     h.feed({ type: "start" });
     h.now = 700;
-    const actions = h.advert("10.99.0.2", 255, 255); // the bow-out advert
-    assert.equal(h.s.state, "MASTER");
-    const t = actions.find((a) => a.type === "transition");
+    const claim = h.advert("10.99.0.2", 255, 255); // the bow-out advert
+    assert.deepEqual(kinds(claim), ["send_advert"], "the claim");
+    const a = claim[0]!;
+    assert.ok(a.type === "send_advert" && a.advbase === 1 && a.advskew === 50);
+    assert.equal(h.s.state, "BACKUP");
+    assert.equal(h.deadline, 700 + CLAIM_WINDOW_MS);
+    const t = h.at(h.deadline!).find((x) => x.type === "transition");
     assert.equal(t?.type === "transition" && t.reason, "master bowing out");
+    assert.equal(h.s.state, "MASTER");
   }
   // 3 s + 51/256 beats our master-down of 3 s + 50/256 too.
   const h = new Harness();
   h.feed({ type: "start" });
   h.advert("10.99.0.2", 3, 51);
-  assert.equal(h.s.state, "MASTER");
+  assert.ok(h.s.claiming);
   const k = new Harness();
   k.feed({ type: "start" });
   k.advert("10.99.0.2", 3, 50);
+  assert.equal(k.s.claiming, false);
+  assert.equal(k.deadline, masterDownMs(k.s), "an ordinary advert");
+});
+
+Deno.test("succession: a claiming backup gives way to a better claim, ignores worse ones and the leaving master's late adverts", () => {
+  const h = new Harness({ advskew: 60 });
+  h.feed({ type: "start" });
+  h.now = 1000;
+  h.advert("10.99.0.2", 255, 255);
+  h.now = 1001;
+  assert.deepEqual(h.advert("10.99.0.4", 1, 90), [], "a worse claim");
+  assert.deepEqual(h.advert("10.99.0.2", 1, 0), [], "overtaken by the bow-out");
+  assert.ok(h.s.claiming);
+  h.now = 1002;
+  assert.deepEqual(h.advert("10.99.0.3", 1, 30), [], "a better claim");
+  assert.equal(h.s.claiming, false);
+  assert.equal(h.s.state, "BACKUP");
+  assert.equal(h.deadline, 1002 + masterDownMs(h.s));
+  assert.equal(h.s.heardMaster?.source, ip("10.99.0.3"));
+  const t = h.at(h.deadline!).find((a) => a.type === "transition");
+  assert.equal(t?.type === "transition" && t.reason, "master down");
+  // An equal claim: the x86 tie-break decides.
+  const e = new Harness({ advskew: 30, source: ip("10.99.0.5") });
+  e.feed({ type: "start" });
+  e.advert("10.99.0.2", 255, 255);
+  e.advert("10.99.0.3", 1, 30); // 3 < 5 from the last octet: it wins
+  assert.equal(e.s.claiming, false);
+});
+
+Deno.test("handover: a MASTER whose health demotes it bows out once, and comes back if no one takes over", () => {
+  const h = new Harness({ advskew: 0 });
+  h.becomeMaster();
+  h.now = 5000;
+  assert.deepEqual(
+    kinds(h.feed({ type: "demotion", amount: 100, handover: true })),
+    ["send_advert", "remove_vips", "hook:down", "MASTER->BACKUP"],
+  );
+  const bow = h.actions[0]!;
+  assert.ok(bow.type === "send_advert" && bow.advbase === 255);
+  assert.equal(h.deadline, 5000 + HANDOVER_WINDOW_MS);
+  const back = h.at(h.deadline!).find((a) => a.type === "transition");
+  assert.equal(back?.type === "transition" && back.reason, "no successor");
+  assert.equal(h.s.state, "MASTER");
+  // Already demoted: a further demotion does not bow out again.
+  assert.deepEqual(
+    kinds(h.feed({ type: "demotion", amount: 200, handover: true })),
+    ["send_advert"],
+  );
+  assert.equal(h.s.state, "MASTER");
+  // A successor heard within the window: stay BACKUP.
+  const k = new Harness({ advskew: 0 });
+  k.becomeMaster();
+  k.feed({ type: "demotion", amount: 100, handover: true });
+  k.advert("10.99.0.2", 1, 100);
   assert.equal(k.s.state, "BACKUP");
+  assert.equal(k.deadline, k.now + masterDownMs(k.s));
+  // Without handover (send errors), the skew is only advertised.
+  const s = new Harness({ advskew: 0 });
+  s.becomeMaster();
+  assert.deepEqual(kinds(s.feed({ type: "demotion", amount: 240 })), [
+    "send_advert",
+  ]);
 });
 
 Deno.test("event table: BACKUP restarts master-down on any other advert", () => {
@@ -144,9 +212,9 @@ Deno.test("event table: BACKUP becomes MASTER when master-down expires", () => {
   const actions = h.at(due);
   assert.deepEqual(kinds(actions), [
     "add_vips",
-    "BACKUP->MASTER",
-    "garp",
     "send_advert",
+    "garp",
+    "BACKUP->MASTER",
     "hook:up",
   ]);
 });

@@ -40,7 +40,11 @@ demote = 100
       await sleep(1500);
       const failedAt = Date.now();
       await Deno.remove(flag);
-      const took = await b.waitFor(/BACKUP -> MASTER \(preemption\)/, 4000);
+      // The demoted master hands over (bow-out) or the backup preempts.
+      const took = await b.waitFor(
+        /BACKUP -> MASTER \((preemption|master bowing out)\)/,
+        4000,
+      );
       assert.ok(took, b.output);
       const ms = stamp(took) - failedAt;
       assert.ok(
@@ -173,7 +177,10 @@ demote = 240
         a.output,
       );
       assert.ok(
-        await b.waitFor(/BACKUP -> MASTER \(preemption\)/, 2000),
+        await b.waitFor(
+          /BACKUP -> MASTER \((preemption|master bowing out)\)/,
+          2000,
+        ),
         b.output,
       );
       const v = (await lab.status(1)).vhids[0]!;

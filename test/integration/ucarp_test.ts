@@ -278,3 +278,149 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "carpd ucarp -B (any spelling, any order) leaves exactly one detached daemon, with no password on its command line",
+  ignore,
+  async fn(t): Promise<void> {
+    const lab = await Lab.up(1);
+    try {
+      const up = await lab.file(
+        "up",
+        '#!/bin/sh\nexec ip addr add "$2"/24 dev "$1"\n',
+        0o755,
+      );
+      const down = await lab.file(
+        "down",
+        '#!/bin/sh\nexec ip addr del "$2"/24 dev "$1"\n',
+        0o755,
+      );
+      const secret = "Detached-Secret";
+      const carpd = `${
+        new URL("../../scripts/carpd", import.meta.url).pathname
+      }`;
+      const pids = async (): Promise<number[]> => {
+        const r = await new Deno.Command("pgrep", {
+          args: ["-f", "ucarp --detached-from-parent"],
+          stdout: "piped",
+        }).output();
+        return new TextDecoder().decode(r.stdout).split("\n").filter((l) =>
+          l !== ""
+        ).map(Number);
+      };
+      for (
+        const flags of [
+          ["-PB"],
+          ["-P", "--daemonize"],
+          ["-B", "-P"],
+        ]
+      ) {
+        await t.step(flags.join(" "), async () => {
+          const base = [
+            "-i",
+            "eth0",
+            "-s",
+            lab.address(1),
+            "-v",
+            "7",
+            "-p",
+            secret,
+            "-a",
+            VIP,
+            "-u",
+            up,
+            "-d",
+            down,
+          ];
+          const args = flags[0] === "-B"
+            ? [flags[0]!, ...base, ...flags.slice(1)]
+            : [...base, ...flags];
+          const started = performance.now();
+          const parent = await new Deno.Command("ip", {
+            args: ["netns", "exec", lab.host(1), carpd, "ucarp", ...args],
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          assert.equal(parent.code, 0, new TextDecoder().decode(parent.stderr));
+          assert.ok(performance.now() - started < 10_000, "the parent returns");
+          assert.ok(
+            await eventually(() => lab.has(1, VIP), 8000),
+            "the detached daemon became MASTER and ran the up script",
+          );
+          await sleep(500);
+          const running = await pids();
+          assert.equal(running.length, 1, `daemons: ${running.join(", ")}`);
+          const cmdline = await Deno.readTextFile(
+            `/proc/${running[0]}/cmdline`,
+          );
+          assert.ok(
+            !cmdline.includes(secret),
+            "no password on its command line",
+          );
+          assert.doesNotMatch(
+            cmdline.replaceAll("\0", " "),
+            / -p | -B |daemonize/,
+          );
+          Deno.kill(running[0]!, "SIGTERM");
+          assert.ok(
+            await eventually(async () => (await pids()).length === 0, 5000),
+          );
+          assert.ok(
+            await eventually(async () => !(await lab.has(1, VIP)), 3000),
+            "the down script ran on the way out",
+          );
+        });
+      }
+      await t.step(
+        "a bad value is refused on the terminal, before detaching",
+        async () => {
+          const r = await new Deno.Command("ip", {
+            args: [
+              "netns",
+              "exec",
+              lab.host(1),
+              carpd,
+              "ucarp",
+              "-B",
+              "-i",
+              "eth0",
+              "-s",
+              lab.address(1),
+              "-v",
+              "300",
+              "-p",
+              "x",
+              "-a",
+              VIP,
+            ],
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          assert.equal(r.code, 78);
+          assert.match(
+            new TextDecoder().decode(r.stderr),
+            /--vhid: 300 is not allowed/,
+          );
+          assert.deepEqual(await pids(), []);
+        },
+      );
+    } finally {
+      for (
+        const p of await new Deno.Command("pgrep", {
+          args: ["-f", "ucarp --detached-from-parent"],
+          stdout: "piped",
+        }).output().then((r) =>
+          new TextDecoder().decode(r.stdout).split("\n").filter((l) => l !== "")
+        )
+      ) {
+        try {
+          Deno.kill(Number(p), "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      await lab.down();
+    }
+  },
+});

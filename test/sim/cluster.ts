@@ -133,6 +133,9 @@ interface SimNode {
 
 /** The simulated LAN and its nodes. */
 export class Cluster {
+  #watched: number | null = null;
+  #mostMasters = 0;
+  #firstDouble: number | null = null;
   now = 0;
   readonly transitions: SimTransition[] = [];
   readonly adverts: SimAdvert[] = [];
@@ -209,6 +212,26 @@ export class Cluster {
     for (const n of this.#nodes) n.group = 0;
   }
 
+  /**
+   * From now on, checks after every event that at most one node is MASTER
+   * for `vhid`; {@linkcode mostMasters} says the most seen at once.
+   */
+  watchMasters(vhid: number): void {
+    this.#watched = vhid;
+    this.#mostMasters = this.masters(vhid).length;
+    this.#firstDouble = null;
+  }
+
+  /** The most nodes MASTER at once since {@linkcode watchMasters}. */
+  get mostMasters(): number {
+    return this.#mostMasters;
+  }
+
+  /** When two nodes were first MASTER at once while watched, or `null`. */
+  get firstDouble(): number | null {
+    return this.#firstDouble;
+  }
+
   /** Runs the simulation up to time `t`. */
   runUntil(t: number): void {
     while (this.#queue.peekTime() <= t) {
@@ -229,6 +252,11 @@ export class Cluster {
         }
       } else if (p.event !== undefined) {
         this.#feed(p.node, p.vhid, p.event);
+      }
+      if (this.#watched !== null) {
+        const n = this.masters(this.#watched).length;
+        if (n > this.#mostMasters) this.#mostMasters = n;
+        if (n > 1 && this.#firstDouble === null) this.#firstDouble = this.now;
       }
     }
     this.now = t;

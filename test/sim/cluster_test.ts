@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   advertIntervalMs,
+  CLAIM_WINDOW_MS,
   type ElectionConfig,
   initialState,
   masterDownMs,
@@ -30,9 +31,13 @@ for (const size of [2, 3, 16]) {
       seed: size,
     });
     sim.startAll();
+    sim.runUntil(15_000);
+    // Converged: from here on, never two masters at once.
+    sim.watchMasters(1);
     sim.runUntil(30_000);
     const best = skews.indexOf(Math.min(...skews));
     assert.deepEqual(sim.masters(1), [best]);
+    assert.equal(sim.mostMasters, 1, `two masters at ${sim.firstDouble}`);
   });
 
   Deno.test(`${size} nodes with equal priority settle by the address tie-break`, () => {
@@ -54,8 +59,11 @@ Deno.test("3 nodes keep exactly one MASTER with 10% loss and jitter", () => {
     seed: 42,
   });
   sim.startAll();
+  sim.runUntil(10_000);
+  sim.watchMasters(1);
   sim.runUntil(120_000);
   assert.deepEqual(sim.masters(1), [0]);
+  assert.equal(sim.mostMasters, 1, `two masters at ${sim.firstDouble}`);
 });
 
 Deno.test("failover after the master dies takes the formula's time, within one tick", async (t) => {
@@ -91,13 +99,55 @@ Deno.test("failover after the master dies takes the formula's time, within one t
   }
 });
 
-Deno.test("a master that stops bows out and a backup takes over within the LAN delay", () => {
+Deno.test("a master that stops bows out and the best backup takes over within the LAN delay and the claim window", () => {
   const sim = new Cluster(group([0, 10, 20]), { delayMs: 1 });
   sim.startAll();
   sim.runUntil(10_000);
   sim.signal(0, { type: "stop" });
-  sim.runFor(5);
+  sim.runFor(2 * 1 + CLAIM_WINDOW_MS + 0.01);
   assert.deepEqual(sim.masters(1), [1]);
+});
+
+Deno.test("one successor per bow-out: N = 2..16 backups with distinct skews, never two masters", async (t) => {
+  for (let n = 2; n <= 16; n++) {
+    await t.step(`${n} nodes`, () => {
+      // Skews spread as admins spread them, in a random order of nodes.
+      const skews = Array.from(
+        { length: n },
+        (_, i) => i * Math.floor(200 / n),
+      );
+      for (let i = skews.length - 1; i > 0; i--) {
+        const j = (i * 7 + n) % (i + 1);
+        [skews[i], skews[j]] = [skews[j]!, skews[i]!];
+      }
+      const sim = new Cluster(group(skews), {
+        delayMs: 0.3,
+        jitterMs: 0.2,
+        seed: n,
+      });
+      sim.startAll();
+      sim.runUntil(10_000);
+      const first = skews.indexOf(0);
+      assert.deepEqual(sim.masters(1), [first]);
+      sim.watchMasters(1);
+      const stoppedAt = sim.now;
+      sim.signal(first, { type: "stop" });
+      sim.runFor(5_000);
+      const rest = skews.filter((_, i) => i !== first);
+      const next = skews.indexOf(Math.min(...rest));
+      assert.deepEqual(sim.masters(1), [next]);
+      assert.equal(sim.mostMasters, 1, `two masters at ${sim.firstDouble}`);
+      const ups = sim.transitions.filter((x) =>
+        x.time > stoppedAt && x.to === "MASTER"
+      );
+      assert.deepEqual(ups.map((x) => x.node), [next], "one takeover only");
+      assert.ok(
+        ups[0]!.time - stoppedAt <=
+          0.5 + CLAIM_WINDOW_MS + 0.01,
+        `took over after ${ups[0]!.time - stoppedAt} ms`,
+      );
+    });
+  }
 });
 
 Deno.test("a healed partition ends with exactly one MASTER within two advert intervals", async (t) => {
