@@ -138,7 +138,7 @@ Deno.test({
       const peerConfig = `${dir}/peer.toml`;
       await Deno.writeTextFile(
         peerConfig,
-        BOX_CONFIG(50).replace(
+        BOX_CONFIG(100).replace(
           'password_file = "/etc/carp/vhid3.key"',
           'password = "s3cret"',
         ).replace(/\[\[check\]\][^]*$/, "")
