@@ -55,6 +55,22 @@ const SYMBOLS = {
     ],
     result: "isize",
   },
+  recvmsg: {
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // struct msghdr *msg
+      "i32", // int flags
+    ],
+    result: "isize",
+  },
+  sendmsg: {
+    parameters: [
+      "i32", // int sockfd
+      "buffer", // const struct msghdr *msg
+      "i32", // int flags
+    ],
+    result: "isize",
+  },
   read: {
     parameters: [
       "i32", // int fd

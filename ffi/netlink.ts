@@ -12,8 +12,8 @@
  */
 
 import {
-  AF_INET,
   AF_NETLINK,
+  IFA_F_NODAD,
   NETLINK_ROUTE,
   NLM_F_ACK,
   NLM_F_CREATE,
@@ -37,6 +37,9 @@ import {
 import { openSocket, OwnedFd } from "./fd.ts";
 import { Errno, errno, libc, SyscallError } from "./libc.ts";
 import {
+  type Address4Info,
+  type Address6Info,
+  address6Request,
   type AddressInfo,
   addressRequest,
   encodeMessage,
@@ -51,7 +54,7 @@ import {
 } from "./netlink_message.ts";
 import { waitReadable } from "./poll.ts";
 
-export type { AddressInfo, LinkInfo };
+export type { Address4Info, Address6Info, AddressInfo, LinkInfo };
 
 /** How long a request may wait for the kernel's answer. */
 export const REPLY_TIMEOUT_MS = 2000;
@@ -159,10 +162,9 @@ export class Netlink extends OwnedFd {
     });
   }
 
-  /** Every IPv4 address. */
+  /** Every IPv4 and IPv6 address. */
   async addresses(): Promise<AddressInfo[]> {
-    const fixed = new Uint8Array(IFADDRMSG_LEN);
-    fixed[0] = AF_INET;
+    const fixed = new Uint8Array(IFADDRMSG_LEN); // AF_UNSPEC: every family
     const got = await this.#dump(RTM_GETADDR, fixed, "list addresses");
     return got.flatMap((m) => {
       const a = m.type === RTM_NEWADDR ? parseAddress(m.payload) : null;
@@ -217,6 +219,73 @@ export class Netlink extends OwnedFd {
   ): Promise<boolean> {
     const { fixed, attrs } = addressRequest(link.index, address, prefix, null);
     const object = `${formatAddress(address, prefix)} on "${link.name}"`;
+    const err = await this.#ask(
+      RTM_DELADDR,
+      NLM_F_REQUEST | NLM_F_ACK,
+      fixed,
+      attrs,
+      "remove address",
+      object,
+    );
+    if (
+      err === Errno.EADDRNOTAVAIL || err === Errno.ENOENT ||
+      err === Errno.ENODEV
+    ) return false;
+    if (err !== 0) throw new SyscallError("remove address", object, err);
+    return true;
+  }
+
+  /**
+   * Adds an IPv6 address without duplicate address detection (a VIP must
+   * serve at once); an address already there counts as added.
+   *
+   * @param link The interface.
+   * @param address The 16 bytes.
+   * @param prefix Prefix length.
+   * @returns `true` when added now, `false` when it was already there.
+   * @throws {SyscallError} Naming the address, the interface and errno.
+   */
+  async addAddress6(
+    link: { index: number; name: string },
+    address: Uint8Array,
+    prefix: number,
+  ): Promise<boolean> {
+    const { fixed, attrs } = address6Request(
+      link.index,
+      address,
+      prefix,
+      IFA_F_NODAD,
+    );
+    const object = `${formatIpv6Text(address)}/${prefix} on "${link.name}"`;
+    const err = await this.#ask(
+      RTM_NEWADDR,
+      NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+      fixed,
+      attrs,
+      "add address",
+      object,
+    );
+    if (err === Errno.EEXIST) return false;
+    if (err !== 0) throw new SyscallError("add address", object, err);
+    return true;
+  }
+
+  /**
+   * Removes an IPv6 address; an absent one counts as removed.
+   *
+   * @param link The interface.
+   * @param address The 16 bytes.
+   * @param prefix Prefix length.
+   * @returns `true` when removed now, `false` when it was not there.
+   * @throws {SyscallError} Naming the address, the interface and errno.
+   */
+  async removeAddress6(
+    link: { index: number; name: string },
+    address: Uint8Array,
+    prefix: number,
+  ): Promise<boolean> {
+    const { fixed, attrs } = address6Request(link.index, address, prefix, 0);
+    const object = `${formatIpv6Text(address)}/${prefix} on "${link.name}"`;
     const err = await this.#ask(
       RTM_DELADDR,
       NLM_F_REQUEST | NLM_F_ACK,
@@ -440,6 +509,15 @@ export class Netlink extends OwnedFd {
       this.#pumping = false;
     }
   }
+}
+
+/** IPv6 text for messages (full groups, no compression: ffi stays small). */
+function formatIpv6Text(a: Uint8Array): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) {
+    groups.push(((a[i]! << 8) | a[i + 1]!).toString(16));
+  }
+  return groups.join(":");
 }
 
 function formatAddress(address: number, prefix: number): string {

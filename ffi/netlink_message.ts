@@ -9,7 +9,9 @@
 
 import {
   AF_INET,
+  AF_INET6,
   IFA_ADDRESS,
+  IFA_FLAGS,
   IFA_LABEL,
   IFA_LOCAL,
   IFF_LOWER_UP,
@@ -53,12 +55,30 @@ export interface LinkInfo {
 }
 
 /** An IPv4 address on a link. */
-export interface AddressInfo {
+export interface Address4Info {
+  family: 4;
   index: number;
+  /** The address, a network-order number. */
   address: number;
   prefix: number;
   label: string;
 }
+
+/** An IPv6 address on a link. */
+export interface Address6Info {
+  family: 6;
+  index: number;
+  /** The 16 bytes. */
+  address: Uint8Array;
+  prefix: number;
+  /** IFA_F_* (tentative, deprecated, ...), from IFA_FLAGS when present. */
+  flags: number;
+  /** RT_SCOPE_* (253 for link-local). */
+  scope: number;
+}
+
+/** An address on a link, of either family. */
+export type AddressInfo = Address4Info | Address6Info;
 
 /** An attribute to encode. */
 interface Attr {
@@ -235,7 +255,9 @@ export function parseLink(payload: Uint8Array): LinkInfo | null {
  * @returns The address, or `null` for other families or short messages.
  */
 export function parseAddress(payload: Uint8Array): AddressInfo | null {
-  if (payload.length < IFADDRMSG_LEN || payload[0] !== AF_INET) return null;
+  if (payload.length < IFADDRMSG_LEN) return null;
+  if (payload[0] === AF_INET6) return parseAddress6(payload);
+  if (payload[0] !== AF_INET) return null;
   const view = new DataView(
     payload.buffer,
     payload.byteOffset,
@@ -245,9 +267,66 @@ export function parseAddress(payload: Uint8Array): AddressInfo | null {
   const local = attrs.get(IFA_LOCAL) ?? attrs.get(IFA_ADDRESS);
   if (local === undefined || local.length < 4) return null;
   return {
+    family: 4,
     index: view.getUint32(4, true),
     address: new DataView(local.buffer, local.byteOffset, 4).getUint32(0),
     prefix: payload[1]!,
     label: readCString(attrs.get(IFA_LABEL)),
+  };
+}
+
+function parseAddress6(payload: Uint8Array): Address6Info | null {
+  const view = new DataView(
+    payload.buffer,
+    payload.byteOffset,
+    payload.byteLength,
+  );
+  const attrs = attributes(payload, IFADDRMSG_LEN);
+  const local = attrs.get(IFA_LOCAL) ?? attrs.get(IFA_ADDRESS);
+  if (local === undefined || local.length < 16) return null;
+  const wide = attrs.get(IFA_FLAGS);
+  const flags = wide !== undefined && wide.length >= 4
+    ? new DataView(wide.buffer, wide.byteOffset, 4).getUint32(0, true)
+    : payload[2]!;
+  return {
+    family: 6,
+    index: view.getUint32(4, true),
+    address: local.slice(0, 16),
+    prefix: payload[1]!,
+    flags,
+    scope: payload[3]!,
+  };
+}
+
+/**
+ * Encodes the body of an RTM_NEWADDR/RTM_DELADDR request for one IPv6
+ * address: `struct ifaddrmsg`, IFA_LOCAL and IFA_FLAGS.
+ *
+ * @param index Interface index.
+ * @param address The 16 bytes.
+ * @param prefix Prefix length.
+ * @param flags IFA_F_* (IFA_F_NODAD for a VIP: a tentative address cannot
+ *   serve, and a duplicate found during DAD would never recover).
+ * @returns The fixed part and the attributes.
+ */
+export function address6Request(
+  index: number,
+  address: Uint8Array,
+  prefix: number,
+  flags: number,
+): { fixed: Uint8Array; attrs: Attr[] } {
+  const fixed = new Uint8Array(IFADDRMSG_LEN);
+  fixed[0] = AF_INET6;
+  fixed[1] = prefix;
+  fixed[2] = flags & 0xff; // ifa_flags, for kernels that ignore IFA_FLAGS
+  new DataView(fixed.buffer).setUint32(4, index, true);
+  const f = new Uint8Array(4);
+  new DataView(f.buffer).setUint32(0, flags, true);
+  return {
+    fixed,
+    attrs: [
+      { type: IFA_LOCAL, data: address.slice(0, 16) },
+      { type: IFA_FLAGS, data: f },
+    ],
   };
 }

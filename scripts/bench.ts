@@ -18,6 +18,7 @@ import {
 } from "../test/integration/lab.ts";
 
 const VIP = "10.213.0.50";
+const VIP6 = "fd13:213::50";
 type Impl = "carpd" | "ucarp" | "keepalived";
 const IMPLS: Impl[] = ["carpd", "ucarp", "keepalived"];
 
@@ -26,16 +27,30 @@ interface Profile {
   fast: boolean;
 }
 
+/** What a run is made of. */
+interface Options {
+  /** Fast timers (carpd advbase 0, keepalived 0.1 s). */
+  fast?: boolean;
+  /** A health check: this file exists while the service is up. */
+  checkFile?: string;
+  /** How many vhids (VIPs 10.214.0.N). */
+  vhids?: number;
+  /** One IPv6 VIP instead (ucarp cannot). */
+  ipv6?: boolean;
+}
+
 /** How one implementation runs on host `i` as preferred (rank 0) or backup (1). */
 async function start(
   impl: Impl,
   lab: Lab,
   i: number,
   rank: number,
-  o: { fast?: boolean; checkFile?: string; vhids?: number } = {},
+  o: Options = {},
 ): Promise<Proc> {
   const vhids = o.vhids ?? 1;
-  const vipOf = (v: number): string => (vhids === 1 ? VIP : `10.214.0.${v}`);
+  const vipOf = (v: number): string =>
+    o.ipv6 ? VIP6 : vhids === 1 ? VIP : `10.214.0.${v}`;
+  const prefix = o.ipv6 ? 64 : vhids === 1 ? 24 : 32;
   if (impl === "carpd") {
     const check = o.checkFile === undefined ? "" : `
 [[check]]
@@ -51,7 +66,7 @@ demote = 100
     for (let v = 1; v <= vhids; v++) {
       const skew = o.fast ? (rank === 0 ? 20 : 26) : rank * 50;
       const one = vhidConfig({
-        vip: vipOf(v),
+        vips: [`${vipOf(v)}/${prefix}`],
         advskew: skew,
         advbase: o.fast ? 0 : 1,
         id: v,
@@ -127,7 +142,7 @@ vrrp_instance VI_${v} {
   priority ${rank === 0 ? 150 : 100}
   advert_int ${o.fast ? "0.1" : "1"}
   virtual_ipaddress {
-    ${vipOf(v)}/${vhids === 1 ? 24 : 32}
+    ${vipOf(v)}/${prefix}
   }
   ${o.checkFile === undefined ? "" : "track_script {\n    service\n  }"}
 }`;
@@ -139,7 +154,7 @@ vrrp_instance VI_${v} {
   enable_script_security
   script_user root
   vrrp_garp_master_delay 1
-  ${o.fast ? "vrrp_version 3" : "vrrp_version 2"}
+  ${o.fast || o.ipv6 ? "vrrp_version 3" : "vrrp_version 2"}
 }
 ${script}
 ${instances}
@@ -176,7 +191,11 @@ async function stopUcarps(): Promise<void> {
  * the worst case, a full master-down interval. (Cutting at a random phase
  * would add up to one advert interval of noise to every figure.)
  */
-async function afterNextAdvert(lab: Lab): Promise<void> {
+async function afterNextAdvert(lab: Lab, ipv6 = false): Promise<void> {
+  const mac = (await lab.exec(lab.host(1), [
+    "cat",
+    "/sys/class/net/eth0/address",
+  ])).trim();
   const dump = lab.spawn("tcpdump", [
     ...[
       "ip",
@@ -191,7 +210,7 @@ async function afterNextAdvert(lab: Lab): Promise<void> {
       "-i",
       "eth0",
     ],
-    `ip proto 112 and src host ${lab.address(1)}`,
+    `${ipv6 ? "ip6" : "ip"} proto 112 and ether src ${mac}`,
   ]);
   await dump.exit(5000);
 }
@@ -200,10 +219,11 @@ async function afterNextAdvert(lab: Lab): Promise<void> {
 async function pair(
   impl: Impl,
   lab: Lab,
-  o: { fast?: boolean; checkFile?: string } = {},
+  o: Options = {},
 ): Promise<Proc[]> {
+  const vip = o.ipv6 ? VIP6 : VIP;
   const a = await start(impl, lab, 1, 0, o);
-  if (!(await eventually(() => lab.has(1, VIP), 15_000, 50))) {
+  if (!(await eventually(() => lab.has(1, vip), 15_000, 50))) {
     throw new Error(`${impl}: host 1 never became master`);
   }
   // The backup runs the same check against its own service, which stays up.
@@ -212,7 +232,7 @@ async function pair(
     : { checkFile: await lab.file("backup-service-ok", "") };
   const b = await start(impl, lab, 2, 1, { ...o, ...own });
   await sleep(o.fast ? 1500 : 4500); // the backup settles on the master's adverts
-  if ((await lab.holders(VIP, 2)).join() !== "1") {
+  if ((await lab.holders(vip, 2)).join() !== "1") {
     throw new Error(`${impl}: no single master before the event`);
   }
   return [a, b];
@@ -282,6 +302,44 @@ const SCENARIOS: Record<
         ]);
       } else a!.signal("SIGTERM");
       await eventually(() => lab.has(2, VIP), 15_000, 20);
+      await sleep(1500);
+      await ping.stop();
+      return ping.gapSince(t0 - 50);
+    },
+  },
+  unplanned6: {
+    title:
+      "IPv6 VIP: unplanned failover (cable cut right after an advert), default timers (keepalived VRRPv3)",
+    unit: "ms outage",
+    run: async (impl, lab) => {
+      if (impl === "ucarp") return null; // ucarp has no IPv6
+      await pair(impl, lab, { ipv6: true });
+      const ping = new PingStream(lab, VIP6);
+      if (!(await eventually(() => ping.flowing(), 5000, 50))) {
+        throw new Error("no pings before the cut");
+      }
+      await afterNextAdvert(lab, true);
+      const t0 = Date.now();
+      await lab.cut(1);
+      await eventually(() => lab.has(2, VIP6), 15_000, 20);
+      await sleep(1500);
+      await ping.stop();
+      return ping.gapSince(t0 - 50);
+    },
+  },
+  planned6: {
+    title: "IPv6 VIP: planned handover, SIGTERM on the master",
+    unit: "ms outage",
+    run: async (impl, lab) => {
+      if (impl === "ucarp") return null;
+      const [a] = await pair(impl, lab, { ipv6: true });
+      const ping = new PingStream(lab, VIP6);
+      if (!(await eventually(() => ping.flowing(), 5000, 50))) {
+        throw new Error("no pings before the stop");
+      }
+      const t0 = Date.now();
+      a!.signal("SIGTERM");
+      await eventually(() => lab.has(2, VIP6), 15_000, 20);
       await sleep(1500);
       await ping.stop();
       return ping.gapSince(t0 - 50);

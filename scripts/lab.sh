@@ -15,10 +15,12 @@
 #
 # Names start with $LAB (default "carplab"): $LAB-sw, $LAB-h1.., $LAB-cl.
 # Addresses are private and exist only inside these namespaces:
-# hosts 10.213.0.1N/24, client 10.213.0.100/24. Nothing is routed out.
+# hosts 10.213.0.1N/24 and fd13:213::1N/64, client 10.213.0.100/24 and
+# fd13:213::100/64, and each its link-local. Nothing is routed out.
 set -euo pipefail
 LAB=${LAB:-carplab}
 NET=${LAB_NET:-10.213.0}
+NET6=${LAB_NET6:-fd13:213:}
 
 ns() { ip netns exec "$@"; }
 
@@ -34,27 +36,31 @@ down() {
   done
 }
 
-cable() { # cable NAMESPACE PORT ADDRESS: eth0 in the host, PORT on the switch
-  local host=$1 port=$2 addr=$3
+cable() { # cable NAMESPACE PORT ADDRESS ADDRESS6: eth0 in the host, PORT on the switch
+  local host=$1 port=$2 addr=$3 addr6=$4
   ip link add "$port" netns "$LAB-sw" type veth peer name eth0 netns "$host"
   ns "$LAB-sw" ip link set "$port" master br0 up
   ns "$host" ip addr add "$addr/24" dev eth0
+  # The static ULA skips DAD (the lab knows it is unique); the link-local
+  # the kernel makes goes through DAD as on any LAN.
+  ns "$host" ip addr add "$addr6/64" dev eth0 nodad
   ns "$host" ip link set eth0 up
 }
 
-attach() { # attach NAMESPACE PORT ADDRESS
-  local host=$1 port=$2 addr=$3
+attach() { # attach NAMESPACE PORT ADDRESS ADDRESS6
+  local host=$1 port=$2 addr=$3 addr6=$4
   ip netns add "$host"
   ns "$host" ip link set lo up
   # Answer ARP only for addresses on the asking interface, as a router would.
   ns "$host" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
-  cable "$host" "$port" "$addr"
+  ns "$host" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+  cable "$host" "$port" "$addr" "$addr6"
 }
 
-address_of() { # address_of h2 -> 10.213.0.12
+host_number() { # host_number h2 -> 2
   local n=${1#h}
   [[ $n =~ ^[0-9]+$ ]] || { echo "not a host: $1" >&2; exit 64; }
-  echo "$NET.1$n"
+  echo "$n"
 }
 
 up() {
@@ -64,8 +70,10 @@ up() {
   ns "$LAB-sw" ip link add br0 type bridge
   ns "$LAB-sw" ip link set br0 type bridge forward_delay 0 stp_state 0 mcast_snooping 0
   ns "$LAB-sw" ip link set br0 up
-  for i in $(seq 1 "$count"); do attach "$LAB-h$i" "h$i" "$NET.1$i"; done
-  attach "$LAB-cl" cl "$NET.100"
+  for i in $(seq 1 "$count"); do
+    attach "$LAB-h$i" "h$i" "$NET.1$i" "$NET6:1$i"
+  done
+  attach "$LAB-cl" cl "$NET.100" "$NET6:100"
 }
 
 case "${1:-}" in
@@ -83,6 +91,9 @@ case "${1:-}" in
     done
     ;;
   unlink) ns "$LAB-${2:?host, such as h1}" ip link del eth0 ;;
-  relink) cable "$LAB-${2:?host, such as h1}" "$2" "$(address_of "$2")" ;;
-  *) sed -n '2,18p' "$0"; exit 64 ;;
+  relink)
+    n=$(host_number "${2:?host, such as h1}")
+    cable "$LAB-$2" "$2" "$NET.1$n" "$NET6:1$n"
+    ;;
+  *) sed -n '2,19p' "$0"; exit 64 ;;
 esac

@@ -15,6 +15,7 @@ import {
   CARP_VERSION,
 } from "./constants.ts";
 import { carpHmac, HMAC_LENGTH } from "./hmac.ts";
+import { type Ipv6, isLinkLocal } from "./ipv6_address.ts";
 
 /** The fields a sender chooses. */
 export interface AdvertFields {
@@ -50,6 +51,19 @@ export interface CarpAuth {
   key: Uint8Array;
   /** The vhid's virtual IPv4 addresses (network-order numbers). */
   vips: readonly number[];
+  /** The vhid's virtual IPv6 addresses. */
+  vips6?: readonly Ipv6[];
+}
+
+/**
+ * The IPv6 addresses an advert's HMAC covers when sent: OpenBSD leaves the
+ * link-local ones out (and accepts digests with or without them).
+ *
+ * @param auth The vhid's key and addresses.
+ * @returns The IPv6 addresses to hash.
+ */
+export function hashedIpv6(auth: CarpAuth): Ipv6[] {
+  return (auth.vips6 ?? []).filter((a) => !isLinkLocal(a));
 }
 
 /**
@@ -75,7 +89,13 @@ export function encodeAdvert(
   fields: AdvertFields,
   auth: CarpAuth,
 ): Uint8Array {
-  const hmac = carpHmac(auth.key, fields.vhid, auth.vips, fields.counter);
+  const hmac = carpHmac(
+    auth.key,
+    fields.vhid,
+    auth.vips,
+    fields.counter,
+    hashedIpv6(auth),
+  );
   return encodeAdvertHeader(fields, hmac);
 }
 

@@ -7,34 +7,41 @@
 import { createHmac } from "node:crypto";
 import { CARP_TYPE_ADVERTISEMENT, CARP_VERSION } from "./constants.ts";
 import { writeIpv4 } from "./ipv4_address.ts";
+import { compareIpv6, type Ipv6 } from "./ipv6_address.ts";
 
 /** Size of an HMAC-SHA1 digest. */
 export const HMAC_LENGTH = 20;
 
 /**
  * Builds the message CARP authenticates: `0x02 0x01 vhid`, each virtual IPv4
- * address in ascending numeric order (4 bytes each), then the 8 counter bytes.
+ * address in ascending numeric order (4 bytes each), each virtual IPv6
+ * address in ascending byte order (16 bytes each), then the 8 counter bytes.
  *
- * With one address this is exactly ucarp's 15-byte message; with several it is
- * OpenBSD's rule for IPv4-only vhids.
+ * With one IPv4 address this is exactly ucarp's 15-byte message; with
+ * several, or with IPv6 ones, it is OpenBSD's rule.
  *
  * @param vhid The virtual host id.
- * @param vips The virtual addresses, in any order.
+ * @param vips The virtual IPv4 addresses, in any order.
  * @param counter The 64-bit counter as sent.
+ * @param vips6 The virtual IPv6 addresses, in any order.
  * @returns The message bytes.
  */
 export function hmacMessage(
   vhid: number,
   vips: readonly number[],
   counter: bigint,
+  vips6: readonly Ipv6[] = [],
 ): Uint8Array {
   const sorted = [...vips].sort((a, b) => a - b);
-  const msg = new Uint8Array(3 + 4 * sorted.length + 8);
+  const sorted6 = [...vips6].sort(compareIpv6);
+  const at6 = 3 + 4 * sorted.length;
+  const msg = new Uint8Array(at6 + 16 * sorted6.length + 8);
   msg[0] = CARP_VERSION;
   msg[1] = CARP_TYPE_ADVERTISEMENT;
   msg[2] = vhid;
   sorted.forEach((vip, i) => writeIpv4(msg, 3 + 4 * i, vip));
-  new DataView(msg.buffer).setBigUint64(3 + 4 * sorted.length, counter);
+  sorted6.forEach((vip, i) => msg.set(vip, at6 + 16 * i));
+  new DataView(msg.buffer).setBigUint64(at6 + 16 * sorted6.length, counter);
   return msg;
 }
 
@@ -43,8 +50,10 @@ export function hmacMessage(
  *
  * @param key The password bytes (at most 19, as ucarp).
  * @param vhid The virtual host id.
- * @param vips The virtual addresses.
+ * @param vips The virtual IPv4 addresses.
  * @param counter The 64-bit counter.
+ * @param vips6 The virtual IPv6 addresses (OpenBSD leaves link-local ones
+ *   out when it sends).
  * @returns The 20-byte digest.
  */
 export function carpHmac(
@@ -52,9 +61,10 @@ export function carpHmac(
   vhid: number,
   vips: readonly number[],
   counter: bigint,
+  vips6: readonly Ipv6[] = [],
 ): Uint8Array {
   const mac = createHmac("sha1", key);
-  mac.update(hmacMessage(vhid, vips, counter));
+  mac.update(hmacMessage(vhid, vips, counter, vips6));
   return new Uint8Array(mac.digest());
 }
 

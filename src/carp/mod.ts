@@ -13,6 +13,7 @@ export {
   decodeAdvertHeader,
   encodeAdvert,
   encodeAdvertHeader,
+  hashedIpv6,
 } from "./advert.ts";
 export { ETHERTYPE_ARP, gratuitousArp } from "./arp.ts";
 export { internetChecksum } from "./checksum.ts";
@@ -28,7 +29,31 @@ export {
 export { carpHmac, hmacMessage } from "./hmac.ts";
 export { formatIpv4, parseIpv4, readIpv4, writeIpv4 } from "./ipv4_address.ts";
 export {
+  ALL_NODES,
+  CARP6_GROUP,
+  compareIpv6,
+  equalIpv6,
+  formatIpv6,
+  type Ipv6,
+  isLinkLocal,
+  isMulticast6,
+  parseIpv6,
+} from "./ipv6_address.ts";
+export {
+  ALL_NODES_MAC,
+  ETHERTYPE_IPV6,
+  neighborAdvert,
+  unsolicitedNa,
+} from "./nd.ts";
+export {
+  decodeCarp6,
+  type Decoded6,
+  type Ipv6Meta,
+  type Receive6Options,
+} from "./packet6.ts";
+export {
   type AcceptedPacket,
+  authentic,
   decodeCarpPacket,
   type DecodedPacket,
   DROP_REASONS,

@@ -6,7 +6,12 @@
  * @module
  */
 
-import { type Advert, type CarpAuth, decodeAdvertHeader } from "./advert.ts";
+import {
+  type Advert,
+  type CarpAuth,
+  decodeAdvertHeader,
+  hashedIpv6,
+} from "./advert.ts";
 import { internetChecksum } from "./checksum.ts";
 import {
   CARP_AUTHLEN,
@@ -138,11 +143,37 @@ export function decodeCarpPacket(
   if (options.destinations && !options.destinations.has(destination)) {
     return { ok: false, reason: "wrong_destination", source, vhid };
   }
-  const expected = carpHmac(auth.key, vhid, auth.vips, advert.counter);
-  if (!digestsEqual(expected, advert.hmac)) {
+  if (!authentic(auth, advert)) {
     return { ok: false, reason: "bad_hmac", source, vhid };
   }
   return { ok: true, advert, source, destination };
+}
+
+/**
+ * Whether an advert's digest is right for the vhid: with the IPv6 VIPs as
+ * OpenBSD sends them (link-locals left out) or, when there are link-local
+ * ones, with them in.
+ *
+ * @param auth The vhid's key and addresses.
+ * @param advert The advert as received.
+ * @returns Whether it is authentic.
+ */
+export function authentic(auth: CarpAuth, advert: Advert): boolean {
+  const sent = hashedIpv6(auth);
+  const expected = carpHmac(
+    auth.key,
+    advert.vhid,
+    auth.vips,
+    advert.counter,
+    sent,
+  );
+  if (digestsEqual(expected, advert.hmac)) return true;
+  const all = auth.vips6 ?? [];
+  if (all.length === sent.length) return false;
+  return digestsEqual(
+    carpHmac(auth.key, advert.vhid, auth.vips, advert.counter, all),
+    advert.hmac,
+  );
 }
 
 /** IPv4 header fields of an outgoing advert. */

@@ -39,7 +39,14 @@ export function runCheck(path: string, out: (line: string) => void): number {
   for (const w of looseSecretFiles(path, config)) out(`  warning: ${w}`);
   for (const v of config.vhids) {
     const vips = v.vips.map((x) => x.text).join(", ");
-    const src = v.source === null ? "interface address" : formatIpv4(v.source);
+    const has4 = v.vips.some((x) => x.family === 4);
+    const has6 = v.vips.some((x) => x.family === 6);
+    const src = [
+      ...(has4
+        ? [v.source === null ? "interface address" : formatIpv4(v.source)]
+        : []),
+      ...(has6 ? ["link-local (IPv6)"] : []),
+    ].join(" and ");
     out(
       `  vhid ${v.id} on ${v.interface}: ${vips}; advbase ${v.advbase} advskew ${v.advskew} deadratio ${v.deadratio}${
         v.preempt ? " preempt" : ""

@@ -7,7 +7,14 @@
 
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
-import { CARP_MAX_PASSWORD_BYTES, parseIpv4 } from "../carp/mod.ts";
+import {
+  CARP_MAX_PASSWORD_BYTES,
+  formatIpv4,
+  formatIpv6,
+  type Ipv6,
+  parseIpv4,
+  parseIpv6,
+} from "../carp/mod.ts";
 import {
   configSchema,
   parseVipText,
@@ -71,8 +78,10 @@ export interface VhidConfig {
   mode: "multicast" | "broadcast" | "unicast";
   /** The multicast group (network-order number). */
   group: number;
-  /** Unicast peers (network-order numbers). */
+  /** Unicast IPv4 peers (network-order numbers). */
   peers: number[];
+  /** Unicast IPv6 peers. */
+  peers6: Ipv6[];
   /** Gratuitous ARPs on becoming MASTER. */
   garpCount: number;
   /** Milliseconds between them. */
@@ -205,7 +214,7 @@ function resolve(
   problems: string[],
 ): Config {
   const seen = new Map<string, number>();
-  const vipOwner = new Map<number, string>();
+  const vipOwner = new Map<string, string>();
   const vhids = raw.vhid.map((v, i): VhidConfig => {
     const at = `vhid[${i}]`;
     const key = readKey(v, at, readFile, problems);
@@ -228,16 +237,40 @@ function resolve(
     } else seen.set(slot, i);
     const vips = v.vips.map((s) => parseVipText(s)!);
     vips.forEach((vip, j) => {
-      const owner = vipOwner.get(vip.address);
+      const key = vip.family === 4
+        ? formatIpv4(vip.address)
+        : formatIpv6(vip.address);
+      const owner = vipOwner.get(key);
       if (owner !== undefined) {
         problems.push(
           `${at}.vips[${j}]: "${vip.text}" is not allowed; ${owner} already has it`,
         );
-      } else vipOwner.set(vip.address, `${at}.vips[${j}]`);
+      } else vipOwner.set(key, `${at}.vips[${j}]`);
     });
+    const peers = v.peers.map((p) => parseIpv4(p)).filter((p) => p !== null);
+    const peers6 = v.peers.map((p) => parseIpv6(p)).filter((p) => p !== null);
+    const has6 = vips.some((x) => x.family === 6);
+    const has4 = vips.some((x) => x.family === 4);
     if (v.mode === "unicast" && v.peers.length === 0) {
       problems.push(
         `${at}.peers: [] is not allowed; mode = "unicast" needs at least one peer address`,
+      );
+    } else if (v.mode === "unicast" && has4 && peers.length === 0) {
+      problems.push(
+        `${at}.peers: ${
+          JSON.stringify(v.peers)
+        } is not allowed; IPv4 VIPs need an IPv4 peer to send their adverts to`,
+      );
+    } else if (v.mode === "unicast" && has6 && peers6.length === 0) {
+      problems.push(
+        `${at}.peers: ${
+          JSON.stringify(v.peers)
+        } is not allowed; IPv6 VIPs need an IPv6 peer to send their adverts to`,
+      );
+    }
+    if (v.mode === "broadcast" && has6) {
+      problems.push(
+        `${at}.mode: "broadcast" is not allowed with IPv6 VIPs; expected "multicast" or "unicast" (broadcast mode is ucarp's, and IPv4 only)`,
       );
     }
     if (v.mode !== "unicast" && v.peers.length > 0) {
@@ -259,7 +292,8 @@ function resolve(
       neutral: v.neutral,
       mode: v.mode,
       group: parseIpv4(v.group)!,
-      peers: v.peers.map((p) => parseIpv4(p)!),
+      peers,
+      peers6,
       garpCount: v.garp_count,
       garpIntervalMs: v.garp_interval * 1000,
       upScript: v.up_script ?? null,

@@ -5,7 +5,13 @@
  */
 
 import { z } from "zod";
-import { CARP_MAX_PASSWORD_BYTES, parseIpv4 } from "../carp/mod.ts";
+import {
+  CARP_MAX_PASSWORD_BYTES,
+  type Ipv6,
+  isMulticast6,
+  parseIpv4,
+  parseIpv6,
+} from "../carp/mod.ts";
 
 function intRange(min: number, max: number): z.ZodInt {
   return z.int({ error: `an integer from ${min} to ${max}` }).min(min).max(max);
@@ -27,15 +33,22 @@ const ipv4 = text.refine((s) => parseIpv4(s) !== null, {
 });
 const vip = text.refine((s) => parseVipText(s) !== null, {
   error:
-    "an IPv4 address with an optional prefix length, such as 192.168.1.135/24",
+    "an IPv4 or IPv6 address with an optional prefix length, such as 192.168.1.135/24 or 2001:db8::10/64",
 });
+const peer = text.refine(
+  (s) => parseIpv4(s) !== null || parseIpv6(s) !== null,
+  {
+    error: "an IPv4 or IPv6 address",
+  },
+);
 const argv = z.array(nonEmpty, {
   error: "a list of strings (program and arguments)",
 })
   .min(1, { error: "a list with at least the program" });
 
-/** A virtual address with the prefix length it is added with. */
-export interface Vip {
+/** A virtual IPv4 address with the prefix length it is added with. */
+export interface Vip4 {
+  family: 4;
   /** The address, a network-order number. */
   address: number;
   /** Prefix length, 32 when not given. */
@@ -44,8 +57,23 @@ export interface Vip {
   text: string;
 }
 
+/** A virtual IPv6 address with the prefix length it is added with. */
+export interface Vip6 {
+  family: 6;
+  /** The 16 bytes. */
+  address: Ipv6;
+  /** Prefix length, 128 when not given. */
+  prefix: number;
+  /** As written in the config. */
+  text: string;
+}
+
+/** A virtual address of either family. */
+export type Vip = Vip4 | Vip6;
+
 /**
- * Parses `a.b.c.d` or `a.b.c.d/len`.
+ * Parses `a.b.c.d[/len]` or an IPv6 address with an optional `/len`. IPv6
+ * multicast, unspecified and loopback addresses are no VIPs.
  *
  * @param s The text.
  * @returns The VIP, or `null`.
@@ -53,11 +81,21 @@ export interface Vip {
 export function parseVipText(s: string): Vip | null {
   const [addr, len, extra] = s.split("/");
   if (addr === undefined || extra !== undefined) return null;
-  const address = parseIpv4(addr);
-  if (address === null) return null;
-  if (len === undefined) return { address, prefix: 32, text: s };
-  if (!/^\d{1,2}$/.test(len) || Number(len) > 32) return null;
-  return { address, prefix: Number(len), text: s };
+  if (len !== undefined && !/^\d{1,3}$/.test(len)) return null;
+  const v4 = parseIpv4(addr);
+  if (v4 !== null) {
+    if (len !== undefined && Number(len) > 32) return null;
+    return { family: 4, address: v4, prefix: Number(len ?? 32), text: s };
+  }
+  const v6 = parseIpv6(addr);
+  if (
+    v6 === null || isMulticast6(v6) ||
+    v6.every((b, i) => b === (i === 15 ? b : 0)) && v6[15]! <= 1
+  ) {
+    return null;
+  }
+  if (len !== undefined && Number(len) > 128) return null;
+  return { family: 6, address: v6, prefix: Number(len ?? 128), text: s };
 }
 
 const passwordText = text.refine(
@@ -92,7 +130,9 @@ export const vhidSchema = z.strictObject({
     return a !== null && a >>> 28 === 0xe;
   }, { error: "a multicast address from 224.0.0.0 to 239.255.255.255" })
     .default("224.0.0.18"),
-  peers: z.array(ipv4, { error: "a list of IPv4 addresses" }).default([]),
+  peers: z.array(peer, { error: "a list of IPv4 or IPv6 addresses" }).default(
+    [],
+  ),
   garp_count: intRange(1, 100).default(2),
   garp_interval: seconds(0.01, 60).default(1),
   up_script: nonEmpty.optional(),

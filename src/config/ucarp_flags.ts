@@ -98,6 +98,15 @@ export function translateUcarpFlags(args: string[]): UcarpInvocation {
       } (ucarp needs them too)`,
     );
   }
+  for (const flag of ["addr", "srcip"] as const) {
+    if (values[flag]!.includes(":")) {
+      throw new UsageError(
+        `--${flag} ${
+          values[flag]
+        }: ucarp speaks IPv4 only; for IPv6 VIPs write a carpd config (vips = ["2001:db8::1/64"])`,
+      );
+    }
+  }
   const q = (s: string): string => JSON.stringify(s);
   const num = (v: string | undefined): string | undefined => {
     if (v === undefined) return undefined;

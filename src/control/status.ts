@@ -70,8 +70,10 @@ export interface VhidStatus {
   standby: boolean;
   /** The master as seen from here (ourselves when MASTER), or `null`. */
   master: string | null;
-  /** Our address in adverts, or `null` while there is none. */
+  /** Our IPv4 address in adverts (IPv4 VIPs), or `null` without one. */
   source: string | null;
+  /** Our link-local IPv6 address in adverts (IPv6 VIPs), or `null`. */
+  source6: string | null;
   /** Seconds since the last transition. */
   secondsSinceTransition: number;
   /** Peers heard as masters in the last ten minutes, with their timers. */
@@ -198,7 +200,8 @@ export function formatStatus(s: Status): string[] {
     );
     for (const f of v.faults) out.push(`  fault: ${f}`);
     for (const w of v.warnings) out.push(`  warning: ${w}`);
-    out.push(`  vips ${v.vips.join(", ")}; from ${v.source ?? "none"}`);
+    const from = [v.source, v.source6].filter((a) => a !== null).join(" and ");
+    out.push(`  vips ${v.vips.join(", ")}; from ${from || "none"}`);
     for (const d of v.demotions) {
       out.push(`  demoted +${d.advskew}: ${d.reason}`);
     }

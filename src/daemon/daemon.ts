@@ -6,7 +6,11 @@
  * @module
  */
 
-import { RTMGRP_IPV4_IFADDR, RTMGRP_LINK } from "../../ffi/constants.ts";
+import {
+  RTMGRP_IPV4_IFADDR,
+  RTMGRP_IPV6_IFADDR,
+  RTMGRP_LINK,
+} from "../../ffi/constants.ts";
 import { Errno, SyscallError } from "../../ffi/libc.ts";
 import { Netlink } from "../../ffi/netlink.ts";
 import { PacketSocket } from "../../ffi/packet_socket.ts";
@@ -135,6 +139,7 @@ export class Daemon {
       limiter,
       now: () => performance.now(),
       rules: (iface) => this.#interfaces.rules(iface),
+      rules6: (iface) => this.#interfaces.rules6(iface),
       vhid: (iface, id) => this.#vhids.get(`${iface}/${id}`),
     });
     this.#health = new Health({
@@ -162,18 +167,22 @@ export class Daemon {
       log: o.log,
       limiter,
       addresses: {
-        addAddress: (link, address, prefix, label) =>
+        addVip: (link, vip, label) =>
           this.#refuseAddresses
             ? Promise.reject(
               new SyscallError(
                 "add address",
-                `on "${link.name}" (test hook)`,
+                `${vip.text} on "${link.name}" (test hook)`,
                 Errno.EPERM,
               ),
             )
-            : netlink.addAddress(link, address, prefix, label),
-        removeAddress: (link, address, prefix) =>
-          netlink.removeAddress(link, address, prefix),
+            : vip.family === 4
+            ? netlink.addAddress(link, vip.address, vip.prefix, label)
+            : netlink.addAddress6(link, vip.address, vip.prefix),
+        removeVip: (link, vip) =>
+          vip.family === 4
+            ? netlink.removeAddress(link, vip.address, vip.prefix)
+            : netlink.removeAddress6(link, vip.address, vip.prefix),
       },
       frames: handles.frames,
       interfaces: this.#interfaces,
@@ -212,7 +221,9 @@ export class Daemon {
     try {
       const netlink = Netlink.open();
       opened.push(netlink);
-      const monitor = Netlink.open(RTMGRP_LINK | RTMGRP_IPV4_IFADDR);
+      const monitor = Netlink.open(
+        RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+      );
       opened.push(monitor);
       const frames = PacketSocket.open();
       opened.push(frames);

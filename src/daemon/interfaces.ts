@@ -7,7 +7,12 @@
  */
 
 import type { Netlink } from "../../ffi/netlink.ts";
-import type { ReceiveOptions } from "../carp/mod.ts";
+import {
+  CARP6_GROUP,
+  formatIpv6,
+  type Receive6Options,
+  type ReceiveOptions,
+} from "../carp/mod.ts";
 import type { Logger } from "../log.ts";
 import type { EventLoop } from "./event_loop.ts";
 import type { DropCounts } from "./counters.ts";
@@ -43,6 +48,9 @@ export class Interfaces {
   readonly #ctx: InterfacesContext;
   readonly #ports = new Map<string, Port>();
   readonly #rules = new Map<string, ReceiveOptions>();
+  readonly #rules6 = new Map<string, Receive6Options>();
+  /** The descriptors watched for each port. */
+  readonly #watched = new Map<string, number[]>();
   #resyncs = 0;
 
   constructor(ctx: InterfacesContext) {
@@ -92,6 +100,23 @@ export class Interfaces {
     return this.#ctx.receiver.interfaceDrops(name);
   }
 
+  /**
+   * Makes sure an interface's port has what a vhid needs: its IPv4 group
+   * and, for IPv6 VIPs, the IPv6 socket. May throw (setsockopt, socket).
+   *
+   * @param name The interface.
+   * @param group The vhid's IPv4 group.
+   * @param ipv6 Whether the vhid has IPv6 VIPs.
+   */
+  prepare(name: string, group: number, ipv6: boolean): void {
+    const port = this.portOf(name);
+    port.join(group);
+    if (ipv6 && !port.wants6) {
+      port.join6();
+      this.#watch(port);
+    }
+  }
+
   /** Whether a port exists for this interface. */
   has(name: string): boolean {
     return this.#ports.has(name);
@@ -105,7 +130,13 @@ export class Interfaces {
     for (const [name, port] of this.#ports) {
       const users = this.#ctx.vhidsOn(name);
       if (users.length === 0) this.drop(name);
-      else port.retain(new Set(users.map((r) => r.config.group)));
+      else {
+        port.retain(
+          new Set(users.map((r) => r.config.group)),
+          users.some((r) => r.config.vips.some((v) => v.family === 6)),
+        );
+        this.#watch(port);
+      }
     }
   }
 
@@ -113,21 +144,51 @@ export class Interfaces {
   drop(name: string): void {
     const port = this.#ports.get(name);
     if (port === undefined) return;
-    const fd = port.socket?.fd;
-    if (fd !== undefined) this.#ctx.loop.unwatch(fd);
     port.close();
+    this.#watch(port);
     this.#ports.delete(name);
     this.#rules.delete(name);
+    this.#rules6.delete(name);
   }
 
   /** What a vhid's receive rules depend on changed. */
   invalidate(name: string): void {
     this.#rules.delete(name);
+    this.#rules6.delete(name);
   }
 
   /** Forgets every cached rule (after a reload). */
   invalidateAll(): void {
     this.#rules.clear();
+    this.#rules6.clear();
+  }
+
+  /**
+   * What an interface's IPv6 socket accepts: its IPv6 vhids' keys and
+   * addresses, ff02::12, and in unicast mode the interface's own addresses.
+   *
+   * @param name Interface name.
+   * @returns The rules, or `undefined` for an interface not in use.
+   */
+  rules6(name: string): Receive6Options | undefined {
+    const cached = this.#rules6.get(name);
+    if (cached !== undefined) return cached;
+    if (!this.#ports.has(name)) return undefined;
+    const vhids = new Map<number, VhidRunner["auth"]>();
+    const destinations = new Set<string>([formatIpv6(CARP6_GROUP)]);
+    const link = this.#ctx.links.byName(name);
+    for (const r of this.#ctx.vhidsOn(name)) {
+      if (!r.config.vips.some((v) => v.family === 6)) continue;
+      vhids.set(r.config.id, r.auth);
+      if (r.config.mode === "unicast") {
+        for (const a of link?.addresses6 ?? []) {
+          destinations.add(formatIpv6(a.address));
+        }
+      }
+    }
+    const rules = { vhids, destinations };
+    this.#rules6.set(name, rules);
+    return rules;
   }
 
   /**
@@ -160,28 +221,46 @@ export class Interfaces {
     for (const name of [...this.#ports.keys()]) this.drop(name);
   }
 
-  /** Opens, reopens or closes a port's socket to match its interface. */
+  /** Watches exactly the port's open sockets. */
+  #watch(port: Port): void {
+    for (const fd of this.#watched.get(port.name) ?? []) {
+      this.#ctx.loop.unwatch(fd);
+    }
+    const fds: number[] = [];
+    const v4 = port.socket;
+    if (v4 !== null) {
+      this.#ctx.loop.watch(
+        v4.fd,
+        () => this.#ctx.receiver.drain(port),
+        () => this.#reopen(port),
+      );
+      fds.push(v4.fd);
+    }
+    const v6 = port.socket6;
+    if (v6 !== null) {
+      this.#ctx.loop.watch(
+        v6.fd,
+        () => this.#ctx.receiver.drain6(port),
+        () => this.#reopen(port),
+      );
+      fds.push(v6.fd);
+    }
+    this.#watched.set(port.name, fds);
+  }
+
+  /** Opens, reopens or closes a port's sockets to match its interface. */
   #sync(port: Port): void {
     const link = this.#ctx.links.byName(port.name);
-    const before = port.socket?.fd;
     let change: ReturnType<Port["sync"]>;
     try {
       change = port.sync(link);
     } catch (e) {
-      if (before !== undefined) this.#ctx.loop.unwatch(before);
+      this.#watch(port);
       this.#ctx.log.error(`interface ${port.name}: ${message(e)}`);
       return;
     }
     if (change === "unchanged") return;
-    if (before !== undefined) this.#ctx.loop.unwatch(before);
-    const socket = port.socket;
-    if (socket !== null) {
-      this.#ctx.loop.watch(
-        socket.fd,
-        () => this.#ctx.receiver.drain(port),
-        () => this.#reopen(port),
-      );
-    }
+    this.#watch(port);
     const what = change === "opened"
       ? `present (index ${link!.index})`
       : change === "reopened"
@@ -232,10 +311,17 @@ export class Interfaces {
         // owner of a VIP that went care (our own VIPs going on would
         // otherwise cost every vhid a look, for every one of them).
         if (c.removed) r.addressRemoved(c.address);
-        const concerned = c.removed
-          ? r.source === c.address
-          : r.source === null;
-        if (!concerned) continue;
+        if (typeof c.address === "number") {
+          const concerned = c.removed
+            ? r.source === c.address
+            : r.source === null;
+          if (!concerned) continue;
+        } else {
+          // IPv6: a link-local coming, going, or leaving DAD.
+          if (!r.config.vips.some((v) => v.family === 6)) continue;
+          if (r.source6 !== null && !c.removed) continue;
+          this.#rules6.delete(c.name);
+        }
       }
       r.attach(port, link);
     }

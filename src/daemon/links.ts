@@ -1,17 +1,32 @@
 /**
- * The interfaces of the box and their IPv4 addresses, as rtnetlink tells
+ * The interfaces of the box and their addresses, as rtnetlink tells
  * them: loaded once, then kept current from link and address events, and
  * re-read whole when the kernel says events were lost. Interfaces are known
  * by index (a re-created interface has a new one) and found by name.
  * @module
  */
 
-import type { AddressInfo, LinkInfo, NetlinkEvent } from "../../ffi/netlink.ts";
+import type {
+  Address6Info,
+  AddressInfo,
+  LinkInfo,
+  NetlinkEvent,
+} from "../../ffi/netlink.ts";
 
 /** An IPv4 address on a link. */
 export interface LinkAddress {
   address: number;
   prefix: number;
+}
+
+/** An IPv6 address on a link. */
+export interface LinkAddress6 {
+  address: Uint8Array;
+  prefix: number;
+  /** IFA_F_* (tentative, DAD failed, deprecated...). */
+  flags: number;
+  /** RT_SCOPE_* (253: link-local). */
+  scope: number;
 }
 
 /** A link as the daemon sees it. */
@@ -23,17 +38,20 @@ export interface Link {
   readonly usable: boolean;
   /** IPv4 addresses, in the kernel's order (the first is the primary). */
   readonly addresses: readonly LinkAddress[];
+  /** IPv6 addresses, in the kernel's order. */
+  readonly addresses6: readonly LinkAddress6[];
 }
 
 /** What changed. */
 export type LinkChange =
   /** The link named so appeared, went, was re-created, or changed state. */
   | { type: "link"; name: string }
-  /** An address came or went on the link named so. */
+  /** An address came, went or changed (IPv6 flags) on the link named so. */
   | {
     type: "address";
     name: string;
-    address: number;
+    /** A number for IPv4, 16 bytes for IPv6. */
+    address: number | Uint8Array;
     prefix: number;
     removed: boolean;
   };
@@ -42,6 +60,14 @@ export type LinkChange =
 export interface LinkSource {
   links(): Promise<LinkInfo[]>;
   addresses(): Promise<AddressInfo[]>;
+}
+
+function same6(
+  a: { address: Uint8Array },
+  b: { address: Uint8Array },
+): boolean {
+  for (let i = 0; i < 16; i++) if (a.address[i] !== b.address[i]) return false;
+  return true;
 }
 
 function sameLink(a: Link, b: Link): boolean {
@@ -124,6 +150,17 @@ export class Links {
         if (now?.addresses.some((b) => b.address === a.address)) continue;
         this.#emit({ type: "address", name: old.name, ...a, removed: true });
       }
+      for (const a of old.addresses6) {
+        const b = now?.addresses6.find((x) => same6(x, a));
+        if (b !== undefined && b.flags === a.flags) continue;
+        this.#emit({
+          type: "address",
+          name: old.name,
+          address: a.address,
+          prefix: a.prefix,
+          removed: b === undefined,
+        });
+      }
     }
     for (const [index, now] of next) {
       const old = before.get(index);
@@ -131,6 +168,16 @@ export class Links {
       for (const a of now.addresses) {
         if (old?.addresses.some((b) => b.address === a.address)) continue;
         this.#emit({ type: "address", name: now.name, ...a, removed: false });
+      }
+      for (const a of now.addresses6) {
+        if (old?.addresses6.some((b) => same6(a, b))) continue;
+        this.#emit({
+          type: "address",
+          name: now.name,
+          address: a.address,
+          prefix: a.prefix,
+          removed: false,
+        });
       }
     }
     for (const name of names) this.#emit({ type: "link", name });
@@ -150,6 +197,7 @@ export class Links {
       mac: info.mac.length > 0 ? info.mac : old?.mac ?? new Uint8Array(0),
       usable: info.usable,
       addresses: old?.addresses ?? [],
+      addresses6: old?.addresses6 ?? [],
     };
     this.#byIndex.set(info.index, next);
     if (old === undefined) {
@@ -163,6 +211,7 @@ export class Links {
   #address(info: AddressInfo, removed: boolean): void {
     const link = this.#byIndex.get(info.index);
     if (link === undefined) return; // a resync will catch up
+    if (info.family === 6) return this.#address6(link, info, removed);
     const others = link.addresses.filter((a) => a.address !== info.address);
     const had = others.length !== link.addresses.length;
     if (removed && !had) return;
@@ -171,6 +220,32 @@ export class Links {
       ? others
       : [...link.addresses, { address: info.address, prefix: info.prefix }];
     this.#byIndex.set(info.index, { ...link, addresses });
+    this.#emit({
+      type: "address",
+      name: link.name,
+      address: info.address,
+      prefix: info.prefix,
+      removed,
+    });
+  }
+
+  #address6(link: Link, info: Address6Info, removed: boolean): void {
+    const entry: LinkAddress6 = {
+      address: info.address,
+      prefix: info.prefix,
+      flags: info.flags,
+      scope: info.scope,
+    };
+    const old = link.addresses6.find((a) => same6(a, entry));
+    if (removed ? old === undefined : old?.flags === entry.flags) return;
+    const others = link.addresses6.filter((a) => !same6(a, entry));
+    // A known address with new flags (DAD done) keeps its place.
+    const addresses6 = removed
+      ? others
+      : old === undefined
+      ? [...link.addresses6, entry]
+      : link.addresses6.map((a) => same6(a, entry) ? entry : a);
+    this.#byIndex.set(info.index, { ...link, addresses6 });
     this.#emit({
       type: "address",
       name: link.name,
@@ -196,10 +271,21 @@ async function snapshot(source: LinkSource): Promise<Map<number, Link>> {
       name: l.name,
       mac: l.mac,
       usable: l.usable,
-      addresses: addresses.filter((a) => a.index === l.index).map((a) => ({
-        address: a.address,
-        prefix: a.prefix,
-      })),
+      addresses: addresses.flatMap((a) =>
+        a.family === 4 && a.index === l.index
+          ? [{ address: a.address, prefix: a.prefix }]
+          : []
+      ),
+      addresses6: addresses.flatMap((a) =>
+        a.family === 6 && a.index === l.index
+          ? [{
+            address: a.address,
+            prefix: a.prefix,
+            flags: a.flags,
+            scope: a.scope,
+          }]
+          : []
+      ),
     });
   }
   return out;

@@ -1,19 +1,25 @@
 /**
- * The CARP sockets, one per interface name in use, following the interface
- * through its life: opened when it appears, closed when it goes, reopened
- * (and the groups joined again) when it is re-created with a new index.
+ * The CARP sockets of an interface in use, IPv4 and (when a vhid there has
+ * IPv6 VIPs) IPv6, following the interface through its life: opened when
+ * it appears, closed when it goes, reopened (and the groups joined again)
+ * when it is re-created with a new index.
  * @module
  */
 
 import { CarpSocket } from "../../ffi/carp_socket.ts";
+import { Carp6Socket } from "../../ffi/carp6_socket.ts";
+import { CARP6_GROUP } from "../carp/mod.ts";
 import type { Link } from "./links.ts";
 
-/** The socket of one interface, while the interface exists. */
+/** The sockets of one interface, while the interface exists. */
 export class Port {
+  /** The interface's name. */
   readonly name: string;
   #socket: CarpSocket | null = null;
+  #socket6: Carp6Socket | null = null;
   #index = 0;
   readonly #groups = new Set<number>();
+  #wants6 = false;
   /** Why the last open failed, or `null`. */
   #error: string | null = null;
 
@@ -21,28 +27,38 @@ export class Port {
     this.name = name;
   }
 
-  /** The open socket, or `null` while the interface is missing. */
+  /** The IPv4 socket, or `null` while the interface is missing. */
   get socket(): CarpSocket | null {
     return this.#socket;
   }
 
-  /** The index the socket is bound to (0 when closed). */
+  /** The IPv6 socket, or `null` when missing or not wanted. */
+  get socket6(): Carp6Socket | null {
+    return this.#socket6;
+  }
+
+  /** The index the sockets are bound to (0 when closed). */
   get index(): number {
     return this.#index;
   }
 
-  /** Why the socket could not be opened last time, if it could not. */
+  /** Why the sockets could not be opened last time, if they could not. */
   get error(): string | null {
     return this.#error;
   }
 
-  /** The groups joined (or to join when it opens). */
+  /** The IPv4 groups joined (or to join when it opens). */
   get groups(): ReadonlySet<number> {
     return this.#groups;
   }
 
+  /** Whether a vhid here speaks IPv6. */
+  get wants6(): boolean {
+    return this.#wants6;
+  }
+
   /**
-   * Joins a group now, or when the socket opens.
+   * Joins an IPv4 group now, or when the socket opens.
    *
    * @param group A multicast group.
    */
@@ -53,11 +69,29 @@ export class Port {
   }
 
   /**
-   * Leaves every group not in `wanted` (after a reload removed its vhids).
-   *
-   * @param wanted The groups still in use.
+   * Opens the IPv6 socket (member of ff02::12) now if the interface
+   * exists, or when it appears.
    */
-  retain(wanted: ReadonlySet<number>): void {
+  join6(): void {
+    if (this.#wants6) return;
+    this.#wants6 = true;
+    if (this.#socket !== null && this.#socket6 === null) {
+      this.#socket6 = Carp6Socket.open({
+        ifname: this.name,
+        ifindex: this.#index,
+        groups: [CARP6_GROUP],
+      });
+    }
+  }
+
+  /**
+   * Leaves every IPv4 group not in `wanted`, and closes the IPv6 socket
+   * unless `keep6` (after a reload removed vhids).
+   *
+   * @param wanted The IPv4 groups still in use.
+   * @param keep6 Whether a vhid here still speaks IPv6.
+   */
+  retain(wanted: ReadonlySet<number>, keep6: boolean): void {
     for (const g of [...this.#groups]) {
       if (wanted.has(g)) continue;
       this.#groups.delete(g);
@@ -67,15 +101,20 @@ export class Port {
         // a membership the kernel no longer has
       }
     }
+    if (!keep6) {
+      this.#wants6 = false;
+      this.#socket6?.close();
+      this.#socket6 = null;
+    }
   }
 
   /**
-   * Brings the socket in line with the interface.
+   * Brings the sockets in line with the interface.
    *
    * @param link The interface now, or `null` when it is missing.
    * @returns What changed: `opened`, `closed`, `reopened` (new index), or
    *   `unchanged`.
-   * @throws {SyscallError} When the socket cannot be opened (the port stays
+   * @throws {SyscallError} When a socket cannot be opened (the port stays
    *   closed and remembers why).
    */
   sync(link: Link | null): "opened" | "closed" | "reopened" | "unchanged" {
@@ -93,19 +132,29 @@ export class Port {
         ifindex: link.index,
         groups: [...this.#groups],
       });
+      if (this.#wants6) {
+        this.#socket6 = Carp6Socket.open({
+          ifname: link.name,
+          ifindex: link.index,
+          groups: [CARP6_GROUP],
+        });
+      }
       this.#index = link.index;
       this.#error = null;
     } catch (e) {
+      this.close();
       this.#error = e instanceof Error ? e.message : String(e);
       throw e;
     }
     return reopening ? "reopened" : "opened";
   }
 
-  /** Closes the socket; the groups are kept for the next open. */
+  /** Closes the sockets; the groups are kept for the next open. */
   close(): void {
     this.#socket?.close();
+    this.#socket6?.close();
     this.#socket = null;
+    this.#socket6 = null;
     this.#index = 0;
   }
 }

@@ -6,10 +6,14 @@
  * @module
  */
 
+import type { Received6 } from "../../ffi/carp6_socket.ts";
 import {
+  decodeCarp6,
   decodeCarpPacket,
   type DropReason,
   formatIpv4,
+  formatIpv6,
+  type Receive6Options,
   type ReceiveOptions,
 } from "../carp/mod.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
@@ -38,6 +42,8 @@ export interface ReceiverContext {
   now: () => number;
   /** What an interface accepts (its vhids' keys, its destinations). */
   rules: (iface: string) => ReceiveOptions | undefined;
+  /** The same over IPv6. */
+  rules6: (iface: string) => Receive6Options | undefined;
   /** The vhid of an id on an interface. */
   vhid: (iface: string, id: number) => VhidRunner | undefined;
 }
@@ -95,10 +101,52 @@ export class Receiver {
     }
   }
 
+  /**
+   * Reads what is waiting on an interface's IPv6 socket.
+   *
+   * @param port The interface.
+   */
+  drain6(port: Port): void {
+    const socket = port.socket6;
+    const rules = this.#ctx.rules6(port.name);
+    if (socket === null || rules === undefined) return;
+    for (let i = 0; i < MAX_PACKETS_PER_WAKE; i++) {
+      let got: Received6 | null;
+      try {
+        got = socket.receive();
+      } catch (e) {
+        this.#say(
+          port.name,
+          "recv6",
+          "warning",
+          e instanceof Error ? e.message : String(e),
+        );
+        return;
+      }
+      if (got === null) return;
+      const r = got.truncated
+        ? {
+          ok: false as const,
+          reason: "short" as const,
+          source: formatIpv6(got.source),
+        }
+        : decodeCarp6(got.payload, got, rules);
+      if (!r.ok) {
+        this.#dropped(port.name, r.reason, r.source, r.vhid);
+        continue;
+      }
+      const runner = this.#ctx.vhid(port.name, r.advert.vhid);
+      if (runner === undefined) continue;
+      if (runner.receive(r.source, r.advert) === "replay") {
+        this.#log(port.name, "replay", r.source, r.advert.vhid);
+      }
+    }
+  }
+
   #dropped(
     iface: string,
     reason: DropReason,
-    source: number | undefined,
+    source: number | string | undefined,
     vhid: number | undefined,
   ): void {
     const runner = vhid === undefined ? undefined : this.#ctx.vhid(iface, vhid);
@@ -114,12 +162,14 @@ export class Receiver {
   #log(
     iface: string,
     reason: DropReason,
-    source: number | undefined,
+    source: number | string | undefined,
     vhid: number | undefined,
   ): void {
     const loud = LOUD_DROPS.has(reason);
     if (!loud && !this.#ctx.log.enabled("debug")) return;
-    const from = source === undefined ? "" : ` from ${formatIpv4(source)}`;
+    const from = source === undefined
+      ? ""
+      : ` from ${typeof source === "number" ? formatIpv4(source) : source}`;
     const what = `${iface}: dropped packet${from}${
       vhid === undefined ? "" : ` (vhid ${vhid})`
     }: ${reason}`;

@@ -17,7 +17,7 @@ import { STATUS_VERSION } from "../control/status.ts";
 import { effectiveAdvskew, faultList } from "../fsm/mod.ts";
 import type { DropCounts } from "./counters.ts";
 import type { Link } from "./links.ts";
-import type { VhidRunner } from "./vhid_runner.ts";
+import { peerText, type VhidRunner } from "./vhid_runner.ts";
 
 /** What the projection reads. */
 export interface StatusSources {
@@ -47,7 +47,7 @@ export interface StatusSources {
 export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
   const s = r.state;
   const master = s.state === "MASTER"
-    ? r.source
+    ? r.address
     : s.state === "BACKUP"
     ? s.heardMaster?.source ?? null
     : null;
@@ -63,11 +63,12 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
     advskew: { configured: r.config.advskew, effective: effectiveAdvskew(s) },
     demotions: r.demotions(),
     standby: s.standby,
-    master: master === null ? null : formatIpv4(master),
+    master: master === null ? null : peerText(master),
     source: r.source === null ? null : formatIpv4(r.source),
+    source6: r.source6,
     secondsSinceTransition: Math.round(now - r.lastTransitionAt) / 1000,
     peers: r.peers().map(([address, p]) => ({
-      address: formatIpv4(address),
+      address: peerText(address),
       advbase: p.advbase,
       advskew: p.advskew,
       secondsAgo: Math.round(now - p.at) / 1000,

@@ -7,18 +7,28 @@
  * @module
  */
 
-import { ETH_P_IP } from "../../ffi/constants.ts";
+import {
+  ETH_P_IP,
+  IFA_F_DADFAILED,
+  IFA_F_DEPRECATED,
+  IFA_F_TENTATIVE,
+} from "../../ffi/constants.ts";
 import type { SyscallError } from "../../ffi/libc.ts";
 import { BROADCAST_MAC } from "../../ffi/packet_socket.ts";
 import {
+  CARP6_GROUP,
   type CarpAuth,
   encodeAdvert,
   encodeCarpPacket,
-  ETHERTYPE_ARP,
+  equalIpv6,
   formatIpv4,
+  formatIpv6,
   gratuitousArp,
+  type Ipv6,
+  isLinkLocal,
+  unsolicitedNa,
 } from "../carp/mod.ts";
-import type { VhidConfig, Vip } from "../config/mod.ts";
+import type { VhidConfig, Vip, Vip4, Vip6 } from "../config/mod.ts";
 import { vhidKey } from "../config/reload_plan.ts";
 import {
   advertIntervalMs,
@@ -29,6 +39,7 @@ import {
   type ElectionConfig,
   initialState,
   MAX_DEMOTED_ADVSKEW,
+  type PeerAddress,
   step,
   type VhidState,
 } from "../fsm/mod.ts";
@@ -45,6 +56,16 @@ import {
 } from "./counters.ts";
 import type { Link } from "./links.ts";
 import type { Timers } from "./timers.ts";
+import {
+  type AddressControl,
+  announceVips,
+  findVip,
+  type FrameSender,
+  linkHasVip,
+  vipLabel,
+} from "./vip_addresses.ts";
+
+export { type AddressControl, type FrameSender, vipLabel };
 
 /** A peer heard as master, and when. */
 export interface HeardPeer {
@@ -56,41 +77,27 @@ export interface HeardPeer {
 /** Peers not heard for this long are forgotten. */
 const PEER_MEMORY_MS = 10 * 60_000;
 
-/** Adds and removes addresses (the rtnetlink request socket). */
-export interface AddressControl {
-  addAddress(
-    link: { index: number; name: string },
-    address: number,
-    prefix: number,
-    label: string | null,
-  ): Promise<boolean>;
-  removeAddress(
-    link: { index: number; name: string },
-    address: number,
-    prefix: number,
-  ): Promise<boolean>;
-}
-
-/** Sends Ethernet frames (the packet socket). */
-export interface FrameSender {
-  send(
-    ifindex: number,
-    ifname: string,
-    ethertype: number,
-    destination: Uint8Array,
-    payload: Uint8Array,
-  ): SyscallError | null;
-}
-
 /** Sends whole IPv4 packets on one interface (the CARP socket). */
 export interface AdvertSocket {
   send(packet: Uint8Array, destination: number): SyscallError | null;
 }
 
-/** A vhid's view of its interface's socket (a `Port` in the daemon). */
+/** Sends CARP payloads over IPv6 on one interface. */
+export interface Advert6Socket {
+  send(
+    payload: Uint8Array,
+    destination: Ipv6,
+    source: Ipv6,
+    to: string,
+  ): SyscallError | null;
+}
+
+/** A vhid's view of its interface's sockets (a `Port` in the daemon). */
 export interface PortView {
   /** The open socket, or `null` while the interface is missing. */
   readonly socket: AdvertSocket | null;
+  /** The IPv6 socket, `null` while missing or not wanted. */
+  readonly socket6: Advert6Socket | null;
   /** Why the socket could not be opened, if it could not. */
   readonly error: string | null;
 }
@@ -137,19 +144,18 @@ export function initialCounter(nowMs: number = Date.now()): bigint {
 }
 
 /**
- * The label carpd puts on its addresses: `<iface>:carp`, or none when that
- * does not fit the kernel's 15 characters.
+ * The state machine's view of a vhid's config.
  *
- * @param ifname Interface name.
- * @returns The label or `null`.
+ * @param c The vhid's config.
+ * @param source Its IPv4 source, or for an IPv6-only vhid its IPv6 one.
+ * @param source6 Its IPv6 source, when it has IPv6 VIPs.
+ * @returns The election settings.
  */
-export function vipLabel(ifname: string): string | null {
-  const label = `${ifname}:carp`;
-  return label.length <= 15 ? label : null;
-}
-
-/** The state machine's view of a vhid's config. */
-export function electionConfig(c: VhidConfig, source: number): ElectionConfig {
+export function electionConfig(
+  c: VhidConfig,
+  source: PeerAddress,
+  source6: string | null = null,
+): ElectionConfig {
   return {
     vhid: c.id,
     advbase: c.advbase,
@@ -157,10 +163,21 @@ export function electionConfig(c: VhidConfig, source: number): ElectionConfig {
     deadratio: c.deadratio,
     preempt: c.preempt,
     source,
+    source6,
     neutral: c.neutral,
     garpCount: c.garpCount,
     garpIntervalMs: c.garpIntervalMs,
   };
+}
+
+/**
+ * A peer's address as text.
+ *
+ * @param peer An IPv4 (number) or IPv6 (text) address.
+ * @returns The text.
+ */
+export function peerText(peer: PeerAddress): string {
+  return typeof peer === "number" ? formatIpv4(peer) : peer;
 }
 
 function message(e: unknown): string {
@@ -189,9 +206,12 @@ export class VhidRunner {
   #link: Link | null = null;
   #linkIndex = 0;
   #source: number | null = null;
+  #source6: Ipv6 | null = null;
+  readonly #vips4: Vip4[];
+  readonly #vips6: Vip6[];
   #health: Demotion[] = [];
   /** Peers heard as masters: their advertised timers, for the warning. */
-  readonly #peers = new Map<number, HeardPeer>();
+  readonly #peers = new Map<PeerAddress, HeardPeer>();
   /** The warning in force about a demotion that moves nothing, if any. */
   #warning: string | null = null;
   #queue: CarpAction[] = [];
@@ -209,8 +229,14 @@ export class VhidRunner {
     this.#config = config;
     this.#ctx = ctx;
     this.#hooks = new HookQueue(ctx.log);
-    this.#auth = { key: config.key, vips: config.vips.map((v) => v.address) };
-    this.#source = config.source;
+    this.#vips4 = config.vips.filter((v) => v.family === 4);
+    this.#vips6 = config.vips.filter((v) => v.family === 6);
+    this.#auth = {
+      key: config.key,
+      vips: this.#vips4.map((v) => v.address),
+      vips6: this.#vips6.map((v) => v.address),
+    };
+    this.#source = this.#vips4.length > 0 ? config.source : null;
     this.#state = initialState(
       electionConfig(config, config.source ?? 0),
       initialCounter(),
@@ -226,7 +252,7 @@ export class VhidRunner {
    * when every millisecond counts.
    */
   #warmUp(): void {
-    let s = initialState(electionConfig(this.#config, 1), 0n);
+    let s = initialState(electionConfig(this.#config, 1, "fe80::1"), 0n);
     s = step(s, { type: "start" }, 0).state;
     const r = step(s, { type: "timer" }, s.masterDownAt ?? 0);
     step(r.state, { type: "timer" }, r.deadline ?? 0);
@@ -238,7 +264,12 @@ export class VhidRunner {
       { source: 1, destination: this.#config.group, id: 1 },
       header,
     );
-    gratuitousArp(new Uint8Array(6), this.#config.vips[0]!.address);
+    if (this.#vips4[0]) {
+      gratuitousArp(new Uint8Array(6), this.#vips4[0].address);
+    }
+    if (this.#vips6[0]) {
+      unsolicitedNa(this.#vips6[0].address, new Uint8Array(6));
+    }
   }
 
   /** The vhid's settings. */
@@ -266,9 +297,19 @@ export class VhidRunner {
     return this.#auth;
   }
 
-  /** The address adverts go out from, or `null` while there is none. */
+  /** The IPv4 address adverts go out from, or `null` while there is none. */
   get source(): number | null {
     return this.#source;
+  }
+
+  /** The IPv6 (link-local) address adverts go out from, as text, or `null`. */
+  get source6(): string | null {
+    return this.#source6 === null ? null : formatIpv6(this.#source6);
+  }
+
+  /** The address peers know this vhid by (IPv4 if it has IPv4 VIPs). */
+  get address(): PeerAddress | null {
+    return this.#vips4.length > 0 ? this.#source : this.source6;
   }
 
   /** When the last transition was, on the daemon's clock. */
@@ -296,10 +337,12 @@ export class VhidRunner {
    * @param link The interface now, or `null` when it is missing.
    */
   attach(port: PortView, link: Link | null): void {
-    const source = this.#pickSource(link);
-    const view = `${link?.index ?? 0} ${link?.usable} ${
-      port.socket !== null
-    } ${port.error} ${source}`;
+    const source = this.#vips4.length > 0 ? this.#pickSource(link) : null;
+    const source6 = this.#vips6.length > 0 ? this.#pickSource6(link) : null;
+    const text6 = source6 === null ? null : formatIpv6(source6);
+    const view = `${link?.index ?? 0} ${link?.usable} ${port.socket !== null} ${
+      port.socket6 !== null
+    } ${port.error} ${source} ${text6}`;
     // Repeats of what the vhid already knows change nothing.
     if (view === this.#attached && port === this.#port) {
       this.#link = link;
@@ -319,33 +362,51 @@ export class VhidRunner {
         detail: `${link.name} re-created`,
       });
     }
-    if (source !== this.#source) {
-      const from = this.#source === null ? "none" : formatIpv4(this.#source);
+    if (source !== this.#source || text6 !== this.source6) {
+      const was = this.#sourcesText();
       this.#source = source;
+      this.#source6 = source6;
       if (this.#state.state !== "INIT") {
         this.#ctx.log.info(
-          `${this.name}: source address ${from} -> ${
-            source === null ? "none" : formatIpv4(source)
-          }`,
+          `${this.name}: source address ${was} -> ${this.#sourcesText()}`,
         );
       }
-      if (source !== null) {
+      const primary = this.address;
+      if (primary !== null) {
         this.#feed({
           type: "configure",
-          config: electionConfig(this.#config, source),
+          config: electionConfig(this.#config, primary, text6),
         });
       }
       this.#ctx.onReceiveRulesChanged();
     }
     const error = port.error;
+    const name = this.#config.interface;
+    const missingSource = this.#vips4.length > 0 && source === null
+      ? `no IPv4 address of its own on ${name} to advertise from`
+      : this.#vips6.length > 0 && source6 === null
+      ? `no usable link-local IPv6 address on ${name} to advertise from yet`
+      : null;
+    const present = link !== null && port.socket !== null &&
+      (this.#vips6.length === 0 || port.socket6 !== null);
     for (
-      const e of interfaceEvents(this.#config.interface, {
-        present: link !== null && port.socket !== null,
+      const e of interfaceEvents(name, {
+        present,
         usable: link?.usable ?? false,
-        hasSource: source !== null,
+        missingSource,
         ...(link !== null && error !== null ? { error } : {}),
       }, this.#config.ignoreLinkState)
     ) this.#feed(e);
+  }
+
+  #sourcesText(): string {
+    const parts = [
+      ...(this.#vips4.length > 0
+        ? [this.#source === null ? "none" : formatIpv4(this.#source)]
+        : []),
+      ...(this.#vips6.length > 0 ? [this.source6 ?? "none"] : []),
+    ];
+    return parts.join(" and ");
   }
 
   /** Starts the election (after the first {@linkcode attach}). */
@@ -361,7 +422,7 @@ export class VhidRunner {
    * @returns `replay` when replay protection refused it.
    */
   receive(
-    source: number,
+    source: PeerAddress,
     advert: { advbase: number; advskew: number; counter: bigint },
   ): "accepted" | "replay" {
     if (
@@ -411,7 +472,7 @@ export class VhidRunner {
   }
 
   /** Peers heard as masters in the last ten minutes. */
-  peers(): [number, HeardPeer][] {
+  peers(): [PeerAddress, HeardPeer][] {
     this.#forgetOldPeers();
     return [...this.#peers];
   }
@@ -440,7 +501,7 @@ export class VhidRunner {
       for (const [peer, p] of this.#peers) {
         if (p.advbase !== this.#config.advbase || p.advskew < mine) continue;
         warning = `demoted to advskew ${mine}, no worse than ${
-          formatIpv4(peer)
+          peerText(peer)
         } (advskew ${p.advskew}): raise demote above ${
           p.advskew - this.#config.advskew
         } so it can take over`;
@@ -459,8 +520,8 @@ export class VhidRunner {
    *
    * @param address The address removed.
    */
-  addressRemoved(address: number): void {
-    const vip = this.#config.vips.find((v) => v.address === address);
+  addressRemoved(address: number | Ipv6): void {
+    const vip = findVip(this.#config.vips, address);
     if (vip === undefined || !this.#config.manageVips) return;
     if (this.#state.state !== "MASTER" || this.#waitingForVips) return;
     setTimeout(() => this.#restore(vip), RESTORE_DELAY_MS);
@@ -479,10 +540,11 @@ export class VhidRunner {
       this.#config.replayProtection;
     this.#config = config;
     if (replayChanged) this.#replay.clear();
-    if (this.#source !== null) {
+    const primary = this.address;
+    if (primary !== null) {
       this.#feed({
         type: "configure",
-        config: electionConfig(config, this.#source),
+        config: electionConfig(config, primary, this.source6),
       });
     }
     this.#attached = ""; // ignore_link_state may have changed
@@ -532,6 +594,26 @@ export class VhidRunner {
     // peers' unicast destinations depend on it.
     if (own.some((a) => a.address === this.#source)) return this.#source;
     return own[0]?.address ?? null;
+  }
+
+  /**
+   * The IPv6 source: a link-local of the interface that has left DAD (not
+   * tentative, failed or deprecated) and is not a VIP; the one we have for
+   * as long as it stays usable.
+   */
+  #pickSource6(link: Link | null): Ipv6 | null {
+    if (link === null) return null;
+    const usable = link.addresses6.filter((a) =>
+      isLinkLocal(a.address) &&
+      (a.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED)) ===
+        0 &&
+      !this.#vips6.some((v) => equalIpv6(v.address, a.address))
+    );
+    const current = this.#source6;
+    if (current !== null && usable.some((a) => equalIpv6(a.address, current))) {
+      return current;
+    }
+    return usable[0]?.address ?? null;
   }
 
   #feed(event: CarpEvent): void {
@@ -607,14 +689,13 @@ export class VhidRunner {
     const label = vipLabel(link.name);
     Promise.allSettled(
       this.#config.vips.map((vip) =>
-        this.#ctx.addresses.addAddress(link, vip.address, vip.prefix, label)
-          .then((added) => {
-            if (added) {
-              this.#ctx.log.debug(
-                `${this.name}: added ${vip.text} on ${link.name}`,
-              );
-            }
-          })
+        this.#ctx.addresses.addVip(link, vip, label).then((added) => {
+          if (added) {
+            this.#ctx.log.debug(
+              `${this.name}: added ${vip.text} on ${link.name}`,
+            );
+          }
+        })
       ),
     ).then((results) => {
       this.#waitingForVips = false;
@@ -643,7 +724,7 @@ export class VhidRunner {
     const link = this.#link;
     if (link === null) return; // they went with the interface
     for (const vip of this.#config.vips) {
-      this.#ctx.addresses.removeAddress(link, vip.address, vip.prefix).then(
+      this.#ctx.addresses.removeVip(link, vip).then(
         (removed) => {
           if (removed) {
             this.#ctx.log.debug(
@@ -661,23 +742,17 @@ export class VhidRunner {
     if (this.#state.state !== "MASTER" || link === null || this.#stopping) {
       return;
     }
-    if (link.addresses.some((a) => a.address === vip.address)) return;
+    if (linkHasVip(link, vip)) return;
     this.counters.vipsRestored++;
     this.#ctx.log.warning(
       `${this.name}: ${vip.text} was removed from ${link.name} while MASTER; putting it back`,
     );
-    this.#ctx.addresses.addAddress(
-      link,
-      vip.address,
-      vip.prefix,
-      vipLabel(link.name),
-    )
-      .then(
-        () => this.#garp(),
-        (e) => {
-          if (this.#state.state === "MASTER") this.#vipsFailed(message(e));
-        },
-      );
+    this.#ctx.addresses.addVip(link, vip, vipLabel(link.name)).then(
+      () => this.#garp(),
+      (e) => {
+        if (this.#state.state === "MASTER") this.#vipsFailed(message(e));
+      },
+    );
   }
 
   #sendAdvert(
@@ -686,36 +761,21 @@ export class VhidRunner {
     advskew: number,
     counter: bigint,
   ): void {
-    const socket = this.#port?.socket;
     const link = this.#link;
-    const source = this.#source;
-    if (!socket || link === null || source === null) return; // FAULT: no way out
-    const c = this.#config;
+    const port = this.#port;
+    if (link === null || port === null) return; // FAULT: no way out
     const header = encodeAdvert(
       { vhid, advbase, advskew, counter },
       this.#auth,
     );
-    const id = crypto.getRandomValues(new Uint16Array(1))[0]!;
     const probe = vhid === PROBE_VHID;
-    let failure: string | null = null;
-    const destinations = c.mode === "unicast" ? c.peers : [c.group];
-    // Each peer on its own: one refusing does not stop the others.
-    for (const destination of destinations) {
-      const packet = encodeCarpPacket({ source, destination, id }, header);
-      const err = c.mode === "broadcast"
-        ? this.#ctx.frames.send(
-          link.index,
-          link.name,
-          ETH_P_IP,
-          BROADCAST_MAC,
-          packet,
-        )
-        : socket.send(packet, destination);
-      if (err === null) {
-        if (!probe) this.counters.advertsSent++;
-        continue;
-      }
-      failure = err.code;
+    const failures: SyscallError[] = [];
+    let sent = 0;
+    if (this.#vips4.length > 0) sent += this.#send4(link, header, failures);
+    if (this.#vips6.length > 0) sent += this.#send6(header, failures);
+    if (sent === 0 && failures.length === 0) return; // no socket or source
+    if (!probe) this.counters.advertsSent += sent;
+    for (const err of failures) {
       this.counters.sendErrors.set(
         err.code,
         (this.counters.sendErrors.get(err.code) ?? 0) + 1,
@@ -725,7 +785,7 @@ export class VhidRunner {
         `${this.name}: ${probe ? "probe" : "advert"} not sent: ${err.message}`,
       );
     }
-    const verdict = this.#sends.record(failure);
+    const verdict = this.#sends.record(failures.at(-1)?.code ?? null);
     if (verdict.changed) {
       if (verdict.demoted) {
         this.#ctx.log.warning(
@@ -738,6 +798,51 @@ export class VhidRunner {
       }
       this.#applyDemotion();
     }
+  }
+
+  /** The IPv4 advert: to the group, each unicast peer, or broadcast. */
+  #send4(link: Link, header: Uint8Array, failures: SyscallError[]): number {
+    const socket = this.#port?.socket;
+    const source = this.#source;
+    if (!socket || source === null) return 0;
+    const c = this.#config;
+    const id = crypto.getRandomValues(new Uint16Array(1))[0]!;
+    const destinations = c.mode === "unicast" ? c.peers : [c.group];
+    let sent = 0;
+    // Each peer on its own: one refusing does not stop the others.
+    for (const destination of destinations) {
+      const packet = encodeCarpPacket({ source, destination, id }, header);
+      const err = c.mode === "broadcast"
+        ? this.#ctx.frames.send(
+          link.index,
+          link.name,
+          ETH_P_IP,
+          BROADCAST_MAC,
+          packet,
+        )
+        : socket.send(packet, destination);
+      if (err === null) sent++;
+      else failures.push(err);
+    }
+    return sent;
+  }
+
+  /** The IPv6 advert: to ff02::12 or each unicast IPv6 peer. */
+  #send6(header: Uint8Array, failures: SyscallError[]): number {
+    const socket = this.#port?.socket6;
+    const source = this.#source6;
+    if (!socket || source === null) return 0;
+    const c = this.#config;
+    const destinations = c.mode === "unicast"
+      ? c.peers6.map((address) => ({ address, text: formatIpv6(address) }))
+      : [{ address: CARP6_GROUP, text: "ff02::12" }];
+    let sent = 0;
+    for (const d of destinations) {
+      const err = socket.send(header, d.address, source, d.text);
+      if (err === null) sent++;
+      else failures.push(err);
+    }
+    return sent;
   }
 
   /**
@@ -775,22 +880,16 @@ export class VhidRunner {
 
   #garp(): void {
     const link = this.#link;
-    if (link === null || link.mac.length < 6) return;
-    for (const vip of this.#config.vips) {
-      const err = this.#ctx.frames.send(
-        link.index,
-        link.name,
-        ETHERTYPE_ARP,
-        BROADCAST_MAC,
-        gratuitousArp(link.mac, vip.address),
+    if (link === null) return;
+    const r = announceVips(this.#ctx.frames, link, this.#config.vips);
+    this.counters.garpsSent += r.sent;
+    for (const { vip, error } of r.failures) {
+      this.#limited(
+        "garp",
+        `${this.name}: ${
+          vip.family === 4 ? "gratuitous ARP" : "neighbour advertisement"
+        } for ${vip.text} not sent: ${error.message}`,
       );
-      if (err === null) this.counters.garpsSent++;
-      else {
-        this.#limited(
-          "garp",
-          `${this.name}: gratuitous ARP for ${vip.text} not sent: ${err.message}`,
-        );
-      }
     }
   }
 
@@ -817,7 +916,7 @@ export class VhidRunner {
     this.#lastTransitionAt = this.#ctx.now();
     const heard = this.#state.heardMaster;
     const by = a.reason === "preferred master" && heard
-      ? ` ${formatIpv4(heard.source)}`
+      ? ` ${peerText(heard.source)}`
       : "";
     const why = a.detail === undefined
       ? `${a.reason}${by}`

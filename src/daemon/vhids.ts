@@ -72,7 +72,11 @@ export class Vhids {
    * @param v The vhid.
    */
   prepare(v: VhidConfig): void {
-    this.#ctx.interfaces.portOf(v.interface).join(v.group);
+    this.#ctx.interfaces.prepare(
+      v.interface,
+      v.group,
+      v.vips.some((x) => x.family === 6),
+    );
   }
 
   /**

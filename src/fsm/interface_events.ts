@@ -14,8 +14,11 @@ export interface InterfaceView {
   present: boolean;
   /** Administratively up with carrier. */
   usable: boolean;
-  /** It has an address adverts can go out from. */
-  hasSource: boolean;
+  /**
+   * What address adverts lack to go out from, as a sentence (`no IPv4
+   * address of its own on eth0`), or `null` when they have what they need.
+   */
+  missingSource: string | null;
   /** Why it cannot be used although it exists (its socket would not open). */
   error?: string;
 }
@@ -35,7 +38,7 @@ export interface InterfaceView {
  * import { interfaceEvents } from "./interface_events.ts";
  * const events = interfaceEvents(
  *   "eth0.10",
- *   { present: false, usable: false, hasSource: false },
+ *   { present: false, usable: false, missingSource: null },
  *   false,
  * );
  * assert.deepEqual(events[0], {
@@ -69,11 +72,9 @@ export function interfaceEvents(
       : { type: "fault", kind: "link", detail: `link down on ${name}` },
   );
   events.push(
-    view.hasSource ? { type: "fault_cleared", kind: "source" } : {
-      type: "fault",
-      kind: "source",
-      detail: `no IPv4 address of its own on ${name} to advertise from`,
-    },
+    view.missingSource === null
+      ? { type: "fault_cleared", kind: "source" }
+      : { type: "fault", kind: "source", detail: view.missingSource },
   );
   return events;
 }

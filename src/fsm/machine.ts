@@ -76,8 +76,14 @@ export interface ElectionConfig {
   deadratio: number;
   /** Take over from a less preferred master. */
   preempt: boolean;
-  /** Our IPv4 source address, for the master tie-break. */
-  source: number;
+  /**
+   * Our source address, for the master tie-break and to know our own
+   * adverts: the IPv4 one (a number), or for an IPv6-only vhid the IPv6 one
+   * (its text).
+   */
+  source: PeerAddress;
+  /** Our IPv6 source (text), when the vhid advertises over IPv6 too. */
+  source6?: string | null;
   /** Skip the down hook on the first INIT -> BACKUP (ucarp `--neutral`). */
   neutral: boolean;
   /** Gratuitous ARPs sent on becoming master (at least 1). */
@@ -86,10 +92,16 @@ export interface ElectionConfig {
   garpIntervalMs: number;
 }
 
+/**
+ * Where an advert came from: an IPv4 address (a network-order number) or an
+ * IPv6 one (its RFC 5952 text).
+ */
+export type PeerAddress = number | string;
+
 /** The master last heard, for status. */
 export interface HeardMaster {
-  /** Its IPv4 address. */
-  source: number;
+  /** Its address. */
+  source: PeerAddress;
   /** The advbase it advertised. */
   advbase: number;
   /** The advskew it advertised. */
@@ -179,7 +191,7 @@ export type CarpEvent =
   | { type: "start" }
   | {
     type: "advert";
-    source: number;
+    source: PeerAddress;
     advbase: number;
     advskew: number;
     counter: bigint;
@@ -475,7 +487,9 @@ class Run {
   #advert(a: Extract<CarpEvent, { type: "advert" }>): void {
     const s = this.s;
     if (s.state === "INIT" || s.state === "FAULT") return;
-    if (a.source === s.config.source) return; // our own, looped back
+    if (a.source === s.config.source || a.source === s.config.source6) {
+      return; // our own, looped back
+    }
     const peerNext = (a.counter + 1n) & COUNTER_MASK;
     if (peerNext > s.counter) this.#set({ counter: peerNext });
 
@@ -483,7 +497,7 @@ class Run {
     const theirs = intervalTicks(a.advbase, a.advskew);
     if (s.state === "MASTER") {
       const yields = theirs < mine ||
-        (theirs === mine && remoteWinsTie(a.source, s.config.source));
+        (theirs === mine && this.#winsTie(a.source));
       if (yields) {
         // One more advert first, so the winner hears a worse master and
         // re-asserts with a gratuitous ARP (ucarp does the same).
@@ -508,7 +522,7 @@ class Run {
       // claim makes us give way. Anything the leaving master sent before
       // its bow-out and that was overtaken on the way is no successor.
       const better = theirs < mine ||
-        (theirs === mine && remoteWinsTie(a.source, s.config.source));
+        (theirs === mine && this.#winsTie(a.source));
       if (bowOut || !better || s.heardMaster?.source === a.source) return;
       this.#heard(a);
       this.#set({
@@ -689,6 +703,18 @@ class Run {
     const counter = this.s.counter;
     this.actions.push({ type: "send_advert", advbase, advskew, counter });
     this.#set({ counter: (counter + 1n) & COUNTER_MASK });
+  }
+
+  /**
+   * The ucarp tie-break. A dual-stack vhid sends each advert over both
+   * families; only the IPv4 copies decide ties, since comparing IPv4
+   * addresses in one and link-locals in the other could make two masters
+   * each yield to the other.
+   */
+  #winsTie(remote: PeerAddress): boolean {
+    const local = this.s.config.source;
+    if (typeof remote !== typeof local) return false;
+    return remoteWinsTie(remote, local);
   }
 
   #heard(a: Extract<CarpEvent, { type: "advert" }>): void {

@@ -21,6 +21,7 @@ export {
   masterDownMs,
   MAX_DEMOTED_ADVSKEW,
   nextDeadline,
+  type PeerAddress,
   step,
   type TransitionReason,
   type VhidState,

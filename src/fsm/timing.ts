@@ -7,6 +7,8 @@
  * @module
  */
 
+import { compareIpv6, parseIpv6 } from "../carp/ipv6_address.ts";
+
 /** Ticks in one second. */
 export const TICKS_PER_SECOND = 256;
 
@@ -57,14 +59,28 @@ export function ticksToMs(ticks: number): number {
  * ucarp's tie-break between two masters with equal intervals: the sender wins
  * when `ip_src.s_addr < srcip.s_addr` on a little-endian host, that is when
  * its address is smaller compared from the last octet to the first. carpd
- * matches x86 ucarp so mixed groups settle on the same master.
+ * matches x86 ucarp so mixed groups settle on the same master. IPv6 sources
+ * (ucarp has none) compare byte by byte, the smaller winning; addresses of
+ * different families never tie (the IPv4 one wins).
  *
- * @param remote The other master's address (network-order number).
- * @param local Our address.
+ * @param remote The other master's address (a network-order number, or
+ *   IPv6 text).
+ * @param local Our address in the same family.
  * @returns Whether the other master keeps mastership.
  */
-export function remoteWinsTie(remote: number, local: number): boolean {
-  return littleEndianKey(remote) < littleEndianKey(local);
+export function remoteWinsTie(
+  remote: number | string,
+  local: number | string,
+): boolean {
+  if (typeof remote === "number" && typeof local === "number") {
+    return littleEndianKey(remote) < littleEndianKey(local);
+  }
+  if (typeof remote === "string" && typeof local === "string") {
+    const a = parseIpv6(remote);
+    const b = parseIpv6(local);
+    return a !== null && b !== null && compareIpv6(a, b) < 0;
+  }
+  return typeof remote === "number";
 }
 
 function littleEndianKey(address: number): number {

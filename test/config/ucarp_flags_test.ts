@@ -86,3 +86,29 @@ Deno.test("translateUcarpFlags() refuses what ucarp refuses, naming the flags", 
     /vhid\[0\]\.advskew: 300 is not allowed/,
   );
 });
+
+Deno.test("translateUcarpFlags() refuses IPv6 addresses as ucarp does", () => {
+  const args = ["-i", "eth0", "-s", "10.0.0.1", "-v", "1", "-p", "x"];
+  assert.throws(
+    () => translateUcarpFlags([...args, "-a", "2001:db8::1"]),
+    (e: Error) =>
+      e instanceof UsageError &&
+      /--addr 2001:db8::1: ucarp speaks IPv4 only/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      translateUcarpFlags([
+        "-i",
+        "eth0",
+        "-s",
+        "fe80::1",
+        "-v",
+        "1",
+        "-p",
+        "x",
+        "-a",
+        "10.0.0.9",
+      ]),
+    /--srcip fe80::1/,
+  );
+});

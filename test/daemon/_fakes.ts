@@ -1,10 +1,15 @@
 /** Fakes of the shell's outside world, for driving a VhidRunner. */
 
 import { Errno, SyscallError } from "../../ffi/libc.ts";
-import { decodeAdvertHeader, parseIpv4 } from "../../src/carp/mod.ts";
+import {
+  decodeAdvertHeader,
+  formatIpv6,
+  parseIpv4,
+} from "../../src/carp/mod.ts";
 import { parseConfig, type VhidConfig } from "../../src/config/mod.ts";
 import type { Link } from "../../src/daemon/links.ts";
 import {
+  type Advert6Socket,
   type AdvertSocket,
   type VhidContext,
   VhidRunner,
@@ -59,15 +64,45 @@ export class FakeSocket implements AdvertSocket {
   }
 }
 
+/** An advert the fake IPv6 socket saw. */
+export interface SentAdvert6 {
+  destination: string;
+  source: string;
+  vhid: number;
+  advskew: number;
+}
+
+/** An IPv6 CARP socket that records what it is given. */
+export class FakeSocket6 implements Advert6Socket {
+  readonly sent: SentAdvert6[] = [];
+
+  send(
+    payload: Uint8Array,
+    destination: Uint8Array,
+    source: Uint8Array,
+  ): SyscallError | null {
+    const a = decodeAdvertHeader(payload)!;
+    this.sent.push({
+      destination: formatIpv6(destination),
+      source: formatIpv6(source),
+      vhid: a.vhid,
+      advskew: a.advskew,
+    });
+    return null;
+  }
+}
+
 /** The box as the runner changes it. */
 export class FakeBox {
-  readonly added: number[] = [];
-  readonly removed: number[] = [];
-  readonly frames: { ethertype: number }[] = [];
+  /** IPv4 VIPs added, as numbers; IPv6 ones as text. */
+  readonly added: (number | string)[] = [];
+  readonly removed: (number | string)[] = [];
+  readonly frames: { ethertype: number; destination: Uint8Array }[] = [];
   /** errno for adding addresses, or 0. */
   refuseAdd = 0;
   readonly lines: string[] = [];
   readonly socket = new FakeSocket();
+  readonly socket6 = new FakeSocket6();
   transitions = 0;
 
   context(): VhidContext {
@@ -79,27 +114,27 @@ export class FakeBox {
       }),
       limiter: new LogRateLimiter(),
       addresses: {
-        addAddress: (link, address, prefix) => {
+        addVip: (link, vip) => {
           if (this.refuseAdd !== 0) {
             return Promise.reject(
               new SyscallError(
                 "add address",
-                `${address}/${prefix} on "${link.name}"`,
+                `${vip.text} on "${link.name}"`,
                 this.refuseAdd,
               ),
             );
           }
-          this.added.push(address);
+          this.added.push(vip.family === 4 ? vip.address : vip.text);
           return Promise.resolve(true);
         },
-        removeAddress: (_link, address) => {
-          this.removed.push(address);
+        removeVip: (_link, vip) => {
+          this.removed.push(vip.family === 4 ? vip.address : vip.text);
           return Promise.resolve(true);
         },
       },
       frames: {
-        send: (_i, _n, ethertype) => {
-          this.frames.push({ ethertype });
+        send: (_i, _n, ethertype, destination) => {
+          this.frames.push({ ethertype, destination });
           return null;
         },
       },
@@ -127,14 +162,18 @@ export function link(overrides: Partial<Link> = {}): Link {
     mac: new Uint8Array([2, 0, 0, 0, 0, 1]),
     usable: true,
     addresses: [{ address: parseIpv4("10.9.0.1")!, prefix: 24 }],
+    addresses6: [],
     ...overrides,
   };
 }
 
 /** A fast vhid on eth0 (adverts every 10/256 s, master-down 117 ms). */
-export function fastVhid(extra = ""): VhidConfig {
+export function fastVhid(
+  extra = "",
+  vips = `"10.9.0.50/24"`,
+): VhidConfig {
   return parseConfig(
-    `[[vhid]]\nid = 7\ninterface = "eth0"\nvips = ["10.9.0.50/24"]\npassword = "x"\nadvbase = 0\nadvskew = 10\ngarp_count = 1\n${extra}`,
+    `[[vhid]]\nid = 7\ninterface = "eth0"\nvips = [${vips}]\npassword = "x"\nadvbase = 0\nadvskew = 10\ngarp_count = 1\n${extra}`,
     "carp.toml",
     () => new Uint8Array(),
   ).vhids[0]!;
@@ -147,7 +186,7 @@ export function started(
   l: Link = link(),
 ): VhidRunner {
   const r = new VhidRunner(config, box.context());
-  r.attach({ socket: box.socket, error: null }, l);
+  r.attach({ socket: box.socket, socket6: null, error: null }, l);
   r.start();
   return r;
 }

@@ -13,7 +13,7 @@ function linkInfo(index: number, name: string, usable = true): LinkInfo {
 }
 
 function addr(index: number, address: number): AddressInfo {
-  return { index, address, prefix: 24, label: "" };
+  return { family: 4, index, address, prefix: 24, label: "" };
 }
 
 function source(links: LinkInfo[], addresses: AddressInfo[]): {

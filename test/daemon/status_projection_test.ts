@@ -84,7 +84,7 @@ Deno.test("the status projection maps a vhid into the v1 contract", async () => 
 Deno.test("statusLine() names each vhid's state and the first fault; a failed reload first", () => {
   const box = new FakeBox();
   const a = started(box);
-  a.attach({ socket: null, error: null }, null);
+  a.attach({ socket: null, socket6: null, error: null }, null);
   assert.equal(statusLine([a], null), "vhid 7 FAULT (waiting for eth0)");
   assert.equal(
     statusLine([a], "bad key"),

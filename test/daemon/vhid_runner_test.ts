@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { parseIpv4 } from "../../src/carp/mod.ts";
+import { IFA_F_TENTATIVE } from "../../ffi/constants.ts";
+import { parseIpv4, parseIpv6 } from "../../src/carp/mod.ts";
+import { VhidRunner } from "../../src/daemon/vhid_runner.ts";
 import { Errno, FakeBox, fastVhid, link, started, until } from "./_fakes.ts";
 
 const VIP = parseIpv4("10.9.0.50")!;
@@ -78,7 +80,7 @@ Deno.test("VhidRunner puts back a VIP someone removed while it is MASTER", async
   const l = link();
   const r = started(box, fastVhid(), l);
   assert.ok(await until(() => r.state.state === "MASTER"));
-  r.attach({ socket: box.socket, error: null }, l); // the VIP is not on l
+  r.attach({ socket: box.socket, socket6: null, error: null }, l); // the VIP is not on l
   r.addressRemoved(VIP);
   assert.ok(await until(() => r.counters.vipsRestored === 1));
   assert.ok(await until(() => box.added.length === 2));
@@ -94,18 +96,24 @@ Deno.test("VhidRunner follows its interface: missing, re-created, without an add
   const box = new FakeBox();
   const r = started(box);
   assert.ok(await until(() => r.state.state === "MASTER"));
-  r.attach({ socket: null, error: null }, null);
+  r.attach({ socket: null, socket6: null, error: null }, null);
   assert.equal(r.state.state, "FAULT");
   assert.equal(
     box.logged(/MASTER -> FAULT \(interface missing: waiting for eth0\)/)
       .length,
     1,
   );
-  r.attach({ socket: box.socket, error: null }, link({ index: 9 }));
+  r.attach(
+    { socket: box.socket, socket6: null, error: null },
+    link({ index: 9 }),
+  );
   assert.equal(r.state.state, "BACKUP");
   assert.ok(await until(() => r.state.state === "MASTER"));
   // Re-created between two looks (an overflow resync): start over.
-  r.attach({ socket: box.socket, error: null }, link({ index: 12 }));
+  r.attach(
+    { socket: box.socket, socket6: null, error: null },
+    link({ index: 12 }),
+  );
   assert.equal(
     box.logged(/MASTER -> FAULT \(interface missing: eth0 re-created\)/).length,
     1,
@@ -113,13 +121,13 @@ Deno.test("VhidRunner follows its interface: missing, re-created, without an add
   assert.equal(r.state.state, "BACKUP");
   // The address goes: FAULT; another comes: the new source.
   r.attach(
-    { socket: box.socket, error: null },
+    { socket: box.socket, socket6: null, error: null },
     link({ index: 12, addresses: [] }),
   );
   assert.equal(r.state.state, "FAULT");
   assert.equal(r.source, null);
   r.attach(
-    { socket: box.socket, error: null },
+    { socket: box.socket, socket6: null, error: null },
     link({
       index: 12,
       addresses: [{ address: parseIpv4("10.9.0.7")!, prefix: 24 }],
@@ -144,7 +152,7 @@ Deno.test("VhidRunner keeps its source while that address stays, and never picks
   );
   assert.equal(r.source, a);
   r.attach(
-    { socket: box.socket, error: null },
+    { socket: box.socket, socket6: null, error: null },
     link({
       addresses: [{ address: b, prefix: 24 }, { address: a, prefix: 24 }],
     }),
@@ -162,5 +170,75 @@ Deno.test("VhidRunner with replay_protection drops a repeated counter", () => {
   assert.equal(r.receive(peer, advert), "replay");
   assert.equal(r.counters.drops.replay, 1);
   assert.equal(r.counters.advertsReceived, 1);
+  r.stop();
+});
+
+Deno.test("VhidRunner with IPv6 VIPs: waits for a link-local out of DAD, advertises to ff02::12, announces with neighbour advertisements", async () => {
+  const box = new FakeBox();
+  const config = fastVhid("", `"10.9.0.50/24", "2001:db8::50/64"`);
+  const r = new VhidRunner(config, box.context());
+  const tentative = [{
+    address: parseIpv6("fe80::1")!,
+    prefix: 64,
+    flags: IFA_F_TENTATIVE,
+    scope: 253,
+  }];
+  const port = { socket: box.socket, socket6: box.socket6, error: null };
+  r.attach(port, link({ addresses6: tentative }));
+  r.start();
+  assert.equal(r.state.state, "FAULT", "no usable link-local yet");
+  assert.deepEqual(Object.values(r.state.faults), [
+    "no usable link-local IPv6 address on eth0 to advertise from yet",
+  ]);
+  // DAD done: the flags change on the same address.
+  r.attach(port, link({ addresses6: [{ ...tentative[0]!, flags: 0 }] }));
+  assert.ok(await until(() => r.state.state === "MASTER"));
+  assert.equal(r.source6, "fe80::1");
+  assert.deepEqual(box.added, [VIP, "2001:db8::50/64"]);
+  assert.deepEqual(
+    box.frames.map((f) => f.ethertype.toString(16)),
+    ["806", "86dd"],
+    "a gratuitous ARP and a neighbour advertisement",
+  );
+  assert.deepEqual([...box.frames[1]!.destination], [
+    0x33,
+    0x33,
+    0,
+    0,
+    0,
+    1,
+  ]);
+  assert.ok(box.socket.sent.length >= 1, "IPv4 adverts");
+  assert.ok(
+    box.socket6.sent.some((a) =>
+      a.destination === "ff02::12" && a.source === "fe80::1" && a.vhid === 7
+    ),
+    "IPv6 adverts from the link-local",
+  );
+  r.stop();
+  assert.deepEqual(box.removed.slice(-2), [VIP, "2001:db8::50/64"]);
+});
+
+Deno.test("VhidRunner puts back an IPv6 VIP someone removed while MASTER", async () => {
+  const box = new FakeBox();
+  const config = fastVhid("", `"2001:db8::50"`);
+  const ll = [{
+    address: parseIpv6("fe80::1")!,
+    prefix: 64,
+    flags: 0,
+    scope: 253,
+  }];
+  const r = new VhidRunner(config, box.context());
+  r.attach(
+    { socket: box.socket, socket6: box.socket6, error: null },
+    link({ addresses6: ll }),
+  );
+  r.start();
+  assert.ok(await until(() => r.state.state === "MASTER"));
+  assert.equal(r.source, null, "an IPv6-only vhid needs no IPv4 source");
+  assert.equal(box.socket.sent.length, 0, "and sends no IPv4 adverts");
+  r.addressRemoved(parseIpv6("2001:db8::50")!);
+  assert.ok(await until(() => r.counters.vipsRestored === 1));
+  assert.deepEqual(box.added, ["2001:db8::50", "2001:db8::50"]);
   r.stop();
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  address6Request,
   addressRequest,
   encodeMessage,
   errorCode,
@@ -9,7 +10,12 @@ import {
   parseLink,
   splitMessages,
 } from "../../ffi/netlink_message.ts";
-import { IFF_LOWER_UP, IFF_UP, RTM_NEWADDR } from "../../ffi/constants.ts";
+import {
+  IFA_F_NODAD,
+  IFF_LOWER_UP,
+  IFF_UP,
+  RTM_NEWADDR,
+} from "../../ffi/constants.ts";
 import { gratuitousArp } from "../../src/carp/mod.ts";
 import { toHex } from "../_hex.ts";
 
@@ -33,6 +39,7 @@ Deno.test("parseAddress() and parseLink() read what the kernel sends", () => {
   const { fixed, attrs } = addressRequest(3, 0xc0a80101, 16, "lan");
   const [m] = splitMessages(encodeMessage(RTM_NEWADDR, 0, 1, fixed, attrs));
   assert.deepEqual(parseAddress(m!.payload), {
+    family: 4,
     index: 3,
     address: 0xc0a80101,
     prefix: 16,
@@ -53,6 +60,24 @@ Deno.test("parseAddress() and parseLink() read what the kernel sends", () => {
   assert.equal(link.name, "eth1");
   assert.deepEqual([...link.mac], [...mac]);
   assert.equal(link.usable, true);
+});
+
+Deno.test("address6Request() asks for an IPv6 address without DAD, and parseAddress() reads it back", () => {
+  const vip = new Uint8Array(16);
+  vip.set([0x20, 0x01, 0x0d, 0xb8], 0);
+  vip[15] = 0x50;
+  const { fixed, attrs } = address6Request(4, vip, 64, IFA_F_NODAD);
+  const msg = encodeMessage(RTM_NEWADDR, 0, 1, fixed, attrs);
+  // ifaddrmsg: AF_INET6 (10), /64, flags, scope universe, index 4
+  assert.equal(toHex(msg.subarray(16, 24)), "0a40020004000000");
+  const [m] = splitMessages(msg);
+  const info = parseAddress(m!.payload);
+  assert.equal(info?.family, 6);
+  assert.ok(info?.family === 6);
+  assert.deepEqual([...info.address], [...vip]);
+  assert.equal(info.prefix, 64);
+  assert.equal(info.index, 4);
+  assert.equal(info.flags & IFA_F_NODAD, IFA_F_NODAD, "IFA_FLAGS read back");
 });
 
 Deno.test("errorCode() reads NLMSG_ERROR's negative errno", () => {

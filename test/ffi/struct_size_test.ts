@@ -5,6 +5,15 @@ import {
   SOCKADDR_IN_SIZE,
   sockaddrIn,
 } from "../../ffi/fd.ts";
+import {
+  CMSGHDR_SIZE,
+  IN6_PKTINFO_SIZE,
+  IOVEC_SIZE,
+  IPV6_MREQ_SIZE,
+  MSGHDR_SIZE,
+  SOCKADDR_IN6_SIZE,
+  sockaddrIn6,
+} from "../../ffi/carp6_socket.ts";
 import { POLLFD_SIZE } from "../../ffi/poll.ts";
 import { SOCKADDR_LL_SIZE, sockaddrLl } from "../../ffi/packet_socket.ts";
 import { SOCKADDR_UN_SIZE } from "../../ffi/unix_datagram.ts";
@@ -15,15 +24,25 @@ async function cSizes(): Promise<Record<string, number> | null> {
   try {
     await Deno.writeTextFile(
       `${dir}/sizes.c`,
-      `#include <stdio.h>
+      `#define _GNU_SOURCE
+#include <stdio.h>
+#include <stddef.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <netinet/in.h>
 #include <linux/if_packet.h>
 #include <sys/un.h>
 int main(void) {
-  printf("{\\"sockaddr_in\\":%zu,\\"sockaddr_ll\\":%zu,\\"pollfd\\":%zu,\\"ip_mreqn\\":%zu,\\"sockaddr_un\\":%zu}\\n",
+  printf("{\\"sockaddr_in\\":%zu,\\"sockaddr_ll\\":%zu,\\"pollfd\\":%zu,\\"ip_mreqn\\":%zu,\\"sockaddr_un\\":%zu,",
     sizeof(struct sockaddr_in), sizeof(struct sockaddr_ll), sizeof(struct pollfd),
     sizeof(struct ip_mreqn), sizeof(struct sockaddr_un));
+  printf("\\"sockaddr_in6\\":%zu,\\"sin6_scope_id\\":%zu,\\"ipv6_mreq\\":%zu,\\"in6_pktinfo\\":%zu,\\"msghdr\\":%zu,\\"msg_controllen\\":%zu,\\"msg_flags\\":%zu,\\"iovec\\":%zu,\\"cmsghdr\\":%zu,\\"cmsg_space_pktinfo\\":%zu}\\n",
+    sizeof(struct sockaddr_in6), offsetof(struct sockaddr_in6, sin6_scope_id),
+    sizeof(struct ipv6_mreq), sizeof(struct in6_pktinfo), sizeof(struct msghdr),
+    offsetof(struct msghdr, msg_controllen), offsetof(struct msghdr, msg_flags),
+    sizeof(struct iovec), sizeof(struct cmsghdr),
+    (size_t)CMSG_SPACE(sizeof(struct in6_pktinfo)));
   return 0;
 }
 `,
@@ -49,6 +68,7 @@ Deno.test("the struct encoders make the sizes the kernel expects", () => {
     sockaddrLl(2, 0x0806, new Uint8Array(6)).length,
     SOCKADDR_LL_SIZE,
   );
+  assert.equal(sockaddrIn6(new Uint8Array(16), 2).length, SOCKADDR_IN6_SIZE);
   assert.deepEqual(
     [
       SOCKADDR_IN_SIZE,
@@ -76,6 +96,16 @@ Deno.test({
       pollfd: POLLFD_SIZE,
       ip_mreqn: IP_MREQN_SIZE,
       sockaddr_un: SOCKADDR_UN_SIZE,
+      sockaddr_in6: SOCKADDR_IN6_SIZE,
+      sin6_scope_id: 24,
+      ipv6_mreq: IPV6_MREQ_SIZE,
+      in6_pktinfo: IN6_PKTINFO_SIZE,
+      msghdr: MSGHDR_SIZE,
+      msg_controllen: 40,
+      msg_flags: 48,
+      iovec: IOVEC_SIZE,
+      cmsghdr: CMSGHDR_SIZE,
+      cmsg_space_pktinfo: 40,
     });
   },
 });

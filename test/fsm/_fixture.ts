@@ -70,7 +70,8 @@ export class Harness {
   ): CarpAction[] {
     return this.feed({
       type: "advert",
-      source: ip(source),
+      // IPv6 senders are known by their text.
+      source: source.includes(":") ? source : ip(source),
       advbase,
       advskew,
       counter,

@@ -267,6 +267,39 @@ Deno.test("remoteWinsTie() compares addresses from the last octet, like x86 ucar
   assert.equal(remoteWinsTie(local, local), false);
 });
 
+Deno.test("remoteWinsTie() compares IPv6 addresses byte by byte, the smaller winning", () => {
+  assert.equal(remoteWinsTie("fe80::1", "fe80::2"), true);
+  assert.equal(remoteWinsTie("fe80::2", "fe80::1"), false);
+  assert.equal(remoteWinsTie("fe80::1:0", "fe80::ff"), false);
+  assert.equal(remoteWinsTie("fe80::1", "fe80::1"), false);
+});
+
+Deno.test("an IPv6-only vhid breaks ties on its link-local address", () => {
+  const h = new Harness({ source: "fe80::5", source6: "fe80::5" });
+  h.becomeMaster();
+  h.advert("fe80::9", 1, 50);
+  assert.equal(h.s.state, "MASTER", "fe80::9 loses the tie");
+  h.advert("fe80::4", 1, 50);
+  assert.equal(h.s.state, "BACKUP", "fe80::4 wins it");
+  assert.deepEqual(h.advert("fe80::5", 1, 0), [], "our own, looped back");
+});
+
+Deno.test("a dual-stack vhid lets only the IPv4 copies of adverts decide ties", () => {
+  // Our link-local is the larger, our IPv4 address the smaller: if both
+  // decided, two masters could each yield to the other.
+  const h = new Harness({ source: ip("10.99.0.1"), source6: "fe80::9" });
+  h.becomeMaster();
+  h.advert("fe80::1", 1, 50);
+  assert.equal(h.s.state, "MASTER", "an IPv6 copy never wins a tie");
+  h.advert("fe80::1", 1, 10);
+  assert.equal(h.s.state, "BACKUP", "but a better IPv6 advert still counts");
+  const k = new Harness({ source: ip("10.99.0.1"), source6: "fe80::9" });
+  k.becomeMaster();
+  k.advert("11.99.0.0", 1, 50);
+  assert.equal(k.s.state, "BACKUP", "the IPv4 copy decides");
+  assert.deepEqual(k.advert("fe80::9", 1, 0), [], "our own IPv6 copy");
+});
+
 Deno.test("the counter starts where told, increments, and never echoes a peer's", () => {
   const h = new Harness({ garpCount: 1 }, 5n);
   h.becomeMaster();

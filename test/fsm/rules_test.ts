@@ -59,7 +59,7 @@ Deno.test("interfaceEvents() turns the interface's state into faults", async (t)
         interfaceEvents("eth0.10", {
           present: false,
           usable: false,
-          hasSource: false,
+          missingSource: "no IPv4 address of its own on eth0 to advertise from",
         }, false),
       ),
       ["+interface: waiting for eth0.10", "-link", "-source"],
@@ -71,14 +71,14 @@ Deno.test("interfaceEvents() turns the interface's state into faults", async (t)
         interfaceEvents("eth0", {
           present: true,
           usable: true,
-          hasSource: true,
+          missingSource: null,
         }, false),
       ),
       ["-interface", "-link", "-source"],
     );
   });
   await t.step("link down, unless ignore_link_state", () => {
-    const view = { present: true, usable: false, hasSource: true };
+    const view = { present: true, usable: false, missingSource: null };
     assert.deepEqual(kinds(interfaceEvents("eth0", view, false)), [
       "-interface",
       "+link: link down on eth0",
@@ -96,7 +96,7 @@ Deno.test("interfaceEvents() turns the interface's state into faults", async (t)
         interfaceEvents("eth0", {
           present: true,
           usable: true,
-          hasSource: false,
+          missingSource: "no IPv4 address of its own on eth0 to advertise from",
         }, false),
       ),
       [

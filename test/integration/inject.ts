@@ -3,21 +3,28 @@
  * inside a lab host. Run as
  *   deno run -A inject.ts <kind> <json options>
  * kinds: "replay" (one valid advert, repeated), "garbage" (every kind of bad
- * packet, then a flood). Prints a JSON summary of what it sent.
+ * packet, then a flood), "garbage6" (the same over IPv6, to ff02::12, from
+ * `source6`, for an IPv6 `vip`). Prints a JSON summary of what it sent.
  */
 
+import { Carp6Socket } from "../../ffi/carp6_socket.ts";
 import { CarpSocket } from "../../ffi/carp_socket.ts";
 import { interfaceIndex } from "../../ffi/poll.ts";
 import {
+  CARP6_GROUP,
   CARP_GROUP,
+  type CarpAuth,
   encodeAdvert,
   encodeCarpPacket,
   internetChecksum,
   parseIpv4,
+  parseIpv6,
 } from "../../src/carp/mod.ts";
 
 interface Options {
   source: string;
+  /** The injector's link-local, for IPv6 kinds. */
+  source6?: string;
   vhid: number;
   password: string;
   vip: string;
@@ -29,22 +36,40 @@ interface Options {
 
 const [kind, json] = Deno.args;
 const o = JSON.parse(json ?? "{}") as Options;
+const v6 = kind === "garbage6";
+const ifindex = interfaceIndex("eth0");
 const socket = CarpSocket.open({
   ifname: "eth0",
-  ifindex: interfaceIndex("eth0"),
-  groups: [CARP_GROUP],
+  ifindex,
+  groups: v6 ? [] : [CARP_GROUP],
 });
+const socket6 = v6
+  ? Carp6Socket.open({ ifname: "eth0", ifindex, groups: [] })
+  : null;
+// A neighbour a router away: its adverts arrive with hop limit 64.
+const routed6 = v6
+  ? Carp6Socket.open({ ifname: "eth0", ifindex, groups: [], hopLimit: 64 })
+  : null;
 const source = parseIpv4(o.source)!;
-const auth = {
-  key: new TextEncoder().encode(o.password),
-  vips: [parseIpv4(o.vip)!],
-};
+const source6 = v6 ? parseIpv6(o.source6 ?? "")! : new Uint8Array(16);
+const auth: CarpAuth = v6
+  ? {
+    key: new TextEncoder().encode(o.password),
+    vips: [],
+    vips6: [parseIpv6(o.vip)!],
+  }
+  : { key: new TextEncoder().encode(o.password), vips: [parseIpv4(o.vip)!] };
 const sent: Record<string, number> = {};
 
+/** Sends an IPv4 packet, or over IPv6 the CARP payload after its header. */
 function send(label: string, packet: Uint8Array): void {
-  if (socket.send(packet, CARP_GROUP) === null) {
-    sent[label] = (sent[label] ?? 0) + 1;
+  let err;
+  if (!v6) err = socket.send(packet, CARP_GROUP);
+  else {
+    const via = label.includes("hop limit") ? routed6! : socket6!;
+    err = via.send(packet.subarray(20), CARP6_GROUP, source6, "ff02::12");
   }
+  if (err === null) sent[label] = (sent[label] ?? 0) + 1;
 }
 
 function valid(
@@ -62,7 +87,7 @@ function valid(
       advskew: fields.advskew ?? 200,
       counter: fields.counter ?? 1n,
     },
-    { key: fields.key ?? auth.key, vips: auth.vips },
+    { ...auth, key: fields.key ?? auth.key },
   );
   return encodeCarpPacket({ source, id: 7 }, header);
 }
@@ -99,7 +124,7 @@ function badPackets(): [string, Uint8Array][] {
   return [
     ["random bytes", garbage],
     ["truncated", truncated],
-    ["bad ttl", fix(ttl)],
+    v6 ? ["bad hop limit", valid()] : ["bad ttl", fix(ttl)],
     ["bad version", fix(version)],
     ["bad type", fix(type)],
     ["bad checksum", checksum],
@@ -118,7 +143,7 @@ if (kind === "replay") {
     send("replayed advert", packet);
     await new Promise((r) => setTimeout(r, 100));
   }
-} else if (kind === "garbage") {
+} else if (kind === "garbage" || kind === "garbage6") {
   const kinds = badPackets();
   for (let round = 0; round < 3; round++) {
     for (const [label, p] of kinds) send(label, p);
@@ -141,5 +166,7 @@ if (kind === "replay") {
   throw new Error(`unknown kind "${kind}"`);
 }
 socket.close();
+socket6?.close();
+routed6?.close();
 // deno-lint-ignore no-console
 console.log(JSON.stringify(sent));

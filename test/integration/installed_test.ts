@@ -17,6 +17,8 @@ const NET = "10.215.0";
 const BOX = `${NET}.1`;
 const PEER = `${NET}.2`;
 const VIP = `${NET}.100`;
+/** A dual-stack vhid, as a unit that restricted IPv6 sockets would break. */
+const VIP6 = "fd15:215::100";
 const ignore = !(await canBootContainer());
 
 const BOX_CONFIG = (advskew: number): string =>
@@ -26,7 +28,7 @@ log_level = "info"
 [[vhid]]
 id = 3
 interface = "eth1"
-vips = ["${VIP}/24"]
+vips = ["${VIP}/24", "${VIP6}/64"]
 password_file = "/etc/carp/vhid3.key"
 advbase = 1
 advskew = ${advskew}
@@ -66,6 +68,8 @@ async function netns(): Promise<void> {
     const [ns, dev, addr] of [[BOX_NS, "eth1", BOX], [PEER_NS, "eth0", PEER]]
   ) {
     await sh(["ip", "-n", ns!, "addr", "add", `${addr}/24`, "dev", dev!]);
+    const six = `fd15:215::${addr!.split(".").pop()}/64`;
+    await sh(["ip", "-n", ns!, "addr", "add", six, "dev", dev!, "nodad"]);
     await sh(["ip", "-n", ns!, "link", "set", dev!, "up"]);
     await sh(["ip", "-n", ns!, "link", "set", "lo", "up"]);
   }
@@ -240,6 +244,25 @@ Deno.test({
               100,
             ),
             "the VIP answers the peer",
+          );
+          assert.ok(
+            await eventually(
+              async () => (await sh([
+                "ip",
+                "netns",
+                "exec",
+                PEER_NS,
+                "ping",
+                "-c",
+                "1",
+                "-W",
+                "1",
+                VIP6,
+              ]).then(() => true, () => false)),
+              5000,
+              100,
+            ),
+            "the IPv6 VIP answers the peer",
           );
           assert.ok(
             await wire.waitFor(

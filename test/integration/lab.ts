@@ -263,6 +263,11 @@ export class Lab {
     return `${this.net}.1${i}`;
   }
 
+  /** IPv6 (ULA) address of host `i`. */
+  address6(i: number): string {
+    return `fd13:213::1${i}`;
+  }
+
   /** The client's namespace. */
   get client(): string {
     return `${this.name}-cl`;
@@ -305,13 +310,13 @@ export class Lab {
     return sh([LAB_SH, "heal"], { LAB: this.name });
   }
 
-  /** Whether host `i` has `address` on eth0. */
+  /** Whether host `i` has `address` (IPv4 or IPv6) on eth0. */
   async has(i: number, address: string): Promise<boolean> {
     const out = await sh([
       "ip",
       "-n",
       this.host(i),
-      "-4",
+      address.includes(":") ? "-6" : "-4",
       "-o",
       "addr",
       "show",
@@ -426,7 +431,10 @@ export class Lab {
 
 /** A one-vhid carpd config for host `i` of a lab. */
 export function vhidConfig(o: {
-  vip: string;
+  /** One IPv4 VIP, made a /24. */
+  vip?: string;
+  /** Or these VIPs as written. */
+  vips?: string[];
   advskew: number;
   password?: string;
   advbase?: number;
@@ -440,7 +448,7 @@ log_level = "info"
 [[vhid]]
 id = ${o.id ?? 7}
 interface = "eth0"
-vips = ["${o.vip}/24"]
+vips = ${JSON.stringify(o.vips ?? [`${o.vip}/24`])}
 password = "${o.password ?? "s3cret"}"
 advbase = ${o.advbase ?? 1}
 advskew = ${o.advskew}
