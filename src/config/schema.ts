@@ -48,6 +48,7 @@ const argv = z.array(nonEmpty, {
 
 /** A virtual IPv4 address with the prefix length it is added with. */
 export interface Vip4 {
+  /** The address family. */
   family: 4;
   /** The address, a network-order number. */
   address: number;
@@ -59,6 +60,7 @@ export interface Vip4 {
 
 /** A virtual IPv6 address with the prefix length it is added with. */
 export interface Vip6 {
+  /** The address family. */
   family: 6;
   /** The 16 bytes. */
   address: Ipv6;

@@ -21,6 +21,7 @@ import {
   type ReloadStatus,
   type Status,
 } from "../control/status.ts";
+import { RELEASE_STOP_MAX_MS } from "../fsm/mod.ts";
 import { Health } from "../health/mod.ts";
 import { type Logger, LogRateLimiter } from "../log.ts";
 import { VERSION } from "../version.ts";
@@ -285,7 +286,6 @@ export class Daemon {
     this.#exitCode = exitCode;
     this.#log.info(`stopping (${why})`);
     this.#observer.stopping();
-    this.#loop.stop();
     this.#control?.close();
     this.#control = null;
     const checks = this.#health.stop();
@@ -295,6 +295,21 @@ export class Daemon {
       Math.max(1000, ...runners.map((r) => r.config.scriptTimeoutMs)) + 1000;
     this.#stopped = (async () => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      if (exitCode === 0) {
+        // Make before break: the loop keeps running while MASTERs that
+        // bowed out keep their VIPs until a successor has taken over
+        // (bounded by the state machine). After a fatal error the loop
+        // cannot be trusted: release at once.
+        await Promise.race([
+          Promise.all(runners.map((r) => r.released())),
+          new Promise((resolve) =>
+            timer = setTimeout(resolve, RELEASE_STOP_MAX_MS + 500)
+          ),
+        ]);
+        clearTimeout(timer);
+      }
+      for (const r of runners) r.release();
+      this.#loop.stop();
       await Promise.race([
         Promise.all([checks, ...runners.map((r) => r.hooksIdle())]),
         new Promise((resolve) => timer = setTimeout(resolve, limit)),

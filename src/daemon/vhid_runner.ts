@@ -220,6 +220,7 @@ export class VhidRunner {
   #cancelTimer: (() => void) | undefined;
   #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #stopping = false;
+  #releaseWaiters: (() => void)[] = [];
 
   /**
    * @param config The vhid's settings.
@@ -572,17 +573,28 @@ export class VhidRunner {
   }
 
   /**
-   * Stops: bow-out advert if MASTER, VIPs released (unless
-   * `release_vips_on_exit = false`), down hook queued, timers cleared.
+   * Stops: bow-out advert if MASTER, then the VIPs released (unless
+   * `release_vips_on_exit = false`) and the down hook queued once a
+   * successor has taken over, or after a bounded wait: see
+   * {@linkcode released}. Its timer runs until then.
    */
   stop(): void {
     this.#stopping = true;
     this.#feed({ type: "stop" });
-    this.#cancelTimer?.();
+    if (!this.#config.releaseVipsOnExit) this.release();
     clearTimeout(this.#probeTimer);
-    this.#cancelTimer = undefined;
-    this.#armedFor = null;
     this.#probeTimer = undefined;
+  }
+
+  /** Releases at once whatever a bow-out still holds (the loop is ending). */
+  release(): void {
+    this.#feed({ type: "release" });
+  }
+
+  /** Resolves when nothing is held back for a successor any more. */
+  released(): Promise<void> {
+    if (this.#state.releaseAt === null) return Promise.resolve();
+    return new Promise((resolve) => this.#releaseWaiters.push(resolve));
   }
 
   #pickSource(link: Link | null): number | null {
@@ -624,6 +636,9 @@ export class VhidRunner {
     this.#arm(r.deadline, now);
     this.#run();
     this.#scheduleProbe();
+    if (this.#state.releaseAt === null && this.#releaseWaiters.length > 0) {
+      for (const resolve of this.#releaseWaiters.splice(0)) resolve();
+    }
   }
 
   #arm(deadline: number | null, _now: number): void {

@@ -128,6 +128,8 @@ export class Vhids {
     const r = this.#byKey.get(key);
     if (r === undefined) return;
     r.stop();
+    // Forgotten, it would hear no successor: nothing is held back.
+    r.release();
     this.#byKey.delete(key);
     this.#ctx.interfaces.invalidate(r.config.interface);
   }

@@ -9,7 +9,8 @@
  *   gratuitous ARP (RFC 9568), at most once per advert interval;
  * - a change of effective advskew is advertised at once;
  * - stop, standby and step-down send the 255/255 bow-out advert, so backups
- *   take over at once instead of after master-down;
+ *   take over at once instead of after master-down, and keep the VIPs until
+ *   the successor has had time to announce itself (make before break);
  * - the counter starts random (chosen by the caller) and only moves forward:
  *   after a valid advert it is at least the peer's plus one, so it never
  *   echoes a peer's counter and stays increasing per sender.
@@ -55,6 +56,19 @@ export const CLAIM_WINDOW_MS = 8;
  * see the bow-out); never longer than its master-down interval.
  */
 export const HANDOVER_WINDOW_MS = 1200;
+
+/**
+ * After a bow-out the VIPs stay on until this long after the first advert
+ * of a successor (its claim): time for it to win the claim window, add the
+ * VIPs and announce them, so clients move without losing a packet.
+ */
+export const RELEASE_GRACE_MS = 30;
+
+/**
+ * The longest a stopping daemon keeps its VIPs waiting for a successor
+ * (never longer than its master-down interval).
+ */
+export const RELEASE_STOP_MAX_MS = 1000;
 
 /** Largest advskew a demotion can produce; 255 is kept for the bow-out. */
 export const MAX_DEMOTED_ADVSKEW = 254;
@@ -144,6 +158,11 @@ export interface VhidState {
   readonly vipFailures: number;
   /** When to try the VIPs again (FAULT for `vips`). */
   readonly vipRetryAt: number | null;
+  /**
+   * After a bow-out, the VIPs are still on until this time (brought forward
+   * when a successor is heard); `null` when nothing is held back.
+   */
+  readonly releaseAt: number | null;
 }
 
 /** Why a transition happened. */
@@ -215,7 +234,9 @@ export type CarpEvent =
   | { type: "vips_failed"; detail: string }
   /** The VIPs went on: the next failure starts the back-off afresh. */
   | { type: "vips_ok" }
-  | { type: "stop" };
+  | { type: "stop" }
+  /** Release VIPs held back after a bow-out now (the loop is going away). */
+  | { type: "release" };
 
 /** Something the daemon must do, in the order given. */
 export type CarpAction =
@@ -271,6 +292,7 @@ export function initialState(
     faults: {},
     vipFailures: 0,
     vipRetryAt: null,
+    releaseAt: null,
   };
 }
 
@@ -349,7 +371,9 @@ export function masterDownMs(s: VhidState): number {
  */
 export function nextDeadline(s: VhidState): number | null {
   let next: number | null = null;
-  for (const t of [s.advertAt, s.masterDownAt, s.garpAt, s.vipRetryAt]) {
+  for (
+    const t of [s.advertAt, s.masterDownAt, s.garpAt, s.vipRetryAt, s.releaseAt]
+  ) {
     if (t !== null && (next === null || t < next)) next = t;
   }
   return next;
@@ -435,11 +459,20 @@ class Run {
       case "vips_ok":
         this.#set({ vipFailures: 0 });
         return;
-      case "stop":
+      case "stop": {
         if (state === "MASTER") this.#bowOut("INIT", "stop");
         else if (state !== "INIT") this.#enter("INIT", "stop");
         this.#set({ vipRetryAt: null });
+        const releaseAt = this.s.releaseAt;
+        if (releaseAt !== null) {
+          const limit = this.#now +
+            Math.min(RELEASE_STOP_MAX_MS, masterDownMs(this.s));
+          this.#set({ releaseAt: Math.min(releaseAt, limit) });
+        }
         return;
+      }
+      case "release":
+        return this.#release();
     }
   }
 
@@ -475,8 +508,10 @@ class Run {
 
   #toFault(kind: FaultKind): void {
     const from = this.s.state;
+    const held = this.s.releaseAt !== null;
+    this.#release(); // a vhid in FAULT holds nothing
     this.#enter("FAULT", FAULT_REASONS[kind].raised, this.s.faults[kind]);
-    if (from === "INIT") {
+    if (from === "INIT" && !held) {
       this.actions.push({ type: "remove_vips" });
       if (!this.s.config.neutral) {
         this.actions.push({ type: "run_hook", hook: "down" });
@@ -486,10 +521,16 @@ class Run {
 
   #advert(a: Extract<CarpEvent, { type: "advert" }>): void {
     const s = this.s;
-    if (s.state === "INIT" || s.state === "FAULT") return;
     if (a.source === s.config.source || a.source === s.config.source6) {
       return; // our own, looped back
     }
+    if (s.releaseAt !== null && a.advskew !== BOW_OUT) {
+      // A successor claims: it will hold the VIPs shortly.
+      this.#set({
+        releaseAt: Math.min(s.releaseAt, this.#now + RELEASE_GRACE_MS),
+      });
+    }
+    if (s.state === "INIT" || s.state === "FAULT") return;
     const peerNext = (a.counter + 1n) & COUNTER_MASK;
     if (peerNext > s.counter) this.#set({ counter: peerNext });
 
@@ -568,6 +609,7 @@ class Run {
       this.#toMaster(s.takeover);
       return;
     }
+    if (s.releaseAt !== null && now >= s.releaseAt) this.#release();
     if (s.state === "MASTER" && s.advertAt !== null && now >= s.advertAt) {
       this.#sendAdvert(s.config.advbase, effectiveAdvskew(s));
       this.#set({ advertAt: now + advertIntervalMs(this.s) });
@@ -627,6 +669,8 @@ class Run {
     // (the advert, ARP, announcement and up hook) and reports vips_failed.
     // Then the advert, so other backups stop waiting, then the ARP that
     // moves the clients, then the announcement (log, notify).
+    // VIPs still held after a bow-out simply stay.
+    this.#set({ releaseAt: null });
     this.actions.push({ type: "add_vips" });
     this.#enter("MASTER", reason);
     const announce = this.actions.pop()!;
@@ -646,6 +690,7 @@ class Run {
     this.#enter("BACKUP", reason);
     if (from === "INIT" || from === "FAULT") {
       // Whatever a crash or an admin left behind is not ours while BACKUP.
+      this.#set({ releaseAt: null });
       this.actions.push({ type: "remove_vips" });
       if (!(from === "INIT" && this.s.config.neutral)) {
         this.actions.push({ type: "run_hook", hook: "down" });
@@ -657,12 +702,25 @@ class Run {
     });
   }
 
-  /** Sends the 255/255 bow-out so backups take over at once, then leaves. */
+  /**
+   * Sends the 255/255 bow-out so backups take over at once, then leaves,
+   * keeping the VIPs until a successor has taken them (or until this vhid
+   * would take over again itself: then they never go).
+   */
   #bowOut(to: "BACKUP" | "INIT", reason: TransitionReason): void {
     this.#sendAdvert(BOW_OUT, BOW_OUT);
-    this.#leaveMaster();
     if (to === "BACKUP") this.#toBackup(reason);
     else this.#enter("INIT", reason);
+    this.#set({
+      releaseAt: this.#now + Math.max(CLAIM_WINDOW_MS, masterDownMs(this.s)),
+    });
+  }
+
+  /** Removes VIPs held back after a bow-out, and runs the down hook. */
+  #release(): void {
+    if (this.s.releaseAt === null) return;
+    this.#set({ releaseAt: null });
+    this.#leaveMaster();
   }
 
   /** Actions common to every way out of MASTER. */

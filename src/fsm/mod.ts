@@ -22,6 +22,8 @@ export {
   MAX_DEMOTED_ADVSKEW,
   nextDeadline,
   type PeerAddress,
+  RELEASE_GRACE_MS,
+  RELEASE_STOP_MAX_MS,
   step,
   type TransitionReason,
   type VhidState,

@@ -77,7 +77,17 @@ Deno.test("step() keeps its invariants over random event sequences (property)", 
             }
           }
           s = r.state;
-          assert.equal(ownsVips, s.state === "MASTER", "VIPs held iff MASTER");
+          assert.equal(
+            ownsVips,
+            s.state === "MASTER" || s.releaseAt !== null,
+            "VIPs held iff MASTER, or held back for a successor",
+          );
+          if (s.releaseAt !== null) {
+            assert.ok(
+              s.state === "BACKUP" || s.state === "INIT",
+              "only after a bow-out",
+            );
+          }
           assert.equal(s.advertAt !== null, s.state === "MASTER");
           assert.equal(s.masterDownAt !== null, s.state === "BACKUP");
           if (s.state !== "INIT") {

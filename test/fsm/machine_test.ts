@@ -6,6 +6,8 @@ import {
   faultList,
   HANDOVER_WINDOW_MS,
   masterDownMs,
+  RELEASE_GRACE_MS,
+  RELEASE_STOP_MAX_MS,
   remoteWinsTie,
   VIP_RETRY_FIRST_MS,
   VIP_RETRY_MAX_MS,
@@ -161,14 +163,18 @@ Deno.test("handover: a MASTER whose health demotes it bows out once, and comes b
   h.now = 5000;
   assert.deepEqual(
     kinds(h.feed({ type: "demotion", amount: 100, handover: true })),
-    ["send_advert", "remove_vips", "hook:down", "MASTER->BACKUP"],
+    ["send_advert", "MASTER->BACKUP"],
+    "the VIPs stay until a successor takes them",
   );
   const bow = h.actions[0]!;
   assert.ok(bow.type === "send_advert" && bow.advbase === 255);
   assert.equal(h.deadline, 5000 + HANDOVER_WINDOW_MS);
-  const back = h.at(h.deadline!).find((a) => a.type === "transition");
-  assert.equal(back?.type === "transition" && back.reason, "no successor");
+  const back = h.at(h.deadline!);
+  assert.ok(!kinds(back).includes("remove_vips"), "never released");
+  const t = back.find((a) => a.type === "transition");
+  assert.equal(t?.type === "transition" && t.reason, "no successor");
   assert.equal(h.s.state, "MASTER");
+  assert.equal(h.s.releaseAt, null);
   // Already demoted: a further demotion does not bow out again.
   assert.deepEqual(
     kinds(h.feed({ type: "demotion", amount: 200, handover: true })),
@@ -181,7 +187,9 @@ Deno.test("handover: a MASTER whose health demotes it bows out once, and comes b
   k.feed({ type: "demotion", amount: 100, handover: true });
   k.advert("10.99.0.2", 1, 100);
   assert.equal(k.s.state, "BACKUP");
-  assert.equal(k.deadline, k.now + masterDownMs(k.s));
+  assert.equal(k.deadline, k.now + RELEASE_GRACE_MS, "release after grace");
+  assert.deepEqual(kinds(k.at(k.deadline!)), ["remove_vips", "hook:down"]);
+  assert.equal(k.deadline, k.now - RELEASE_GRACE_MS + masterDownMs(k.s));
   // Without handover (send errors), the skew is only advertised.
   const s = new Harness({ advskew: 0 });
   s.becomeMaster();
@@ -365,12 +373,7 @@ Deno.test("standby bows out as MASTER, stays at 254, and resume restores the ske
   const h = new Harness();
   h.becomeMaster();
   const actions = h.feed({ type: "standby" });
-  assert.deepEqual(kinds(actions), [
-    "send_advert",
-    "remove_vips",
-    "hook:down",
-    "MASTER->BACKUP",
-  ]);
+  assert.deepEqual(kinds(actions), ["send_advert", "MASTER->BACKUP"]);
   const bow = actions[0]!;
   assert.ok(
     bow.type === "send_advert" && bow.advbase === 255 && bow.advskew === 255,
@@ -388,24 +391,80 @@ Deno.test("step_down (USR2) bows out and re-arms master-down", () => {
   h.now = 10_000;
   assert.deepEqual(kinds(h.feed({ type: "step_down" })), [
     "send_advert",
-    "remove_vips",
-    "hook:down",
     "MASTER->BACKUP",
   ]);
   assert.equal(h.deadline, 10_000 + masterDownMs(h.s));
   assert.deepEqual(h.feed({ type: "step_down" }), [], "no-op as BACKUP");
 });
 
-Deno.test("stop bows out as MASTER and leaves nothing armed", () => {
+Deno.test("make before break: a bow-out keeps the VIPs until a successor has had time to take them", () => {
+  // Heard: released RELEASE_GRACE_MS after the successor's claim.
   const h = new Harness();
   h.becomeMaster();
-  assert.deepEqual(kinds(h.feed({ type: "stop" })), [
-    "send_advert",
+  h.now = 10_000;
+  h.feed({ type: "standby" });
+  h.now = 10_001;
+  h.advert("10.99.0.2", 1, 100, 5n); // its claim
+  assert.equal(h.deadline, 10_001 + RELEASE_GRACE_MS);
+  h.now = 10_010;
+  h.advert("10.99.0.2", 1, 100, 6n); // its first advert as MASTER
+  assert.equal(h.deadline, 10_001 + RELEASE_GRACE_MS, "not pushed back");
+  assert.deepEqual(kinds(h.at(10_001 + RELEASE_GRACE_MS)), [
     "remove_vips",
     "hook:down",
+  ]);
+  assert.equal(h.s.releaseAt, null);
+  // Unheard: this box becomes MASTER again at master-down, VIPs never off.
+  const k = new Harness();
+  k.becomeMaster();
+  k.now = 20_000;
+  k.feed({ type: "step_down" });
+  const again = k.at(k.deadline!);
+  assert.ok(!kinds(again).includes("remove_vips"));
+  assert.equal(k.s.state, "MASTER");
+  // A fault while holding back releases at once.
+  const f = new Harness();
+  f.becomeMaster();
+  f.feed({ type: "standby" });
+  assert.deepEqual(
+    kinds(f.feed({ type: "link_down" })),
+    ["remove_vips", "hook:down", "BACKUP->FAULT"],
+  );
+  // The leaving master's own bow-out, looped back, is no successor.
+  const b = new Harness();
+  b.becomeMaster();
+  b.now = 1000;
+  b.feed({ type: "standby" });
+  const until = b.s.releaseAt;
+  b.advert("10.99.0.3", 255, 255);
+  assert.equal(b.s.releaseAt, until, "a bow-out is no successor");
+});
+
+Deno.test("stop bows out as MASTER and waits a bounded time for a successor", () => {
+  const h = new Harness();
+  h.becomeMaster();
+  h.now = 5000;
+  assert.deepEqual(kinds(h.feed({ type: "stop" })), [
+    "send_advert",
     "MASTER->INIT",
   ]);
-  assert.equal(h.deadline, null);
+  assert.equal(
+    h.deadline,
+    5000 + Math.min(RELEASE_STOP_MAX_MS, masterDownMs(h.s)),
+  );
+  h.now = 5002;
+  h.advert("10.99.0.2", 1, 100); // heard even in INIT
+  assert.equal(h.deadline, 5002 + RELEASE_GRACE_MS);
+  assert.deepEqual(kinds(h.at(h.deadline!)), ["remove_vips", "hook:down"]);
+  assert.equal(h.deadline, null, "nothing armed");
+  const r = new Harness();
+  r.becomeMaster();
+  r.feed({ type: "stop" });
+  assert.deepEqual(kinds(r.feed({ type: "release" })), [
+    "remove_vips",
+    "hook:down",
+  ]);
+  assert.equal(r.deadline, null);
   const b = new Harness();
   b.feed({ type: "start" });
   assert.deepEqual(kinds(b.feed({ type: "stop" })), ["BACKUP->INIT"]);

@@ -239,7 +239,45 @@ Deno.test({
 
 Deno.test({
   name:
-    "planned handover over IPv6: carpd standby and SIGTERM on the master lose under 100 ms of pings",
+    "the IPv6 MASTER's interface deleted and re-created: the IPv6 socket is reopened, ff02::12 joined again, and it preempts back from its new link-local",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(2);
+    try {
+      const [a, b] = await startAll(lab, [config6(0), config6(50)]);
+      await soleHolder(lab, VIP6, 1, 2, 12_000);
+      const before = await linkLocal(lab, 1);
+      await lab.unlink(1);
+      await soleHolder(lab, VIP6, 2, 2, 6000);
+      await lab.relink(1); // a new MAC, so a new link-local, through DAD
+      await soleHolder(lab, VIP6, 1, 2, 10_000);
+      const after = await linkLocal(lab, 1);
+      assert.notEqual(after, before);
+      assert.equal((await lab.status(1)).vhids[0]!.source6, after);
+      // h2 hears the new adverts: h1's socket is on the new interface and
+      // h2 knows its new address.
+      assert.ok(
+        await eventually(
+          async () => (await lab.status(2)).vhids[0]!.master === after,
+          3000,
+          50,
+        ),
+        JSON.stringify((await lab.status(2)).vhids[0]),
+      );
+      for (let k = 0; k < 8; k++) {
+        assert.deepEqual(await lab.holders(VIP6, 2), [1], "stable");
+        await sleep(250);
+      }
+      assert.doesNotMatch(a.output + b.output, /Uncaught|panicked|error: /i);
+    } finally {
+      await lab.down();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "planned handover over IPv6: carpd standby and SIGTERM on the master cost under 30 ms of pings (2 ms apart)",
   ignore,
   async fn(): Promise<void> {
     const lab = await Lab.up(2);
@@ -247,7 +285,8 @@ Deno.test({
       const [a, b] = await startAll(lab, [config6(0), config6(50)]);
       await soleHolder(lab, VIP6, 1, 2, 12_000);
       await sleep(1500); // h2 has heard h1
-      const ping = new PingStream(lab, VIP6);
+      // 2 ms pings: the outage is known to within 2 ms.
+      const ping = new PingStream(lab, VIP6, 0.002);
       assert.ok(await eventually(() => ping.flowing(), 5000, 20));
       let t0 = Date.now();
       const r = await lab.ctl(1, "standby");
@@ -255,7 +294,7 @@ Deno.test({
       await soleHolder(lab, VIP6, 2, 2, 2000);
       await sleep(700);
       const standby = ping.gapSince(t0 - 50);
-      assert.ok(standby < 100, `standby outage ${standby} ms`);
+      assert.ok(standby < 30, `standby outage ${standby} ms`);
 
       // Back to h1, then stop it.
       await lab.ctl(1, "resume");
@@ -268,10 +307,10 @@ Deno.test({
       await sleep(700);
       await ping.stop();
       const stop = ping.gapSince(t0 - 50);
-      assert.ok(stop < 100, `SIGTERM outage ${stop} ms`);
+      assert.ok(stop < 30, `SIGTERM outage ${stop} ms`);
       // deno-lint-ignore no-console
       console.log(
-        `  IPv6 planned handover: standby ${standby} ms, SIGTERM ${stop} ms of pings lost`,
+        `  IPv6 planned handover, longest gap between 2 ms pings: standby ${standby} ms, SIGTERM ${stop} ms`,
       );
       assert.doesNotMatch(b.output, /Uncaught|panicked|error: /i);
     } finally {
