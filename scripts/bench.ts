@@ -37,6 +37,8 @@ interface Options {
   vhids?: number;
   /** One IPv6 VIP instead (ucarp cannot). */
   ipv6?: boolean;
+  /** carpd speaks VRRPv3 too (priority 150/100), keepalived VRRPv3. */
+  vrrp?: boolean;
 }
 
 /** How one implementation runs on host `i` as preferred (rank 0) or backup (1). */
@@ -60,8 +62,25 @@ interval = 1
 timeout = 1
 fall = 2
 rise = 2
-demote = 100
+demote = ${o.vrrp ? 60 : 100}
 `;
+    if (o.vrrp) {
+      // The same settings as the keepalived instances below.
+      return await lab.carpd(
+        i,
+        `[daemon]
+log_level = "info"
+
+[[vhid]]
+protocol = "vrrp"
+id = 1
+interface = "eth0"
+vips = ["${vipOf(1)}/${prefix}"]
+priority = ${rank === 0 ? 150 : 100}
+advert_interval = ${o.fast ? 0.1 : 1}
+${check}`,
+      );
+    }
     let config = "";
     for (let v = 1; v <= vhids; v++) {
       const skew = o.fast ? (rank === 0 ? 20 : 26) : rank * 50;
@@ -154,7 +173,7 @@ vrrp_instance VI_${v} {
   enable_script_security
   script_user root
   vrrp_garp_master_delay 1
-  ${o.fast || o.ipv6 ? "vrrp_version 3" : "vrrp_version 2"}
+  ${o.fast || o.ipv6 || o.vrrp ? "vrrp_version 3" : "vrrp_version 2"}
 }
 ${script}
 ${instances}
@@ -240,6 +259,55 @@ async function pair(
 
 type Scenario = (impl: Impl, lab: Lab) => Promise<number | null>;
 
+/** A cable cut right after an advert; the client's longest ping gap. */
+async function cableCut(lab: Lab, vip: string, ipv6 = false): Promise<number> {
+  const ping = new PingStream(lab, vip);
+  if (!(await eventually(() => ping.flowing(), 5000, 50))) {
+    throw new Error("no pings before the cut");
+  }
+  await afterNextAdvert(lab, ipv6);
+  const t0 = Date.now();
+  await lab.cut(1);
+  await eventually(() => lab.has(2, vip), 15_000, 10);
+  await sleep(1500);
+  await ping.stop();
+  return ping.gapSince(t0 - 50);
+}
+
+/** SIGTERM on the master; the client's longest ping gap. */
+async function stopMaster(
+  lab: Lab,
+  master: Proc,
+  vip: string,
+): Promise<number> {
+  const ping = new PingStream(lab, vip);
+  if (!(await eventually(() => ping.flowing(), 5000, 50))) {
+    throw new Error("no pings before the stop");
+  }
+  const t0 = Date.now();
+  master.signal("SIGTERM");
+  await eventually(() => lab.has(2, vip), 15_000, 20);
+  await sleep(1500);
+  await ping.stop();
+  return ping.gapSince(t0 - 50);
+}
+
+/** The check on the master fails; ms until the backup holds the VIP. */
+async function healthFailover(
+  impl: Impl,
+  lab: Lab,
+  o: Options = {},
+): Promise<number> {
+  const flag = await lab.file("service-ok", "");
+  await pair(impl, lab, { ...o, checkFile: flag });
+  const t0 = performance.now();
+  await Deno.remove(flag);
+  if (!(await eventually(() => lab.has(2, VIP), 15_000, 10))) {
+    throw new Error("the backup never took over");
+  }
+  return Math.round(performance.now() - t0);
+}
+
 const SCENARIOS: Record<
   string,
   { title: string; unit: string; run: Scenario }
@@ -250,17 +318,7 @@ const SCENARIOS: Record<
     unit: "ms outage",
     run: async (impl, lab) => {
       await pair(impl, lab);
-      const ping = new PingStream(lab, VIP);
-      if (!(await eventually(() => ping.flowing(), 5000, 50))) {
-        throw new Error("no pings before the cut");
-      }
-      await afterNextAdvert(lab);
-      const t0 = Date.now();
-      await lab.cut(1);
-      await eventually(() => lab.has(2, VIP), 15_000, 20);
-      await sleep(1500);
-      await ping.stop();
-      return ping.gapSince(t0 - 50);
+      return await cableCut(lab, VIP);
     },
   },
   fast: {
@@ -270,17 +328,7 @@ const SCENARIOS: Record<
     run: async (impl, lab) => {
       if (impl === "ucarp") return null; // ucarp cannot advertise faster than 1 s
       await pair(impl, lab, { fast: true });
-      const ping = new PingStream(lab, VIP);
-      if (!(await eventually(() => ping.flowing(), 5000, 50))) {
-        throw new Error("no pings before the cut");
-      }
-      await afterNextAdvert(lab);
-      const t0 = Date.now();
-      await lab.cut(1);
-      await eventually(() => lab.has(2, VIP), 10_000, 10);
-      await sleep(1000);
-      await ping.stop();
-      return ping.gapSince(t0 - 50);
+      return await cableCut(lab, VIP);
     },
   },
   planned: {
@@ -314,17 +362,7 @@ const SCENARIOS: Record<
     run: async (impl, lab) => {
       if (impl === "ucarp") return null; // ucarp has no IPv6
       await pair(impl, lab, { ipv6: true });
-      const ping = new PingStream(lab, VIP6);
-      if (!(await eventually(() => ping.flowing(), 5000, 50))) {
-        throw new Error("no pings before the cut");
-      }
-      await afterNextAdvert(lab, true);
-      const t0 = Date.now();
-      await lab.cut(1);
-      await eventually(() => lab.has(2, VIP6), 15_000, 20);
-      await sleep(1500);
-      await ping.stop();
-      return ping.gapSince(t0 - 50);
+      return await cableCut(lab, VIP6, true);
     },
   },
   planned6: {
@@ -333,16 +371,7 @@ const SCENARIOS: Record<
     run: async (impl, lab) => {
       if (impl === "ucarp") return null;
       const [a] = await pair(impl, lab, { ipv6: true });
-      const ping = new PingStream(lab, VIP6);
-      if (!(await eventually(() => ping.flowing(), 5000, 50))) {
-        throw new Error("no pings before the stop");
-      }
-      const t0 = Date.now();
-      a!.signal("SIGTERM");
-      await eventually(() => lab.has(2, VIP6), 15_000, 20);
-      await sleep(1500);
-      await ping.stop();
-      return ping.gapSince(t0 - 50);
+      return await stopMaster(lab, a!, VIP6);
     },
   },
   standby: {
@@ -369,14 +398,44 @@ const SCENARIOS: Record<
     unit: "ms",
     run: async (impl, lab) => {
       if (impl === "ucarp") return null; // ucarp has no health checks
-      const flag = await lab.file("service-ok", "");
-      await pair(impl, lab, { checkFile: flag });
-      const t0 = performance.now();
-      await Deno.remove(flag);
-      if (!(await eventually(() => lab.has(2, VIP), 15_000, 10))) {
-        throw new Error("the backup never took over");
-      }
-      return Math.round(performance.now() - t0);
+      return await healthFailover(impl, lab);
+    },
+  },
+  vrrp: {
+    title:
+      "VRRPv3, both at advert_interval 1 s, priorities 150/100: cable cut right after an advert",
+    unit: "ms outage",
+    run: async (impl, lab) => {
+      if (impl === "ucarp") return null;
+      await pair(impl, lab, { vrrp: true });
+      return await cableCut(lab, VIP);
+    },
+  },
+  "vrrp-fast": {
+    title: "VRRPv3 at advert_interval 0.1 s: cable cut right after an advert",
+    unit: "ms outage",
+    run: async (impl, lab) => {
+      if (impl === "ucarp") return null;
+      await pair(impl, lab, { vrrp: true, fast: true });
+      return await cableCut(lab, VIP);
+    },
+  },
+  "vrrp-planned": {
+    title: "VRRPv3 planned handover: SIGTERM on the master (priority 0)",
+    unit: "ms outage",
+    run: async (impl, lab) => {
+      if (impl === "ucarp") return null;
+      const [a] = await pair(impl, lab, { vrrp: true });
+      return await stopMaster(lab, a!, VIP);
+    },
+  },
+  "vrrp-health": {
+    title:
+      "VRRPv3 health-driven failover (check 1 s, fall 2, priority 150 - 60 < 100)",
+    unit: "ms",
+    run: async (impl, lab) => {
+      if (impl === "ucarp") return null;
+      return await healthFailover(impl, lab, { vrrp: true });
     },
   },
 };

@@ -56,9 +56,10 @@ async function table(lab: Lab): Promise<void> {
       continue;
     }
     const v = (JSON.parse(r.out) as Status).vhids[0]!;
-    const skew = v.advskew.effective === v.advskew.configured
-      ? `${v.advskew.effective}`
-      : `${v.advskew.effective}*`;
+    const rank = v.advskew ?? v.priority;
+    const skew = rank === null || rank.effective === rank.configured
+      ? `${rank?.effective}`
+      : `${rank.effective}*`;
     say(
       `    h${i}   ${lab.address(i)}  ${v.state.padEnd(7)}  ${
         skew.padEnd(7)

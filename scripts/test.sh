@@ -87,12 +87,12 @@ gate "deno lint" "$DENO" lint
 gate "deno check" "$DENO" check main.ts src/ ffi/ test/ scripts/
 gate "deno doc --lint (public modules)" "$DENO" doc --lint \
   src/carp/mod.ts src/fsm/mod.ts src/config/mod.ts src/control/mod.ts \
-  src/daemon/mod.ts src/health/mod.ts
+  src/daemon/mod.ts src/health/mod.ts src/vrrp/mod.ts
 suite "doc examples (deno test --doc)" skips-ok --doc "${CARPD_PERMISSIONS[@]}" src/ ffi/
 # Unit tests get the daemon's own permission flags; the namespace tests drive
 # ip, tcpdump and /proc of other processes, which Deno grants only with -A.
 suite "unit, property and simulator tests" skips-ok "${CARPD_PERMISSIONS[@]}" \
-  test/carp test/fsm test/sim test/config test/cli test/health test/hooks \
+  test/carp test/vrrp test/fsm test/sim test/config test/cli test/health test/hooks \
   test/control test/daemon test/systemd test/log_test.ts test/ffi
 
 missing=$(integration_missing)

@@ -47,8 +47,13 @@ export function runCheck(path: string, out: (line: string) => void): number {
         : []),
       ...(has6 ? ["link-local (IPv6)"] : []),
     ].join(" and ");
+    const timers = v.protocol === "vrrp"
+      ? `VRRPv3 priority ${v.priority} advert_interval ${
+        v.advertIntervalCs / 100
+      } s${v.vips[0]?.family === 4 ? ` checksum ${v.vrrpChecksum}` : ""}`
+      : `advbase ${v.advbase} advskew ${v.advskew} deadratio ${v.deadratio}`;
     out(
-      `  vhid ${v.id} on ${v.interface}: ${vips}; advbase ${v.advbase} advskew ${v.advskew} deadratio ${v.deadratio}${
+      `  vhid ${v.id} on ${v.interface}: ${vips}; ${timers}${
         v.preempt ? " preempt" : ""
       }; ${v.mode}; source ${src}`,
     );

@@ -64,11 +64,19 @@ export interface VhidConfig {
   keySource: string;
   /** Our address in adverts; `null`: the interface's own, followed. */
   source: number | null;
-  /** Seconds between adverts (0: every advskew/256 s). */
+  /** The protocol spoken: CARP (ucarp's) or VRRPv3 (RFC 9568). */
+  protocol: "carp" | "vrrp";
+  /** VRRP: 1-254, higher wins (100 for CARP vhids, unused). */
+  priority: number;
+  /** VRRP: centiseconds between adverts as master (100 for CARP, unused). */
+  advertIntervalCs: number;
+  /** VRRP over IPv4: the checksum dialect sent ("pseudo" for CARP, unused). */
+  vrrpChecksum: "pseudo" | "plain";
+  /** CARP: seconds between adverts (0: every advskew/256 s). */
   advbase: number;
-  /** 1/256 s added to advbase; lower wins. */
+  /** CARP: 1/256 s added to advbase; lower wins. */
   advskew: number;
-  /** Adverts a backup may miss. */
+  /** CARP: adverts a backup may miss. */
   deadratio: number;
   /** Take over from a less preferred master. */
   preempt: boolean;
@@ -217,15 +225,22 @@ function resolve(
   const vipOwner = new Map<string, string>();
   const vhids = raw.vhid.map((v, i): VhidConfig => {
     const at = `vhid[${i}]`;
-    const key = readKey(v, at, readFile, problems);
-    if (v.advbase === 0 && v.advskew === 0) {
+    const vrrp = v.protocol === "vrrp";
+    const key = vrrp
+      ? { bytes: new Uint8Array(0), source: "" }
+      : readKey(v, at, readFile, problems);
+    refuseOtherProtocolKeys(v, at, problems);
+    const advbase = v.advbase ?? 1;
+    const advskew = v.advskew ?? 0;
+    const deadratio = v.deadratio ?? 3;
+    if (!vrrp && advbase === 0 && advskew === 0) {
       problems.push(
         `${at}.advskew: 0 is not allowed with advbase = 0; expected an integer from 1 to 254 (adverts every advskew/256 s)`,
       );
     }
-    if (v.advbase * v.deadratio >= BOW_OUT_SECONDS) {
+    if (!vrrp && advbase * deadratio >= BOW_OUT_SECONDS) {
       problems.push(
-        `${at}.deadratio: ${v.deadratio} is not allowed with advbase = ${v.advbase}; expected advbase x deadratio below ${BOW_OUT_SECONDS} s (a longer master-down cannot tell the 255/255 bow-out of a stopping master from a live one)`,
+        `${at}.deadratio: ${deadratio} is not allowed with advbase = ${advbase}; expected advbase x deadratio below ${BOW_OUT_SECONDS} s (a longer master-down cannot tell the 255/255 bow-out of a stopping master from a live one)`,
       );
     }
     const slot = `${v.interface}/${v.id}`;
@@ -268,6 +283,18 @@ function resolve(
         } is not allowed; IPv6 VIPs need an IPv6 peer to send their adverts to`,
       );
     }
+    if (vrrp && has4 && has6) {
+      problems.push(
+        `${at}.vips: ${
+          JSON.stringify(v.vips)
+        } is not allowed; a VRRP vhid carries one address family (RFC 9568 runs IPv4 and IPv6 as separate virtual routers): put the IPv6 VIPs in a [[vhid]] of their own`,
+      );
+    }
+    if (vrrp && v.mode === "broadcast") {
+      problems.push(
+        `${at}.mode: "broadcast" is not allowed with protocol = "vrrp"; expected "multicast" or "unicast"`,
+      );
+    }
     if (v.mode === "broadcast" && has6) {
       problems.push(
         `${at}.mode: "broadcast" is not allowed with IPv6 VIPs; expected "multicast" or "unicast" (broadcast mode is ucarp's, and IPv4 only)`,
@@ -285,10 +312,14 @@ function resolve(
       key: key.bytes,
       keySource: key.source,
       source: v.source === undefined ? null : parseIpv4(v.source),
-      advbase: v.advbase,
-      advskew: v.advskew,
-      deadratio: v.deadratio,
-      preempt: v.preempt,
+      protocol: v.protocol,
+      priority: v.priority ?? 100,
+      advertIntervalCs: Math.round((v.advert_interval ?? 1) * 100),
+      vrrpChecksum: v.vrrp_checksum ?? "pseudo",
+      advbase,
+      advskew,
+      deadratio,
+      preempt: v.preempt ?? vrrp,
       neutral: v.neutral,
       mode: v.mode,
       group: parseIpv4(v.group)!,
@@ -304,7 +335,7 @@ function resolve(
       releaseVipsOnExit: v.release_vips_on_exit,
       manageVips: v.manage_vips,
       ignoreLinkState: v.ignore_link_state,
-      replayProtection: v.replay_protection,
+      replayProtection: v.replay_protection ?? false,
     };
   });
   const ids = new Set(vhids.map((v) => v.id));
@@ -356,6 +387,36 @@ function resolve(
     checks,
     trackInterfaces,
   };
+}
+
+/** Keys of one protocol only, by the protocol they belong to. */
+const PROTOCOL_KEYS = {
+  carp: [
+    "password",
+    "password_file",
+    "advbase",
+    "advskew",
+    "deadratio",
+    "replay_protection",
+  ],
+  vrrp: ["priority", "advert_interval", "vrrp_checksum"],
+} as const;
+
+function refuseOtherProtocolKeys(
+  v: RawConfig["vhid"][number],
+  at: string,
+  problems: string[],
+): void {
+  const other = v.protocol === "vrrp" ? "carp" : "vrrp";
+  for (const k of PROTOCOL_KEYS[other]) {
+    if (v[k] === undefined) continue;
+    const why = k.startsWith("password")
+      ? "VRRPv3 (RFC 9568) has no authentication"
+      : `it is a ${other.toUpperCase()} setting`;
+    problems.push(
+      `${at}.${k}: is not allowed with protocol = "${v.protocol}"; ${why}`,
+    );
+  }
 }
 
 /** Where users are looked up (no NSS: service users live here). */

@@ -53,6 +53,7 @@ function plain(value: unknown): string {
 function identity(c: VhidConfig): string {
   return plain([
     c.interface,
+    c.protocol,
     c.id,
     c.vips,
     c.key,

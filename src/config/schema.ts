@@ -118,11 +118,25 @@ export const vhidSchema = z.strictObject({
   password: passwordText.optional(),
   password_file: nonEmpty.optional(),
   source: ipv4.optional(),
-  advbase: intRange(0, 255).default(1),
+  protocol: z.enum(["carp", "vrrp"], { error: `"carp" or "vrrp"` }).default(
+    "carp",
+  ),
+  // CARP only; defaults (1, 0, 3) are applied once the protocol is known.
+  advbase: intRange(0, 255).optional(),
   // 255 is the bow-out: a master advertising it would be taken for leaving.
-  advskew: intRange(0, 254).default(0),
-  deadratio: intRange(1, 255).default(3),
-  preempt: z.boolean({ error: "true or false" }).default(false),
+  advskew: intRange(0, 254).optional(),
+  deadratio: intRange(1, 255).optional(),
+  // VRRP only: 255 is the address owner's, which carpd never is.
+  priority: intRange(1, 254).optional(),
+  advert_interval: seconds(0.01, 40.95).refine(
+    (x) => Math.abs(x * 100 - Math.round(x * 100)) < 1e-6,
+    { error: "a number of seconds from 0.01 to 40.95 in steps of 0.01" },
+  ).optional(),
+  vrrp_checksum: z.enum(["pseudo", "plain"], {
+    error: `"pseudo" (keepalived, FRR) or "plain" (RFC 9568, Cisco, Juniper)`,
+  }).optional(),
+  // false for CARP (ucarp's default), true for VRRP (the RFC's).
+  preempt: z.boolean({ error: "true or false" }).optional(),
   neutral: z.boolean({ error: "true or false" }).default(false),
   mode: z.enum(["multicast", "broadcast", "unicast"], {
     error: `"multicast", "broadcast" or "unicast"`,
@@ -143,7 +157,7 @@ export const vhidSchema = z.strictObject({
   notify: argv.optional(),
   script_timeout: seconds(0.1, 3600).default(30),
   release_vips_on_exit: z.boolean({ error: "true or false" }).default(true),
-  replay_protection: z.boolean({ error: "true or false" }).default(false),
+  replay_protection: z.boolean({ error: "true or false" }).optional(),
   manage_vips: z.boolean({ error: "true or false" }).default(true),
   ignore_link_state: z.boolean({ error: "true or false" }).default(false),
 });

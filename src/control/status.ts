@@ -12,7 +12,7 @@ export const STATUS_VERSION = 1;
 export interface DemotionStatus {
   /** `check squid`, `interface eth0`, `send errors, EPERM`, `standby`. */
   reason: string;
-  /** advskew it adds. */
+  /** advskew it adds (CARP), or priority it takes away (VRRP). */
   advskew: number;
 }
 
@@ -30,6 +30,8 @@ export interface VhidCountersStatus {
   transitions: number;
   /** VIPs put back after someone else removed them while MASTER. */
   vipsRestored: number;
+  /** VRRP adverts whose address list differs from this vhid's. */
+  vipListMismatches: number;
   /** Packets dropped, by reason (`bad_hmac`, `replay`, ...). */
   drops: Record<string, number>;
 }
@@ -38,10 +40,19 @@ export interface VhidCountersStatus {
 export interface PeerStatus {
   /** Its address. */
   address: string;
-  /** The advbase it advertised. */
-  advbase: number;
-  /** The advskew it advertised. */
-  advskew: number;
+  /** The advbase it advertised (`null` for VRRP). */
+  advbase: number | null;
+  /** The advskew it advertised (`null` for VRRP). */
+  advskew: number | null;
+  /** The priority it advertised (VRRP; `null` for CARP). */
+  priority: number | null;
+  /** The advert interval it advertised, seconds (VRRP; `null` for CARP). */
+  advertInterval: number | null;
+  /**
+   * VRRP over IPv4: its adverts by checksum dialect (`pseudo`, `plain`,
+   * `pseudo_mcast`); empty otherwise.
+   */
+  checksums: Record<string, number>;
   /** Seconds since it was last heard. */
   secondsAgo: number;
 }
@@ -52,18 +63,24 @@ export interface VhidStatus {
   vhid: number;
   /** Its interface. */
   interface: string;
-  /** `carp`. */
-  protocol: string;
+  /** `carp` or `vrrp`. */
+  protocol: "carp" | "vrrp";
   /** As written in the config. */
   vips: string[];
   /** `INIT`, `BACKUP`, `MASTER` or `FAULT`. */
   state: string;
   /** Why it is in FAULT (empty otherwise), such as `waiting for eth0.10`. */
   faults: string[];
-  /** Seconds between adverts as configured. */
-  advbase: number;
-  /** Configured, and in force (with demotions and standby). */
-  advskew: { configured: number; effective: number };
+  /** CARP: seconds between adverts as configured (`null` for VRRP). */
+  advbase: number | null;
+  /** CARP: configured, and in force (with demotions and standby). */
+  advskew: { configured: number; effective: number } | null;
+  /** VRRP: configured, and in force (`null` for CARP). */
+  priority: { configured: number; effective: number } | null;
+  /** VRRP: seconds between adverts as master (`null` for CARP). */
+  advertInterval: number | null;
+  /** VRRP over IPv4: the checksum dialect sent (`null` otherwise). */
+  checksum: "pseudo" | "plain" | null;
   /** The demotions in force, with their reasons. */
   demotions: DemotionStatus[];
   /** In standby (`carpd standby`). */
@@ -187,11 +204,16 @@ export function formatStatus(s: Status): string[] {
     out.push(`last reload FAILED: ${s.reload.error ?? "unknown"}`);
   }
   for (const v of s.vhids) {
-    const skew = v.advskew.configured === v.advskew.effective
-      ? `advskew ${v.advskew.effective}`
-      : `advskew ${v.advskew.effective} (configured ${v.advskew.configured})`;
+    const [name, rank] = v.priority !== null
+      ? ["priority", v.priority]
+      : ["advskew", v.advskew];
+    const skew = rank === null || rank.configured === rank.effective
+      ? `${name} ${rank?.effective}`
+      : `${name} ${rank.effective} (configured ${rank.configured})`;
     out.push(
-      `vhid ${v.vhid} on ${v.interface}: ${v.state}${
+      `${
+        v.protocol === "vrrp" ? "VRRP vrid" : "vhid"
+      } ${v.vhid} on ${v.interface}: ${v.state}${
         v.standby ? " (standby)" : ""
       }, ${skew}, ` +
         `master ${v.master ?? "unknown"}, for ${
@@ -203,7 +225,8 @@ export function formatStatus(s: Status): string[] {
     const from = [v.source, v.source6].filter((a) => a !== null).join(" and ");
     out.push(`  vips ${v.vips.join(", ")}; from ${from || "none"}`);
     for (const d of v.demotions) {
-      out.push(`  demoted +${d.advskew}: ${d.reason}`);
+      const sign = v.protocol === "vrrp" ? "-" : "+";
+      out.push(`  demoted ${sign}${d.advskew}: ${d.reason}`);
     }
     const c = v.counters;
     out.push(
@@ -216,6 +239,9 @@ export function formatStatus(s: Status): string[] {
       out.push(
         `  send errors ${errors}; VIPs restored ${c.vipsRestored}`,
       );
+    }
+    if (c.vipListMismatches > 0) {
+      out.push(`  adverts with another address list ${c.vipListMismatches}`);
     }
   }
   for (const c of s.checks) {

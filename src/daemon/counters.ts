@@ -5,13 +5,22 @@
  */
 
 import { DROP_REASONS, type DropReason } from "../carp/mod.ts";
+import { VRRP_DROP_REASONS, type VrrpDropReason } from "../vrrp/mod.ts";
+
+/** Why a CARP or a VRRP packet was dropped. */
+export type AnyDropReason = DropReason | VrrpDropReason;
+
+/** Every reason, CARP's first. */
+const ALL_DROP_REASONS: readonly AnyDropReason[] = [
+  ...new Set<AnyDropReason>([...DROP_REASONS, ...VRRP_DROP_REASONS]),
+];
 
 /** Drops by reason, every reason present. */
-export type DropCounts = Record<DropReason, number>;
+export type DropCounts = Record<AnyDropReason, number>;
 
 /** A zeroed drop table. */
 export function emptyDrops(): DropCounts {
-  return Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as DropCounts;
+  return Object.fromEntries(ALL_DROP_REASONS.map((r) => [r, 0])) as DropCounts;
 }
 
 /** A vhid's counters. */
@@ -26,6 +35,8 @@ export interface VhidCounters {
   transitions: number;
   /** VIPs put back after someone removed them while MASTER. */
   vipsRestored: number;
+  /** VRRP adverts whose address list differs from ours. */
+  vipListMismatches: number;
   drops: DropCounts;
 }
 
@@ -38,6 +49,7 @@ export function emptyVhidCounters(): VhidCounters {
     garpsSent: 0,
     transitions: 0,
     vipsRestored: 0,
+    vipListMismatches: 0,
     drops: emptyDrops(),
   };
 }

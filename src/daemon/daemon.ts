@@ -21,7 +21,6 @@ import {
   type ReloadStatus,
   type Status,
 } from "../control/status.ts";
-import { RELEASE_STOP_MAX_MS } from "../fsm/mod.ts";
 import { Health } from "../health/mod.ts";
 import { type Logger, LogRateLimiter } from "../log.ts";
 import { VERSION } from "../version.ts";
@@ -33,6 +32,7 @@ import { Receiver } from "./receiver.ts";
 import { applyReload } from "./reload.ts";
 import { projectStatus, statusLine } from "./status_projection.ts";
 import { Vhids } from "./vhids.ts";
+import type { VhidRunner } from "./vhid_runner.ts";
 
 /** Exit code after a fatal error inside the daemon (EX_SOFTWARE). */
 export const EXIT_FATAL = 70;
@@ -303,7 +303,7 @@ export class Daemon {
         await Promise.race([
           Promise.all(runners.map((r) => r.released())),
           new Promise((resolve) =>
-            timer = setTimeout(resolve, RELEASE_STOP_MAX_MS + 500)
+            timer = setTimeout(resolve, releaseWaitMs(runners) + 500)
           ),
         ]);
         clearTimeout(timer);
@@ -460,4 +460,13 @@ export class Daemon {
         ),
     );
   }
+}
+
+/** The longest any stopping vhid holds its VIPs for a successor. */
+function releaseWaitMs(runners: readonly VhidRunner[]): number {
+  const now = performance.now();
+  return Math.max(
+    0,
+    ...runners.map((r) => (r.state.releaseAt ?? now) - now),
+  );
 }

@@ -14,12 +14,29 @@ import {
   type ReceiveOptions,
 } from "../carp/mod.ts";
 import type { Logger } from "../log.ts";
+import type { VrrpReceive6Options, VrrpReceiveOptions } from "../vrrp/mod.ts";
 import type { EventLoop } from "./event_loop.ts";
 import type { DropCounts } from "./counters.ts";
 import type { Link, LinkChange, Links } from "./links.ts";
 import { Port } from "./ports.ts";
 import type { Receiver } from "./receiver.ts";
 import type { VhidRunner } from "./vhid_runner.ts";
+
+/** What an interface's IPv4 socket accepts, for each protocol. */
+export interface InterfaceRules {
+  /** CARP: the CARP vhids' keys, the destinations. */
+  carp: ReceiveOptions;
+  /** VRRP: the VRRP vhids' ids, the same destinations. */
+  vrrp: VrrpReceiveOptions;
+}
+
+/** The same over IPv6. */
+export interface InterfaceRules6 {
+  /** CARP over IPv6. */
+  carp: Receive6Options;
+  /** VRRP over IPv6. */
+  vrrp: VrrpReceive6Options;
+}
 
 /** What the interfaces need from the daemon. */
 export interface InterfacesContext {
@@ -47,8 +64,8 @@ function message(e: unknown): string {
 export class Interfaces {
   readonly #ctx: InterfacesContext;
   readonly #ports = new Map<string, Port>();
-  readonly #rules = new Map<string, ReceiveOptions>();
-  readonly #rules6 = new Map<string, Receive6Options>();
+  readonly #rules = new Map<string, InterfaceRules>();
+  readonly #rules6 = new Map<string, InterfaceRules6>();
   /** The descriptors watched for each port. */
   readonly #watched = new Map<string, number[]>();
   #resyncs = 0;
@@ -170,23 +187,28 @@ export class Interfaces {
    * @param name Interface name.
    * @returns The rules, or `undefined` for an interface not in use.
    */
-  rules6(name: string): Receive6Options | undefined {
+  rules6(name: string): InterfaceRules6 | undefined {
     const cached = this.#rules6.get(name);
     if (cached !== undefined) return cached;
     if (!this.#ports.has(name)) return undefined;
     const vhids = new Map<number, VhidRunner["auth"]>();
+    const vrids = new Set<number>();
     const destinations = new Set<string>([formatIpv6(CARP6_GROUP)]);
     const link = this.#ctx.links.byName(name);
     for (const r of this.#ctx.vhidsOn(name)) {
       if (!r.config.vips.some((v) => v.family === 6)) continue;
-      vhids.set(r.config.id, r.auth);
+      if (r.config.protocol === "vrrp") vrids.add(r.config.id);
+      else vhids.set(r.config.id, r.auth);
       if (r.config.mode === "unicast") {
         for (const a of link?.addresses6 ?? []) {
           destinations.add(formatIpv6(a.address));
         }
       }
     }
-    const rules = { vhids, destinations };
+    const rules = {
+      carp: { vhids, destinations },
+      vrrp: { vrids, destinations },
+    };
     this.#rules6.set(name, rules);
     return rules;
   }
@@ -198,20 +220,26 @@ export class Interfaces {
    * @param name Interface name.
    * @returns The rules, or `undefined` for an interface not in use.
    */
-  rules(name: string): ReceiveOptions | undefined {
+  rules(name: string): InterfaceRules | undefined {
     const cached = this.#rules.get(name);
     if (cached !== undefined) return cached;
     const port = this.#ports.get(name);
     if (port === undefined) return undefined;
     const vhids = new Map<number, VhidRunner["auth"]>();
+    const vrids = new Set<number>();
     const destinations = new Set<number>(port.groups);
     for (const r of this.#ctx.vhidsOn(name)) {
-      vhids.set(r.config.id, r.auth);
+      if (r.config.protocol === "vrrp") {
+        if (r.config.vips.some((v) => v.family === 4)) vrids.add(r.config.id);
+      } else vhids.set(r.config.id, r.auth);
       if (r.config.mode === "unicast" && r.source !== null) {
         destinations.add(r.source);
       }
     }
-    const rules = { vhids, destinations };
+    const rules = {
+      carp: { vhids, destinations },
+      vrrp: { vrids, destinations },
+    };
     this.#rules.set(name, rules);
     return rules;
   }

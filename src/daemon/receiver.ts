@@ -10,14 +10,13 @@ import type { Received6 } from "../../ffi/carp6_socket.ts";
 import {
   decodeCarp6,
   decodeCarpPacket,
-  type DropReason,
   formatIpv4,
   formatIpv6,
-  type Receive6Options,
-  type ReceiveOptions,
 } from "../carp/mod.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
-import { type DropCounts, emptyDrops } from "./counters.ts";
+import { decodeVrrp4Packet, decodeVrrp6 } from "../vrrp/mod.ts";
+import { type AnyDropReason, type DropCounts, emptyDrops } from "./counters.ts";
+import type { InterfaceRules, InterfaceRules6 } from "./interfaces.ts";
 import type { Port } from "./ports.ts";
 import type { VhidRunner } from "./vhid_runner.ts";
 
@@ -25,7 +24,7 @@ import type { VhidRunner } from "./vhid_runner.ts";
 export const MAX_PACKETS_PER_WAKE = 256;
 
 /** Drop reasons worth a warning: a misconfigured or hostile peer. */
-const LOUD_DROPS: ReadonlySet<DropReason> = new Set([
+const LOUD_DROPS: ReadonlySet<AnyDropReason> = new Set([
   "replay",
   "bad_ttl",
   "bad_version",
@@ -33,7 +32,19 @@ const LOUD_DROPS: ReadonlySet<DropReason> = new Set([
   "bad_checksum",
   "bad_authlen",
   "bad_hmac",
+  "bad_length",
+  "bad_count",
+  "bad_interval",
 ]);
+
+/** VRRPv3 adverts start with 0x31 (version 3, type 1); CARP with 0x21. */
+const VRRP_VERSION_NIBBLE = 3;
+
+/** Whether an IPv4 packet carries VRRPv3 rather than CARP. */
+function isVrrp4(packet: Uint8Array): boolean {
+  const ihl = ((packet[0] ?? 0) & 0x0f) * 4;
+  return packet.length > ihl && packet[ihl]! >> 4 === VRRP_VERSION_NIBBLE;
+}
 
 /** What the receiver needs from the daemon. */
 export interface ReceiverContext {
@@ -41,9 +52,9 @@ export interface ReceiverContext {
   limiter: LogRateLimiter;
   now: () => number;
   /** What an interface accepts (its vhids' keys, its destinations). */
-  rules: (iface: string) => ReceiveOptions | undefined;
+  rules: (iface: string) => InterfaceRules | undefined;
   /** The same over IPv6. */
-  rules6: (iface: string) => Receive6Options | undefined;
+  rules6: (iface: string) => InterfaceRules6 | undefined;
   /** The vhid of an id on an interface. */
   vhid: (iface: string, id: number) => VhidRunner | undefined;
 }
@@ -87,7 +98,11 @@ export class Receiver {
         return;
       }
       if (packet === null) return;
-      const r = decodeCarpPacket(packet, rules);
+      if (isVrrp4(packet)) {
+        this.#vrrp4(port.name, packet, rules);
+        continue;
+      }
+      const r = decodeCarpPacket(packet, rules.carp);
       if (!r.ok) {
         this.#dropped(port.name, r.reason, r.source, r.vhid);
         continue;
@@ -124,13 +139,17 @@ export class Receiver {
         return;
       }
       if (got === null) return;
+      if (!got.truncated && got.payload[0]! >> 4 === VRRP_VERSION_NIBBLE) {
+        this.#vrrp6(port.name, got, rules);
+        continue;
+      }
       const r = got.truncated
         ? {
           ok: false as const,
           reason: "short" as const,
           source: formatIpv6(got.source),
         }
-        : decodeCarp6(got.payload, got, rules);
+        : decodeCarp6(got.payload, got, rules.carp);
       if (!r.ok) {
         this.#dropped(port.name, r.reason, r.source, r.vhid);
         continue;
@@ -143,9 +162,31 @@ export class Receiver {
     }
   }
 
+  #vrrp4(iface: string, packet: Uint8Array, rules: InterfaceRules): void {
+    const r = decodeVrrp4Packet(packet, rules.vrrp);
+    if (!r.ok) {
+      this.#dropped(iface, r.reason, r.source, r.vrid);
+      return;
+    }
+    this.#ctx.vhid(iface, r.advert.vrid)?.receiveVrrp(
+      r.source,
+      r.advert,
+      r.dialect,
+    );
+  }
+
+  #vrrp6(iface: string, got: Received6, rules: InterfaceRules6): void {
+    const r = decodeVrrp6(got.payload, got, rules.vrrp);
+    if (!r.ok) {
+      this.#dropped(iface, r.reason, r.source, r.vrid);
+      return;
+    }
+    this.#ctx.vhid(iface, r.advert.vrid)?.receiveVrrp(r.source, r.advert, null);
+  }
+
   #dropped(
     iface: string,
-    reason: DropReason,
+    reason: AnyDropReason,
     source: number | string | undefined,
     vhid: number | undefined,
   ): void {
@@ -161,7 +202,7 @@ export class Receiver {
 
   #log(
     iface: string,
-    reason: DropReason,
+    reason: AnyDropReason,
     source: number | string | undefined,
     vhid: number | undefined,
   ): void {

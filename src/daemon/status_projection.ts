@@ -14,7 +14,7 @@ import type {
   VhidStatus,
 } from "../control/status.ts";
 import { STATUS_VERSION } from "../control/status.ts";
-import { effectiveAdvskew, faultList } from "../fsm/mod.ts";
+import { effectiveAdvskew, effectivePriority, faultList } from "../fsm/mod.ts";
 import type { DropCounts } from "./counters.ts";
 import type { Link } from "./links.ts";
 import { peerText, type VhidRunner } from "./vhid_runner.ts";
@@ -52,15 +52,25 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
     ? s.heardMaster?.source ?? null
     : null;
   const c = r.counters;
+  const vrrp = r.config.protocol === "vrrp";
   return {
     vhid: r.config.id,
     interface: r.config.interface,
-    protocol: "carp",
+    protocol: r.config.protocol,
     vips: r.config.vips.map((v) => v.text),
     state: s.state,
     faults: s.state === "FAULT" ? faultList(s) : [],
-    advbase: r.config.advbase,
-    advskew: { configured: r.config.advskew, effective: effectiveAdvskew(s) },
+    advbase: vrrp ? null : r.config.advbase,
+    advskew: vrrp
+      ? null
+      : { configured: r.config.advskew, effective: effectiveAdvskew(s) },
+    priority: vrrp
+      ? { configured: r.config.priority, effective: effectivePriority(s) }
+      : null,
+    advertInterval: vrrp ? r.config.advertIntervalCs / 100 : null,
+    checksum: vrrp && r.config.vips[0]?.family === 4
+      ? r.config.vrrpChecksum
+      : null,
     demotions: r.demotions(),
     standby: s.standby,
     master: master === null ? null : peerText(master),
@@ -69,8 +79,11 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
     secondsSinceTransition: Math.round(now - r.lastTransitionAt) / 1000,
     peers: r.peers().map(([address, p]) => ({
       address: peerText(address),
-      advbase: p.advbase,
-      advskew: p.advskew,
+      advbase: vrrp ? null : p.advbase,
+      advskew: vrrp ? null : p.advskew,
+      priority: p.priority ?? null,
+      advertInterval: p.intervalCs === undefined ? null : p.intervalCs / 100,
+      checksums: { ...p.checksums },
       secondsAgo: Math.round(now - p.at) / 1000,
     })),
     warnings: r.warnings(),
@@ -81,6 +94,7 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
       garpsSent: c.garpsSent,
       transitions: c.transitions,
       vipsRestored: c.vipsRestored,
+      vipListMismatches: c.vipListMismatches,
       drops: { ...c.drops },
     },
   };

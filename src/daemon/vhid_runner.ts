@@ -36,9 +36,11 @@ import {
   type CarpEvent,
   type CarpState,
   effectiveAdvskew,
+  effectivePriority,
   type ElectionConfig,
   initialState,
   MAX_DEMOTED_ADVSKEW,
+  MIN_DEMOTED_PRIORITY,
   type PeerAddress,
   step,
   type VhidState,
@@ -49,6 +51,12 @@ import { SEND_ERROR_DEMOTION, SendErrorTracker } from "../fsm/send_errors.ts";
 import type { Demotion } from "../health/mod.ts";
 import { HookQueue } from "../hooks/runner.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
+import {
+  type ChecksumDialect,
+  encodeVrrp4Packet,
+  encodeVrrp6Message,
+  type VrrpAdvert,
+} from "../vrrp/mod.ts";
 import {
   type DropCounts,
   emptyVhidCounters,
@@ -69,8 +77,16 @@ export { type AddressControl, type FrameSender, vipLabel };
 
 /** A peer heard as master, and when. */
 export interface HeardPeer {
+  /** CARP: its advbase (0 for VRRP). */
   advbase: number;
+  /** CARP: its advskew (0 for VRRP). */
   advskew: number;
+  /** VRRP: its priority. */
+  priority?: number;
+  /** VRRP: its advert interval, centiseconds. */
+  intervalCs?: number;
+  /** VRRP over IPv4: adverts heard in each checksum dialect. */
+  checksums?: Partial<Record<ChecksumDialect, number>>;
   at: number;
 }
 
@@ -167,6 +183,9 @@ export function electionConfig(
     neutral: c.neutral,
     garpCount: c.garpCount,
     garpIntervalMs: c.garpIntervalMs,
+    ...(c.protocol === "vrrp"
+      ? { vrrp: { priority: c.priority, intervalCs: c.advertIntervalCs } }
+      : {}),
   };
 }
 
@@ -214,6 +233,8 @@ export class VhidRunner {
   readonly #peers = new Map<PeerAddress, HeardPeer>();
   /** The warning in force about a demotion that moves nothing, if any. */
   #warning: string | null = null;
+  /** VRRP peers whose address list differs from ours, with the warning. */
+  readonly #mismatches = new Map<PeerAddress, string>();
   #queue: CarpAction[] = [];
   #running = false;
   #waitingForVips = false;
@@ -265,6 +286,7 @@ export class VhidRunner {
       { source: 1, destination: this.#config.group, id: 1 },
       header,
     );
+    if (this.#config.protocol === "vrrp") this.#warmUpVrrp();
     if (this.#vips4[0]) {
       gratuitousArp(new Uint8Array(6), this.#vips4[0].address);
     }
@@ -325,7 +347,13 @@ export class VhidRunner {
       out.push({ reason: this.#sends.reason, advskew: SEND_ERROR_DEMOTION });
     }
     if (this.#state.standby) {
-      out.push({ reason: "standby", advskew: MAX_DEMOTED_ADVSKEW });
+      const c = this.#config;
+      out.push({
+        reason: "standby",
+        advskew: c.protocol === "vrrp"
+          ? c.priority - MIN_DEMOTED_PRIORITY
+          : MAX_DEMOTED_ADVSKEW,
+      });
     }
     return out;
   }
@@ -453,6 +481,74 @@ export class VhidRunner {
     return "accepted";
   }
 
+  /**
+   * A valid VRRP advert for this vhid arrived.
+   *
+   * @param source The sender.
+   * @param advert What it advertised.
+   * @param dialect The IPv4 checksum dialect it used (`null` over IPv6).
+   */
+  receiveVrrp(
+    source: PeerAddress,
+    advert: VrrpAdvert,
+    dialect: ChecksumDialect | null,
+  ): void {
+    this.counters.advertsReceived++;
+    const now = this.#ctx.now();
+    if (advert.priority !== 0) {
+      const checksums = { ...this.#peers.get(source)?.checksums };
+      if (dialect !== null) checksums[dialect] = (checksums[dialect] ?? 0) + 1;
+      this.#peers.set(source, {
+        advbase: 0,
+        advskew: 0,
+        priority: advert.priority,
+        intervalCs: advert.intervalCs,
+        ...(dialect === null ? {} : { checksums }),
+        at: now,
+      });
+      if (this.#peers.size > 64) this.#forgetOldPeers();
+      this.#checkDemotionWarning();
+    }
+    this.#checkAddressList(source, advert);
+    this.#feed({
+      type: "vrrp_advert",
+      source,
+      priority: advert.priority,
+      intervalCs: advert.intervalCs,
+    });
+  }
+
+  /**
+   * keepalived 2.2.7 drops adverts whose address list is not exactly its
+   * own, which leaves two masters: say so once per peer and list, and
+   * count every such advert.
+   */
+  #checkAddressList(source: PeerAddress, advert: VrrpAdvert): void {
+    const theirs = advert.family === 4
+      ? advert.addresses.map(formatIpv4)
+      : advert.addresses.map(formatIpv6);
+    const ours = this.#config.vips.map((v) =>
+      v.family === 4 ? formatIpv4(v.address) : formatIpv6(v.address)
+    );
+    const same = theirs.length === ours.length &&
+      new Set([...theirs, ...ours]).size === ours.length &&
+      new Set(theirs).size === theirs.length;
+    if (same) {
+      this.#mismatches.delete(source);
+      return;
+    }
+    this.counters.vipListMismatches++;
+    const warning = `${peerText(source)} advertises ${
+      theirs.join(", ")
+    } but this vhid has ${
+      ours.join(", ")
+    }: VRRP peers must list the same addresses (keepalived 2.2.7 drops adverts that differ, leaving two masters)`;
+    if (this.#mismatches.get(source) !== warning) {
+      this.#ctx.log.warning(`${this.name}: ${warning}`);
+      this.#mismatches.set(source, warning);
+    }
+  }
+
   /** Counts a dropped packet that named this vhid. */
   countDrop(reason: keyof DropCounts): void {
     this.counters.drops[reason]++;
@@ -480,13 +576,19 @@ export class VhidRunner {
 
   /** Warnings about the vhid's settings seen at run time. */
   warnings(): string[] {
-    return this.#warning === null ? [] : [this.#warning];
+    return [
+      ...(this.#warning === null ? [] : [this.#warning]),
+      ...this.#mismatches.values(),
+    ];
   }
 
   #forgetOldPeers(): void {
     const now = this.#ctx.now();
     for (const [peer, p] of this.#peers) {
-      if (now - p.at > PEER_MEMORY_MS) this.#peers.delete(peer);
+      if (now - p.at > PEER_MEMORY_MS) {
+        this.#peers.delete(peer);
+        this.#mismatches.delete(peer);
+      }
     }
   }
 
@@ -497,7 +599,18 @@ export class VhidRunner {
   #checkDemotionWarning(): void {
     const health = this.#health.reduce((n, d) => n + d.advskew, 0);
     let warning: string | null = null;
-    if (health > 0) {
+    if (health > 0 && this.#config.protocol === "vrrp") {
+      const mine = effectivePriority(this.#state);
+      for (const [peer, p] of this.#peers) {
+        if (p.priority === undefined || p.priority > mine) continue;
+        warning = `demoted to priority ${mine}, no lower than ${
+          peerText(peer)
+        } (priority ${p.priority}): raise demote above ${
+          this.#config.priority - p.priority
+        } so it can take over`;
+        break;
+      }
+    } else if (health > 0) {
       const mine = effectiveAdvskew(this.#state);
       for (const [peer, p] of this.#peers) {
         if (p.advbase !== this.#config.advbase || p.advskew < mine) continue;
@@ -677,6 +790,8 @@ export class VhidRunner {
           a.advskew,
           a.counter,
         );
+      case "send_vrrp_advert":
+        return this.#sendVrrpAdvert(this.#config.id, a.priority);
       case "add_vips":
         return this.#addVips();
       case "remove_vips":
@@ -783,11 +898,69 @@ export class VhidRunner {
       { vhid, advbase, advskew, counter },
       this.#auth,
     );
-    const probe = vhid === PROBE_VHID;
+    this.#transmit(
+      link,
+      vhid === PROBE_VHID,
+      (source, destination, id) =>
+        encodeCarpPacket({ source, destination, id }, header),
+      () => header,
+    );
+  }
+
+  /** A VRRP advert: the configured interval, this priority, our VIPs. */
+  #sendVrrpAdvert(vrid: number, priority: number): void {
+    const link = this.#link;
+    if (link === null || this.#port === null) return; // FAULT: no way out
+    const c = this.#config;
+    const base = { vrid, priority, intervalCs: c.advertIntervalCs };
+    const v4 = {
+      family: 4 as const,
+      ...base,
+      addresses: this.#vips4.map((v) => v.address),
+    };
+    const v6 = {
+      family: 6 as const,
+      ...base,
+      addresses: this.#vips6.map((v) => v.address),
+    };
+    this.#transmit(
+      link,
+      vrid === PROBE_VHID,
+      (source, destination, id) =>
+        encodeVrrp4Packet({ source, destination, id }, v4, c.vrrpChecksum),
+      (source, destination) => encodeVrrp6Message(v6, source, destination),
+    );
+  }
+
+  /** Encodes a VRRP advert of each family once (see `#warmUp`). */
+  #warmUpVrrp(): void {
+    const base = { vrid: this.#config.id, priority: 1, intervalCs: 100 };
+    encodeVrrp4Packet(
+      { source: 1, id: 1 },
+      { family: 4, ...base, addresses: [1] },
+      this.#config.vrrpChecksum,
+    );
+    encodeVrrp6Message(
+      { family: 6, ...base, addresses: [CARP6_GROUP] },
+      CARP6_GROUP,
+      CARP6_GROUP,
+    );
+  }
+
+  /**
+   * Sends one advert over each family the vhid has, to each destination,
+   * and keeps the counts and the send-error demotion.
+   */
+  #transmit(
+    link: Link,
+    probe: boolean,
+    packet4: (source: number, destination: number, id: number) => Uint8Array,
+    payload6: (source: Ipv6, destination: Ipv6) => Uint8Array,
+  ): void {
     const failures: SyscallError[] = [];
     let sent = 0;
-    if (this.#vips4.length > 0) sent += this.#send4(link, header, failures);
-    if (this.#vips6.length > 0) sent += this.#send6(header, failures);
+    if (this.#vips4.length > 0) sent += this.#send4(link, packet4, failures);
+    if (this.#vips6.length > 0) sent += this.#send6(payload6, failures);
     if (sent === 0 && failures.length === 0) return; // no socket or source
     if (!probe) this.counters.advertsSent += sent;
     for (const err of failures) {
@@ -816,7 +989,11 @@ export class VhidRunner {
   }
 
   /** The IPv4 advert: to the group, each unicast peer, or broadcast. */
-  #send4(link: Link, header: Uint8Array, failures: SyscallError[]): number {
+  #send4(
+    link: Link,
+    packet4: (source: number, destination: number, id: number) => Uint8Array,
+    failures: SyscallError[],
+  ): number {
     const socket = this.#port?.socket;
     const source = this.#source;
     if (!socket || source === null) return 0;
@@ -826,7 +1003,7 @@ export class VhidRunner {
     let sent = 0;
     // Each peer on its own: one refusing does not stop the others.
     for (const destination of destinations) {
-      const packet = encodeCarpPacket({ source, destination, id }, header);
+      const packet = packet4(source, destination, id);
       const err = c.mode === "broadcast"
         ? this.#ctx.frames.send(
           link.index,
@@ -843,7 +1020,10 @@ export class VhidRunner {
   }
 
   /** The IPv6 advert: to ff02::12 or each unicast IPv6 peer. */
-  #send6(header: Uint8Array, failures: SyscallError[]): number {
+  #send6(
+    payload6: (source: Ipv6, destination: Ipv6) => Uint8Array,
+    failures: SyscallError[],
+  ): number {
     const socket = this.#port?.socket6;
     const source = this.#source6;
     if (!socket || source === null) return 0;
@@ -853,7 +1033,12 @@ export class VhidRunner {
       : [{ address: CARP6_GROUP, text: "ff02::12" }];
     let sent = 0;
     for (const d of destinations) {
-      const err = socket.send(header, d.address, source, d.text);
+      const err = socket.send(
+        payload6(source, d.address),
+        d.address,
+        source,
+        d.text,
+      );
       if (err === null) sent++;
       else failures.push(err);
     }
@@ -880,7 +1065,9 @@ export class VhidRunner {
     );
     this.#probeTimer = setTimeout(() => {
       this.#probeTimer = undefined;
-      this.#sendAdvert(PROBE_VHID, 255, 255, this.#state.counter);
+      if (this.#config.protocol === "vrrp") {
+        this.#sendVrrpAdvert(PROBE_VHID, 0);
+      } else this.#sendAdvert(PROBE_VHID, 255, 255, this.#state.counter);
       this.#scheduleProbe();
     }, every);
   }

@@ -14,6 +14,12 @@
  * - the counter starts random (chosen by the caller) and only moves forward:
  *   after a valid advert it is at least the peer's plus one, so it never
  *   echoes a peer's counter and stays increasing per sender.
+ *
+ * A VRRP vhid (`config.vrrp` set) runs the same machine with RFC 9568's
+ * election (`../shared/research/vrrp_ipv6.md` section 1.7): priorities,
+ * Skew_Time and Master_Down_Interval, the backup adopting the master's
+ * interval, priority 0 as the bow-out. Faults, VIP retries, gratuitous ARPs
+ * and make before break are shared.
  * @module
  */
 
@@ -23,6 +29,7 @@ import {
   remoteWinsTie,
   ticksToMs,
 } from "./timing.ts";
+import { activeDownMs, skewMs, vrrpRemoteWinsTie } from "./vrrp_timing.ts";
 
 /** Where a vhid stands. */
 export type CarpState = "INIT" | "BACKUP" | "MASTER" | "FAULT";
@@ -76,6 +83,20 @@ export const MAX_DEMOTED_ADVSKEW = 254;
 /** advbase/advskew of the bow-out advert. */
 const BOW_OUT = 255;
 
+/** The lowest priority a demotion or standby leaves a VRRP vhid with. */
+export const MIN_DEMOTED_PRIORITY = 1;
+
+/** The VRRP priority that says "the master is leaving". */
+const VRRP_BOW_OUT = 0;
+
+/** What makes a vhid a VRRPv3 one. */
+export interface VrrpElection {
+  /** Priority, 1-254; higher wins. */
+  priority: number;
+  /** Advertisement_Interval, centiseconds (1-4095). */
+  intervalCs: number;
+}
+
 const COUNTER_MASK = (1n << 64n) - 1n;
 
 /** What the election of one vhid is configured with. */
@@ -98,6 +119,8 @@ export interface ElectionConfig {
   source: PeerAddress;
   /** Our IPv6 source (text), when the vhid advertises over IPv6 too. */
   source6?: string | null;
+  /** Set for a VRRP vhid (advbase, advskew and deadratio are then unused). */
+  vrrp?: VrrpElection;
   /** Skip the down hook on the first INIT -> BACKUP (ucarp `--neutral`). */
   neutral: boolean;
   /** Gratuitous ARPs sent on becoming master (at least 1). */
@@ -116,10 +139,14 @@ export type PeerAddress = number | string;
 export interface HeardMaster {
   /** Its address. */
   source: PeerAddress;
-  /** The advbase it advertised. */
+  /** The advbase it advertised (CARP; 0 for VRRP). */
   advbase: number;
-  /** The advskew it advertised. */
+  /** The advskew it advertised (CARP; 0 for VRRP). */
   advskew: number;
+  /** The priority it advertised (VRRP only). */
+  priority?: number;
+  /** The interval it advertised, centiseconds (VRRP only). */
+  intervalCs?: number;
   /** When we heard it. */
   at: number;
 }
@@ -163,6 +190,11 @@ export interface VhidState {
    * when a successor is heard); `null` when nothing is held back.
    */
   readonly releaseAt: number | null;
+  /**
+   * VRRP: Active_Adver_Interval, the interval learnt from the master's
+   * adverts (centiseconds); `null` until one is heard (our own applies).
+   */
+  readonly activeIntervalCs: number | null;
 }
 
 /** Why a transition happened. */
@@ -215,6 +247,13 @@ export type CarpEvent =
     advskew: number;
     counter: bigint;
   }
+  /** A VRRP advert (for a VRRP vhid). */
+  | {
+    type: "vrrp_advert";
+    source: PeerAddress;
+    priority: number;
+    intervalCs: number;
+  }
   | { type: "timer" }
   /**
    * The sum of the vhid's demotions now. With `handover` (a health check or
@@ -241,6 +280,8 @@ export type CarpEvent =
 /** Something the daemon must do, in the order given. */
 export type CarpAction =
   | { type: "send_advert"; advbase: number; advskew: number; counter: bigint }
+  /** A VRRP advert with this priority and the configured interval. */
+  | { type: "send_vrrp_advert"; priority: number }
   | { type: "add_vips" }
   | { type: "remove_vips" }
   | { type: "garp" }
@@ -293,6 +334,7 @@ export function initialState(
     vipFailures: 0,
     vipRetryAt: null,
     releaseAt: null,
+    activeIntervalCs: null,
   };
 }
 
@@ -341,26 +383,65 @@ export function effectiveAdvskew(s: VhidState): number {
 }
 
 /**
+ * The priority in force of a VRRP vhid: configured minus demotions, at
+ * least 1; 1 while in standby.
+ *
+ * @param s The vhid (a VRRP one; 0 otherwise).
+ * @returns The priority to advertise and compare with.
+ */
+export function effectivePriority(s: VhidState): number {
+  const v = s.config.vrrp;
+  if (v === undefined) return 0;
+  if (s.standby) return MIN_DEMOTED_PRIORITY;
+  return Math.max(MIN_DEMOTED_PRIORITY, v.priority - Math.max(0, s.demotion));
+}
+
+/**
+ * How far from the most preferred a vhid stands now, for either protocol:
+ * the effective advskew (CARP), or 255 minus the effective priority (VRRP).
+ * A higher rank is less preferred.
+ *
+ * @param s The vhid.
+ * @returns The rank.
+ */
+export function effectiveRank(s: VhidState): number {
+  return s.config.vrrp === undefined
+    ? effectiveAdvskew(s)
+    : 255 - effectivePriority(s);
+}
+
+/**
  * Milliseconds between adverts as master.
  *
  * @param s The vhid.
  * @returns The interval.
  */
 export function advertIntervalMs(s: VhidState): number {
+  const v = s.config.vrrp;
+  if (v !== undefined) return v.intervalCs * 10;
   return ticksToMs(intervalTicks(s.config.advbase, effectiveAdvskew(s)));
 }
 
 /**
- * Milliseconds of silence after which a backup takes over.
+ * Milliseconds of silence after which a backup takes over: CARP's
+ * master-down, or VRRP's Master_Down_Interval from the master's interval.
  *
  * @param s The vhid.
  * @returns The master-down interval.
  */
 export function masterDownMs(s: VhidState): number {
   const c = s.config;
+  if (c.vrrp !== undefined) {
+    return activeDownMs(effectivePriority(s), activeIntervalCs(s));
+  }
   return ticksToMs(
     masterDownTicks(c.advbase, effectiveAdvskew(s), c.deadratio),
   );
+}
+
+/** The master's interval a VRRP backup times out on. */
+function activeIntervalCs(s: VhidState): number {
+  return s.activeIntervalCs ?? s.config.vrrp?.intervalCs ?? 100;
 }
 
 /**
@@ -393,6 +474,31 @@ export function step(s: VhidState, event: CarpEvent, now: number): CarpStep {
   return { state: run.s, actions: run.actions, deadline: nextDeadline(run.s) };
 }
 
+/**
+ * The longest a stopping vhid keeps its VIPs for a successor. A VRRP
+ * backup waits up to one interval (its Skew_Time) after the priority-0
+ * advert, so a long interval waits longer.
+ */
+function releaseStopMaxMs(s: VhidState): number {
+  const wait = s.config.vrrp === undefined
+    ? RELEASE_STOP_MAX_MS
+    : Math.max(RELEASE_STOP_MAX_MS, advertIntervalMs(s) + 200);
+  return Math.min(wait, masterDownMs(s));
+}
+
+/**
+ * How long a MASTER that bowed out on a demotion waits for a successor
+ * before it takes mastership back. A VRRP backup takes over one Skew_Time
+ * (under one interval) after the priority-0 advert; two intervals leave it
+ * room.
+ */
+function handoverWindowMs(s: VhidState): number {
+  const window = s.config.vrrp === undefined
+    ? HANDOVER_WINDOW_MS
+    : 2 * advertIntervalMs(s) + 100;
+  return Math.min(window, masterDownMs(s));
+}
+
 type Draft = { -readonly [K in keyof VhidState]: VhidState[K] };
 
 /** One step in progress: a private copy of the state and the actions so far. */
@@ -415,7 +521,11 @@ class Run {
         else this.#toBackup("start");
         return;
       case "advert":
+        if (this.s.config.vrrp !== undefined) return;
         return this.#advert(event);
+      case "vrrp_advert":
+        if (this.s.config.vrrp === undefined) return;
+        return this.#vrrpAdvert(event);
       case "timer":
         return this.#timer();
       case "demotion":
@@ -465,8 +575,7 @@ class Run {
         this.#set({ vipRetryAt: null });
         const releaseAt = this.s.releaseAt;
         if (releaseAt !== null) {
-          const limit = this.#now +
-            Math.min(RELEASE_STOP_MAX_MS, masterDownMs(this.s));
+          const limit = this.#now + releaseStopMaxMs(this.s);
           this.#set({ releaseAt: Math.min(releaseAt, limit) });
         }
         return;
@@ -484,7 +593,7 @@ class Run {
     if (s.state === "MASTER") {
       // With VIPs that would not go on, the link still works: tell the
       // backups at once. Otherwise nothing would reach them anyway.
-      if (kind === "vips") this.#sendAdvert(BOW_OUT, BOW_OUT);
+      if (kind === "vips") this.#sendBowOut();
       this.#leaveMaster();
     }
     this.#toFault(kind);
@@ -542,16 +651,11 @@ class Run {
       if (yields) {
         // One more advert first, so the winner hears a worse master and
         // re-asserts with a gratuitous ARP (ucarp does the same).
-        this.#sendAdvert(s.config.advbase, effectiveAdvskew(s));
+        this.#advertise();
         this.#leaveMaster();
         this.#toBackup("preferred master");
         this.#heard(a);
-      } else if (this.#now - s.reassertedAt >= advertIntervalMs(s)) {
-        this.#set({ reassertedAt: this.#now });
-        this.#sendAdvert(s.config.advbase, effectiveAdvskew(s));
-        this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
-        this.#startGarps();
-      }
+      } else this.#reassert();
       return;
     }
     // BACKUP
@@ -580,7 +684,7 @@ class Run {
       // The master bows out. Every backup claims at once with its own
       // priority and takes the VIPs only if no better claim comes within
       // the window.
-      this.#sendAdvert(c.advbase, effectiveAdvskew(s));
+      this.#advertise();
       this.#set({
         claiming: true,
         masterDownAt: this.#now + CLAIM_WINDOW_MS,
@@ -594,6 +698,88 @@ class Run {
         takeover: "master down",
       });
     }
+  }
+
+  /** RFC 9568 section 6.4.2 and 6.4.3, with carpd's make before break. */
+  #vrrpAdvert(a: Extract<CarpEvent, { type: "vrrp_advert" }>): void {
+    const s = this.s;
+    if (a.source === s.config.source || a.source === s.config.source6) {
+      return; // our own, looped back
+    }
+    if (s.releaseAt !== null && a.priority !== VRRP_BOW_OUT) {
+      this.#set({
+        releaseAt: Math.min(s.releaseAt, this.#now + RELEASE_GRACE_MS),
+      });
+    }
+    if (s.state === "INIT" || s.state === "FAULT") return;
+    const mine = effectivePriority(s);
+    if (s.state === "MASTER") {
+      if (a.priority === VRRP_BOW_OUT) {
+        // Another master leaving: tell the backups we are here.
+        this.#advertise();
+        this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
+        return;
+      }
+      const yields = a.priority > mine ||
+        (a.priority === mine &&
+          vrrpRemoteWinsTie(a.source, s.config.source));
+      if (yields) {
+        this.#leaveMaster();
+        this.#toBackup("preferred master");
+        this.#adopt(a);
+      } else this.#reassert();
+      return;
+    }
+    // BACKUP
+    if (a.priority === VRRP_BOW_OUT) {
+      this.#vrrpHeard(a);
+      this.#set({
+        masterDownAt: this.#now + skewMs(mine, activeIntervalCs(s)),
+        takeover: "master bowing out",
+      });
+    } else if (!s.config.preempt || a.priority >= mine) {
+      this.#adopt(a);
+    } else {
+      // A preempting backup ignores a worse master: its own timer runs
+      // out and it takes over (RFC 9568 section 6.4.2).
+      this.#vrrpHeard(a);
+      this.#set({ takeover: "preemption" });
+    }
+  }
+
+  /** A VRRP backup follows this master: its interval, a fresh timer. */
+  #adopt(a: Extract<CarpEvent, { type: "vrrp_advert" }>): void {
+    this.#vrrpHeard(a);
+    this.#set({ activeIntervalCs: a.intervalCs });
+    this.#set({
+      masterDownAt: this.#now + masterDownMs(this.s),
+      takeover: "master down",
+    });
+  }
+
+  #vrrpHeard(a: Extract<CarpEvent, { type: "vrrp_advert" }>): void {
+    this.#set({
+      heardMaster: {
+        source: a.source,
+        advbase: 0,
+        advskew: 0,
+        priority: a.priority,
+        intervalCs: a.intervalCs,
+        at: this.#now,
+      },
+    });
+  }
+
+  /**
+   * A worse master is about: advert and gratuitous ARPs now (at most once
+   * per interval), so it yields and the clients come back.
+   */
+  #reassert(): void {
+    if (this.#now - this.s.reassertedAt < advertIntervalMs(this.s)) return;
+    this.#set({ reassertedAt: this.#now });
+    this.#advertise();
+    this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
+    this.#startGarps();
   }
 
   #timer(): void {
@@ -611,7 +797,7 @@ class Run {
     }
     if (s.releaseAt !== null && now >= s.releaseAt) this.#release();
     if (s.state === "MASTER" && s.advertAt !== null && now >= s.advertAt) {
-      this.#sendAdvert(s.config.advbase, effectiveAdvskew(s));
+      this.#advertise();
       this.#set({ advertAt: now + advertIntervalMs(this.s) });
     }
     if (this.s.garpAt !== null && now >= this.s.garpAt) {
@@ -629,7 +815,7 @@ class Run {
     const before = advertIntervalMs(this.s);
     this.#set({ config });
     if (this.s.state === "MASTER" && advertIntervalMs(this.s) !== before) {
-      this.#sendAdvert(config.advbase, effectiveAdvskew(this.s));
+      this.#advertise();
       this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
     }
   }
@@ -638,10 +824,10 @@ class Run {
     patch: Partial<Pick<VhidState, "demotion" | "standby">>,
     handover = false,
   ): void {
-    const before = effectiveAdvskew(this.s);
+    const before = effectiveRank(this.s);
     const wasDemoted = this.s.demotion > 0;
     this.#set(patch);
-    const after = effectiveAdvskew(this.s);
+    const after = effectiveRank(this.s);
     if (
       handover && !wasDemoted && after > before && this.s.state === "MASTER"
     ) {
@@ -650,15 +836,14 @@ class Run {
       // one of them still does.
       this.#bowOut("BACKUP", "demoted");
       this.#set({
-        masterDownAt: this.#now +
-          Math.min(HANDOVER_WINDOW_MS, masterDownMs(this.s)),
+        masterDownAt: this.#now + handoverWindowMs(this.s),
         takeover: "no successor",
       });
       return;
     }
     if (after !== before && this.s.state === "MASTER") {
       // Advertise the new priority now: preempting backups decide at once.
-      this.#sendAdvert(this.s.config.advbase, after);
+      this.#advertise();
       this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
     }
   }
@@ -674,7 +859,7 @@ class Run {
     this.actions.push({ type: "add_vips" });
     this.#enter("MASTER", reason);
     const announce = this.actions.pop()!;
-    this.#sendAdvert(s.config.advbase, effectiveAdvskew(s));
+    this.#advertise();
     this.#startGarps();
     this.actions.push(announce);
     this.actions.push({ type: "run_hook", hook: "up" });
@@ -682,6 +867,7 @@ class Run {
       masterDownAt: null,
       advertAt: this.#now + advertIntervalMs(this.s),
       heardMaster: null,
+      activeIntervalCs: null,
     });
   }
 
@@ -690,7 +876,7 @@ class Run {
     this.#enter("BACKUP", reason);
     if (from === "INIT" || from === "FAULT") {
       // Whatever a crash or an admin left behind is not ours while BACKUP.
-      this.#set({ releaseAt: null });
+      this.#set({ releaseAt: null, activeIntervalCs: null });
       this.actions.push({ type: "remove_vips" });
       if (!(from === "INIT" && this.s.config.neutral)) {
         this.actions.push({ type: "run_hook", hook: "down" });
@@ -708,7 +894,7 @@ class Run {
    * would take over again itself: then they never go).
    */
   #bowOut(to: "BACKUP" | "INIT", reason: TransitionReason): void {
-    this.#sendAdvert(BOW_OUT, BOW_OUT);
+    this.#sendBowOut();
     if (to === "BACKUP") this.#toBackup(reason);
     else this.#enter("INIT", reason);
     this.#set({
@@ -755,6 +941,23 @@ class Run {
       garpsLeft: left,
       garpAt: left > 0 ? this.#now + this.s.config.garpIntervalMs : null,
     });
+  }
+
+  /** The advert of the vhid as it stands. */
+  #advertise(): void {
+    if (this.s.config.vrrp !== undefined) {
+      this.actions.push({
+        type: "send_vrrp_advert",
+        priority: effectivePriority(this.s),
+      });
+    } else this.#sendAdvert(this.s.config.advbase, effectiveAdvskew(this.s));
+  }
+
+  /** The advert that says this master is leaving. */
+  #sendBowOut(): void {
+    if (this.s.config.vrrp !== undefined) {
+      this.actions.push({ type: "send_vrrp_advert", priority: VRRP_BOW_OUT });
+    } else this.#sendAdvert(BOW_OUT, BOW_OUT);
   }
 
   #sendAdvert(advbase: number, advskew: number): void {

@@ -1,5 +1,6 @@
 /**
- * The CARP election: a pure state machine per vhid, and its timer arithmetic.
+ * The CARP and VRRP elections: a pure state machine per vhid, and its timer
+ * arithmetic.
  * @module
  */
 
@@ -11,6 +12,8 @@ export {
   type CarpStep,
   CLAIM_WINDOW_MS,
   effectiveAdvskew,
+  effectivePriority,
+  effectiveRank,
   type ElectionConfig,
   type FaultKind,
   faultList,
@@ -20,6 +23,7 @@ export {
   initialState,
   masterDownMs,
   MAX_DEMOTED_ADVSKEW,
+  MIN_DEMOTED_PRIORITY,
   nextDeadline,
   type PeerAddress,
   RELEASE_GRACE_MS,
@@ -30,7 +34,9 @@ export {
   VIP_RETRY_FIRST_MS,
   VIP_RETRY_MAX_MS,
   vipRetryDelayMs,
+  type VrrpElection,
 } from "./machine.ts";
+export { activeDownMs, skewMs, vrrpRemoteWinsTie } from "./vrrp_timing.ts";
 export {
   intervalTicks,
   masterDownTicks,

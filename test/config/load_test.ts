@@ -192,3 +192,108 @@ Deno.test("parseConfig() refuses advskew 255 (the bow-out) and a master-down too
   );
   assert.equal(ok.vhids[0]!.advbase * ok.vhids[0]!.deadratio, 255);
 });
+
+const VRRP = `
+[[vhid]]
+protocol = "vrrp"
+id = 9
+interface = "eth0"
+vips = ["10.0.0.100/24"]
+`;
+
+Deno.test("parseConfig() fills the RFC's defaults for a VRRP vhid", () => {
+  const v = parseConfig(VRRP, "carp.toml", files()).vhids[0]!;
+  assert.equal(v.protocol, "vrrp");
+  assert.equal(v.priority, 100);
+  assert.equal(v.advertIntervalCs, 100);
+  assert.equal(v.preempt, true);
+  assert.equal(v.vrrpChecksum, "pseudo");
+  assert.equal(v.key.length, 0);
+  const c = parseConfig(
+    VRRP + 'priority = 254\nadvert_interval = 0.1\nvrrp_checksum = "plain"\n',
+    "carp.toml",
+    files(),
+  ).vhids[0]!;
+  assert.deepEqual(
+    [c.priority, c.advertIntervalCs, c.vrrpChecksum],
+    [254, 10, "plain"],
+  );
+  assert.equal(
+    parseConfig(MINIMAL, "carp.toml", files()).vhids[0]!.protocol,
+    "carp",
+  );
+});
+
+Deno.test("parseConfig() keeps each protocol's keys to its own vhids", async (t) => {
+  const cases: [string, string, RegExp][] = [
+    [
+      "password on VRRP",
+      VRRP + 'password = "x"',
+      /^vhid\[0\]\.password: is not allowed with protocol = "vrrp"; VRRPv3 \(RFC 9568\) has no authentication$/,
+    ],
+    [
+      "advskew on VRRP",
+      VRRP + "advskew = 10",
+      /^vhid\[0\]\.advskew: is not allowed with protocol = "vrrp"; it is a CARP setting$/,
+    ],
+    [
+      "replay_protection on VRRP",
+      VRRP + "replay_protection = true",
+      /^vhid\[0\]\.replay_protection: is not allowed/,
+    ],
+    [
+      "priority on CARP",
+      MINIMAL + "priority = 10",
+      /^vhid\[0\]\.priority: is not allowed with protocol = "carp"; it is a VRRP setting$/,
+    ],
+    [
+      "priority 255",
+      VRRP + "priority = 255",
+      /^vhid\[0\]\.priority: 255 is not allowed; expected an integer from 1 to 254$/,
+    ],
+    [
+      "advert_interval off the centisecond",
+      VRRP + "advert_interval = 0.015",
+      /^vhid\[0\]\.advert_interval: 0\.015 is not allowed; expected a number of seconds from 0\.01 to 40\.95 in steps of 0\.01$/,
+    ],
+    [
+      "advert_interval too long",
+      VRRP + "advert_interval = 41",
+      /^vhid\[0\]\.advert_interval: 41 is not allowed/,
+    ],
+    [
+      "two families",
+      VRRP.replace('"10.0.0.100/24"', '"10.0.0.100/24", "2001:db8::1"'),
+      /^vhid\[0\]\.vips: .* is not allowed; a VRRP vhid carries one address family/,
+    ],
+    [
+      "broadcast",
+      VRRP + 'mode = "broadcast"',
+      /^vhid\[0\]\.mode: "broadcast" is not allowed with protocol = "vrrp"/,
+    ],
+    [
+      "unknown protocol",
+      VRRP.replace('"vrrp"', '"hsrp"'),
+      /^vhid\[0\]\.protocol: "hsrp" is not allowed; expected "carp" or "vrrp"$/,
+    ],
+  ];
+  for (const [name, text, want] of cases) {
+    await t.step(name, () => {
+      const got = problems(text);
+      assert.equal(got.length, 1, got.join("\n"));
+      assert.match(got[0]!, want);
+    });
+  }
+});
+
+Deno.test("parseConfig() refuses a CARP and a VRRP vhid with one id on one interface", () => {
+  const got = problems(
+    MINIMAL.replace("id = 3", "id = 9").replace('"eth1"', '"eth0"') +
+      VRRP.replace('"10.0.0.100/24"', '"10.0.0.101/24"'),
+  );
+  assert.equal(got.length, 1, got.join("\n"));
+  assert.match(
+    got[0]!,
+    /^vhid\[1\]\.id: 9 is not allowed; vhid\[0\] already uses/,
+  );
+});

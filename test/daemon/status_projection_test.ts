@@ -30,8 +30,11 @@ Deno.test("the status projection maps a vhid into the v1 contract", async () => 
     "garpsSent",
     "sendErrors",
     "transitions",
+    "vipListMismatches",
     "vipsRestored",
   ]);
+  assert.equal(v.priority, null);
+  assert.equal(v.advertInterval, null);
   assert.deepEqual(v.counters.sendErrors, {});
   r.standby();
   const s = projectStatus({

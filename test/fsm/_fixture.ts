@@ -17,6 +17,15 @@ export function ip(text: string): number {
   return a;
 }
 
+/** A VRRP vhid: priority 100 (or as given), 1 s adverts, preempting. */
+export function vrrpConfig(
+  priority = 100,
+  intervalCs = 100,
+  overrides: Partial<ElectionConfig> = {},
+): Partial<ElectionConfig> {
+  return { preempt: true, ...overrides, vrrp: { priority, intervalCs } };
+}
+
 /** A vhid with ucarp's defaults (advbase 1, deadratio 3) and overrides. */
 export function config(
   overrides: Partial<ElectionConfig> = {},
@@ -78,6 +87,16 @@ export class Harness {
     });
   }
 
+  /** Delivers a VRRP advert from a peer. */
+  vrrp(source: string, priority: number, intervalCs = 100): CarpAction[] {
+    return this.feed({
+      type: "vrrp_advert",
+      source: source.includes(":") ? source : ip(source),
+      priority,
+      intervalCs,
+    });
+  }
+
   /** Starts, then lets master-down expire: the vhid ends MASTER. */
   becomeMaster(): void {
     this.feed({ type: "start" });
@@ -93,6 +112,8 @@ export function kinds(actions: CarpAction[]): string[] {
       ? `hook:${a.hook}`
       : a.type === "transition"
       ? `${a.from}->${a.to}`
+      : a.type === "send_vrrp_advert"
+      ? `vrrp:${a.priority}`
       : a.type
   );
 }

@@ -120,7 +120,7 @@ demote = 30
       const s = await lab.status(1);
       assert.ok(s.checks[0]!.timeouts >= 2, JSON.stringify(s.checks));
       assert.equal(s.checks[0]!.lastCode, null);
-      assert.equal(s.vhids[0]!.advskew.effective, 50);
+      assert.equal(s.vhids[0]!.advskew?.effective, 50);
       const running =
         (await sh(["sh", "-c", `pgrep -c -f 'slee[p] ${marker}' || true`]))
           .trim();
@@ -250,7 +250,7 @@ Deno.test({
       await sleep(2500); // standby holds: no preemption back
       assert.deepEqual(await lab.holders(VIP, 2), [2]);
       const s = (await lab.status(1)).vhids[0]!;
-      assert.ok(s.standby && s.advskew.effective === 254, JSON.stringify(s));
+      assert.ok(s.standby && s.advskew?.effective === 254, JSON.stringify(s));
       a.signal("SIGHUP"); // standby survives a reload
       assert.ok(await a.waitFor(/reloaded /, 2000), a.output);
       assert.ok((await lab.status(1)).vhids[0]!.standby);

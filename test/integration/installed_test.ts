@@ -365,7 +365,7 @@ Deno.test({
           assert.ok(
             await eventually(
               async () =>
-                (await boxStatus(box)).vhids[0]?.advskew.configured === 10,
+                (await boxStatus(box)).vhids[0]?.advskew?.configured === 10,
               5000,
               200,
             ),

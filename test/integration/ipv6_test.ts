@@ -11,10 +11,12 @@ import {
   canBuildLab,
   eventually,
   Lab,
+  linkLocal,
   PingStream,
   type Proc,
   sh,
   sleep,
+  soleHolder,
   vhidConfig,
 } from "./lab.ts";
 
@@ -32,34 +34,6 @@ async function macOf(lab: Lab, i: number): Promise<string> {
   return out.trim();
 }
 
-/** Host `i`'s link-local address, once out of DAD. */
-async function linkLocal(lab: Lab, i: number): Promise<string> {
-  let found = "";
-  await eventually(
-    async () => {
-      const out = await lab.exec(lab.host(i), [
-        "ip",
-        "-6",
-        "-o",
-        "addr",
-        "show",
-        "dev",
-        "eth0",
-        "scope",
-        "link",
-      ]);
-      const m = /inet6 (fe80::[0-9a-f:]+)\/64 scope link(?! tentative)/.exec(
-        out,
-      );
-      found = m?.[1] ?? "";
-      return found !== "";
-    },
-    5000,
-    50,
-  );
-  return found;
-}
-
 /** The MAC the client's neighbour cache has for `address`, or "". */
 async function clientNeighbour(lab: Lab, address: string): Promise<string> {
   const out = await lab.exec(lab.client, [
@@ -72,28 +46,6 @@ async function clientNeighbour(lab: Lab, address: string): Promise<string> {
     "eth0",
   ]);
   return /lladdr ([0-9a-f:]+)/.exec(out)?.[1] ?? "";
-}
-
-/** Polls until exactly `host` among 1..n holds `address`; returns ms. */
-async function soleHolder(
-  lab: Lab,
-  address: string,
-  host: number,
-  n: number,
-  withinMs: number,
-): Promise<number> {
-  const from = performance.now();
-  const ok = await eventually(
-    async () => (await lab.holders(address, n)).join() === String(host),
-    withinMs,
-    20,
-  );
-  assert.ok(
-    ok,
-    `h${host} alone holds ${address} within ${withinMs} ms: ${await lab
-      .holders(address, n)}`,
-  );
-  return Math.round(performance.now() - from);
 }
 
 /**

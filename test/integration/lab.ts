@@ -4,6 +4,7 @@
  * bounded waits for what they log or configure.
  */
 
+import assert from "node:assert/strict";
 import type { Status } from "../../src/control/status.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -427,12 +428,89 @@ export class Lab {
     return JSON.parse(r.out) as Status;
   }
 
+  /**
+   * Starts Debian's keepalived (VRRP only, in the foreground, logging to
+   * its output) on host `i` with these `global_defs` lines and instances.
+   */
+  async keepalived(i: number, globals: string, body: string): Promise<Proc> {
+    const conf = await this.file(
+      `keepalived-h${i}.conf`,
+      `global_defs {\n  router_id h${i}\n${globals}\n}\n${body}\n`,
+    );
+    return this.spawn(`keepalived h${i}`, [
+      "ip",
+      "netns",
+      "exec",
+      this.host(i),
+      "keepalived",
+      "-n",
+      "-l",
+      "-P",
+      "-f",
+      conf,
+      "-p",
+      `${this.dir}/ka-h${i}.pid`,
+      "-r",
+      `${this.dir}/ka-vrrp-h${i}.pid`,
+    ]);
+  }
+
   /** Starts any program in host `i`. */
   spawn(label: string, argv: string[], env: Record<string, string> = {}): Proc {
     const p = new Proc(label, argv, env);
     this.#procs.push(p);
     return p;
   }
+}
+
+/** Host `i`'s link-local address, once out of DAD. */
+export async function linkLocal(lab: Lab, i: number): Promise<string> {
+  let found = "";
+  await eventually(
+    async () => {
+      const out = await lab.exec(lab.host(i), [
+        "ip",
+        "-6",
+        "-o",
+        "addr",
+        "show",
+        "dev",
+        "eth0",
+        "scope",
+        "link",
+      ]);
+      const m = /inet6 (fe80::[0-9a-f:]+)\/64 scope link(?! tentative)/.exec(
+        out,
+      );
+      found = m?.[1] ?? "";
+      return found !== "";
+    },
+    5000,
+    50,
+  );
+  return found;
+}
+
+/** Polls until exactly `host` among 1..n holds `address`; returns ms. */
+export async function soleHolder(
+  lab: Lab,
+  address: string,
+  host: number,
+  n: number,
+  withinMs: number,
+): Promise<number> {
+  const from = performance.now();
+  const ok = await eventually(
+    async () => (await lab.holders(address, n)).join() === String(host),
+    withinMs,
+    20,
+  );
+  assert.ok(
+    ok,
+    `h${host} alone holds ${address} within ${withinMs} ms: ${await lab
+      .holders(address, n)}`,
+  );
+  return Math.round(performance.now() - from);
 }
 
 /** A one-vhid carpd config for host `i` of a lab. */

@@ -1,0 +1,52 @@
+/**
+ * The VRRPv3 wire codec (RFC 9568): pure, no I/O.
+ *
+ * Over IPv4 it sends either checksum dialect (with the IPv4 pseudo-header as
+ * keepalived and FRR do, or without as RFC 9568 5.2.8, Cisco and Juniper
+ * do) and accepts both, plus keepalived 1.3.6's unicast variant, naming the
+ * one a packet used. Over IPv6 the checksum always covers the pseudo-header.
+ * See `../shared/research/vrrp_ipv6.md` sections 1.1 to 1.5 for the
+ * contract and the test vectors.
+ *
+ * Addresses, the checksum, the protocol number (112, shared with CARP) and
+ * the groups (224.0.0.18 and ff02::12) come from `../carp/mod.ts`.
+ * @module
+ */
+
+export {
+  VRRP_HEADER_LENGTH,
+  VRRP_MAX_INTERVAL_CS,
+  VRRP_PRIORITY_BOW_OUT,
+  VRRP_TOS,
+  VRRP_TTL,
+  VRRP_TYPE_ADVERTISEMENT,
+  VRRP_VERSION,
+} from "./constants.ts";
+export {
+  type ChecksumDialect,
+  VRRP_DROP_REASONS,
+  type VrrpAdvert,
+  type VrrpAdvert4,
+  type VrrpAdvert6,
+  type VrrpDropReason,
+} from "./message.ts";
+export {
+  type DecodedVrrp4,
+  decodeVrrp4Packet,
+  encodeVrrp4Message,
+  encodeVrrp4Packet,
+  type Vrrp4Fields,
+  type VrrpAccepted4,
+  type VrrpDropped4,
+  type VrrpReceiveOptions,
+} from "./packet.ts";
+export {
+  type DecodedVrrp6,
+  decodeVrrp6,
+  encodeVrrp6Message,
+  type VrrpAccepted6,
+  type VrrpDropped6,
+  type VrrpReceive6Options,
+} from "./packet6.ts";
+/** Re-exported from the CARP codec: the IPv6 types this API uses. */
+export type { Ipv6, Ipv6Meta } from "../carp/mod.ts";
