@@ -15,12 +15,14 @@ export const DEFAULT_SOCKET = "/run/carp/carp.sock";
 /** Help for each command. */
 export const CONTROL_HELP = {
   status: `Usage: carpd status [--json] [-s SOCKET | -c FILE]
-Shows each vhid's state, configured and effective advskew with the reason
+Shows each vhid's state, configured and effective advskew (VRRP: priority)
+with the reason
 for each demotion, the master as seen from here, time since the last
 transition, and counters. --json for machines.`,
   standby: `Usage: carpd standby [--vhid N] [-s SOCKET | -c FILE]
-Planned handover: MASTER vhids bow out at once and every vhid stays at
-advskew 254 (kept across reloads, not restarts) until carpd resume.`,
+Planned handover: MASTER vhids bow out at once (VRRP: priority 0) and every
+vhid stays at advskew 254 (VRRP: priority 1), kept across reloads, not
+restarts, until carpd resume.`,
   resume: `Usage: carpd resume [--vhid N] [-s SOCKET | -c FILE]
 Ends standby; with preempt this box takes mastership back.`,
 } as const;

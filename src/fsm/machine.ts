@@ -810,11 +810,17 @@ class Run {
     }
   }
 
-  /** New settings on a reload: kept state, a new interval advertised at once. */
+  /**
+   * New settings on a reload: kept state; a new interval or priority is
+   * advertised at once.
+   */
   #configure(config: ElectionConfig): void {
     const before = advertIntervalMs(this.s);
+    const rank = effectiveRank(this.s);
     this.#set({ config });
-    if (this.s.state === "MASTER" && advertIntervalMs(this.s) !== before) {
+    const changed = advertIntervalMs(this.s) !== before ||
+      effectiveRank(this.s) !== rank;
+    if (this.s.state === "MASTER" && changed) {
       this.#advertise();
       this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
     }

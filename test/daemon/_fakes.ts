@@ -46,6 +46,8 @@ export interface SentAdvert {
 /** A CARP socket that records what it is given, or refuses it. */
 export class FakeSocket implements AdvertSocket {
   readonly sent: SentAdvert[] = [];
+  /** Every packet taken, CARP or VRRP, as given. */
+  readonly packets: Uint8Array[] = [];
   /** errno to refuse with, or 0 to take the packet. */
   refuse = 0;
 
@@ -53,6 +55,8 @@ export class FakeSocket implements AdvertSocket {
     if (this.refuse !== 0) {
       return new SyscallError("sendto", "fake socket", this.refuse);
     }
+    this.packets.push(packet);
+    if (packet[20]! >> 4 !== 2) return null; // VRRP: see packets
     const a = decodeAdvertHeader(packet.subarray(20))!;
     this.sent.push({
       destination,
@@ -174,6 +178,15 @@ export function fastVhid(
 ): VhidConfig {
   return parseConfig(
     `[[vhid]]\nid = 7\ninterface = "eth0"\nvips = [${vips}]\npassword = "x"\nadvbase = 0\nadvskew = 10\ngarp_count = 1\n${extra}`,
+    "carp.toml",
+    () => new Uint8Array(),
+  ).vhids[0]!;
+}
+
+/** A fast VRRP vhid on eth0 (10 ms adverts, master-down about 40 ms). */
+export function fastVrrp(extra = ""): VhidConfig {
+  return parseConfig(
+    `[[vhid]]\nprotocol = "vrrp"\nid = 7\ninterface = "eth0"\nvips = ["10.9.0.50/24"]\npriority = 150\nadvert_interval = 0.01\ngarp_count = 1\n${extra}`,
     "carp.toml",
     () => new Uint8Array(),
   ).vhids[0]!;

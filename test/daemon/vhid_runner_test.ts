@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import { IFA_F_TENTATIVE } from "../../ffi/constants.ts";
 import { parseIpv4, parseIpv6 } from "../../src/carp/mod.ts";
 import { VhidRunner } from "../../src/daemon/vhid_runner.ts";
-import { Errno, FakeBox, fastVhid, link, started, until } from "./_fakes.ts";
+import { decodeVrrp4Packet } from "../../src/vrrp/mod.ts";
+import {
+  Errno,
+  FakeBox,
+  fastVhid,
+  fastVrrp,
+  link,
+  started,
+  until,
+} from "./_fakes.ts";
 
 const VIP = parseIpv4("10.9.0.50")!;
 
@@ -241,4 +250,49 @@ Deno.test("VhidRunner puts back an IPv6 VIP someone removed while MASTER", async
   assert.ok(await until(() => r.counters.vipsRestored === 1));
   assert.deepEqual(box.added, ["2001:db8::50", "2001:db8::50"]);
   r.stop();
+});
+
+Deno.test("VhidRunner with a VRRP vhid: VRRPv3 adverts in the configured dialect, priority 0 on stop, peers and mismatches recorded", async () => {
+  const box = new FakeBox();
+  const r = started(box, fastVrrp('vrrp_checksum = "plain"'));
+  assert.ok(await until(() => r.state.state === "MASTER"));
+  const rules = { vrids: new Set([7]) };
+  const first = decodeVrrp4Packet(box.socket.packets[0]!, rules);
+  assert.ok(first.ok, JSON.stringify(first));
+  assert.equal(first.dialect, "plain");
+  assert.deepEqual(
+    [first.advert.priority, first.advert.intervalCs, first.advert.addresses],
+    [150, 1, [VIP]],
+  );
+  assert.equal(box.socket.packets[0]![1], 0xc0, "TOS CS6");
+
+  // A better master with another address list: followed, warned once.
+  const peer = parseIpv4("10.9.0.2")!;
+  const advert = {
+    family: 4 as const,
+    vrid: 7,
+    priority: 200,
+    intervalCs: 1,
+    addresses: [VIP, parseIpv4("10.9.0.51")!],
+  };
+  r.receiveVrrp(peer, advert, "pseudo");
+  r.receiveVrrp(peer, advert, "pseudo");
+  assert.equal(r.state.state, "BACKUP");
+  assert.equal(r.counters.vipListMismatches, 2);
+  assert.equal(
+    box.logged(
+      /10\.9\.0\.2 advertises 10\.9\.0\.50, 10\.9\.0\.51 but this vhid has 10\.9\.0\.50/,
+    ).length,
+    1,
+  );
+  assert.equal(r.warnings().length, 1);
+  assert.deepEqual(r.peers()[0]![1].checksums, { pseudo: 2 });
+
+  // Master again once the peer is silent; stop sends priority 0.
+  assert.ok(await until(() => r.state.state === "MASTER"));
+  const before = box.socket.packets.length;
+  r.stop();
+  const last = decodeVrrp4Packet(box.socket.packets[before]!, rules);
+  assert.ok(last.ok && last.advert.priority === 0);
+  r.release();
 });

@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   type CarpEvent,
+  type CarpStep,
   faultList,
   initialState,
   step,
+  type VhidState,
 } from "../../src/fsm/mod.ts";
-import { config, ip } from "./_fixture.ts";
+import { config, ip, vrrpConfig } from "./_fixture.ts";
 
 const peer = fc.constantFrom(ip("10.99.0.2"), ip("11.99.0.0"), ip("9.0.0.1"));
 
@@ -77,33 +79,99 @@ Deno.test("step() keeps its invariants over random event sequences (property)", 
             }
           }
           s = r.state;
-          assert.equal(
-            ownsVips,
-            s.state === "MASTER" || s.releaseAt !== null,
-            "VIPs held iff MASTER, or held back for a successor",
-          );
-          if (s.releaseAt !== null) {
-            assert.ok(
-              s.state === "BACKUP" || s.state === "INIT",
-              "only after a bow-out",
-            );
+          checkInvariants(s, e, r, now, ownsVips);
+        }
+      },
+    ),
+    { numRuns: 3_000 },
+  );
+});
+
+/** What must hold after every step, for either protocol. */
+function checkInvariants(
+  s: VhidState,
+  e: CarpEvent,
+  r: CarpStep,
+  now: number,
+  ownsVips: boolean,
+): void {
+  assert.equal(
+    ownsVips,
+    s.state === "MASTER" || s.releaseAt !== null,
+    "VIPs held iff MASTER, or held back for a successor",
+  );
+  if (s.releaseAt !== null) {
+    assert.ok(
+      s.state === "BACKUP" || s.state === "INIT",
+      "only after a bow-out",
+    );
+  }
+  assert.equal(s.advertAt !== null, s.state === "MASTER");
+  assert.equal(s.masterDownAt !== null, s.state === "BACKUP");
+  if (s.state !== "INIT") {
+    assert.equal(
+      s.state === "FAULT",
+      faultList(s).length > 0,
+      "FAULT iff some fault holds",
+    );
+  }
+  if (s.vipRetryAt !== null) assert.equal(s.state, "FAULT");
+  if (e.type === "timer") {
+    assert.ok(
+      r.deadline === null || r.deadline > now,
+      "timer handled all due work",
+    );
+  }
+}
+
+const vrrpEvent: fc.Arbitrary<CarpEvent> = fc.oneof(
+  event,
+  fc.record({
+    type: fc.constant("vrrp_advert" as const),
+    source: peer,
+    priority: fc.integer({ min: 0, max: 255 }),
+    intervalCs: fc.integer({ min: 1, max: 4095 }),
+  }),
+  fc.record({
+    type: fc.constant("vrrp_advert" as const),
+    source: peer,
+    priority: fc.constantFrom(0, 99, 100, 101, 255),
+    intervalCs: fc.constantFrom(1, 10, 100),
+  }),
+);
+
+Deno.test("a VRRP vhid keeps the same invariants, advertises 1-254 and 0 only leaving MASTER (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(vrrpEvent, fc.integer({ min: 0, max: 5000 })), {
+        maxLength: 60,
+      }),
+      fc.boolean(),
+      fc.integer({ min: 1, max: 254 }),
+      fc.constantFrom(1, 10, 100, 4095),
+      (events, preempt, priority, intervalCs) => {
+        let s = initialState(
+          config(vrrpConfig(priority, intervalCs, { preempt })),
+          1n,
+        );
+        let now = 0;
+        let ownsVips = false;
+        for (const [e, dt] of events) {
+          now += dt;
+          const was = s.state;
+          const r = step(s, e, now);
+          for (const a of r.actions) {
+            if (a.type === "add_vips") ownsVips = true;
+            if (a.type === "remove_vips") ownsVips = false;
+            assert.notEqual(a.type, "send_advert", "no CARP adverts");
+            if (a.type === "send_vrrp_advert") {
+              assert.ok(a.priority >= 0 && a.priority <= 254);
+              if (a.priority === 0) assert.equal(was, "MASTER");
+              else assert.equal(r.state.state, "MASTER");
+            }
           }
-          assert.equal(s.advertAt !== null, s.state === "MASTER");
-          assert.equal(s.masterDownAt !== null, s.state === "BACKUP");
-          if (s.state !== "INIT") {
-            assert.equal(
-              s.state === "FAULT",
-              faultList(s).length > 0,
-              "FAULT iff some fault holds",
-            );
-          }
-          if (s.vipRetryAt !== null) assert.equal(s.state, "FAULT");
-          if (e.type === "timer") {
-            assert.ok(
-              r.deadline === null || r.deadline > now,
-              "timer handled all due work",
-            );
-          }
+          s = r.state;
+          checkInvariants(s, e, r, now, ownsVips);
         }
       },
     ),

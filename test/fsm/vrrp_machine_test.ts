@@ -256,3 +256,33 @@ Deno.test("vrrp FAULT ignores adverts; leaving it forgets the learnt interval", 
   assert.equal(h.s.activeIntervalCs, null);
   assert.equal(h.deadline, 100 + activeDownMs(100, 100));
 });
+
+Deno.test("vrrp configure: a new priority or interval is advertised at once as MASTER", () => {
+  const h = new Harness(vrrpConfig(100, 100, { garpCount: 1 }));
+  h.becomeMaster();
+  h.now += 100;
+  const c = h.s.config;
+  assert.deepEqual(
+    kinds(
+      h.feed({
+        type: "configure",
+        config: { ...c, vrrp: { priority: 120, intervalCs: 100 } },
+      }),
+    ),
+    ["vrrp:120"],
+  );
+  assert.deepEqual(
+    kinds(
+      h.feed({
+        type: "configure",
+        config: { ...h.s.config, vrrp: { priority: 120, intervalCs: 50 } },
+      }),
+    ),
+    ["vrrp:120"],
+  );
+  assert.equal(h.deadline, h.now + 500);
+  assert.deepEqual(
+    h.feed({ type: "configure", config: { ...h.s.config, preempt: false } }),
+    [],
+  );
+});

@@ -204,6 +204,18 @@ demote = 150
       await sleep(1500);
       assert.deepEqual(await lab.holders(VIP, 2), [2], "stable");
 
+      // Standby: priority 0 now, then priority 1 until resume.
+      t0 = performance.now();
+      assert.equal((await lab.ctl(2, "standby")).code, 0);
+      await soleHolder(lab, VIP, 1, 2, 2000);
+      const standby = Math.round(performance.now() - t0);
+      await sleep(300);
+      const standbyGap = ping.gapSince(t0 - 50);
+      assert.equal((await vhidOf(lab, 2)).priority?.effective, 1);
+      assert.equal((await lab.ctl(2, "resume")).code, 0);
+      await soleHolder(lab, VIP, 2, 2, activeDownMs(200, 100) + 1500);
+      await sleep(1000);
+
       // Planned stop: priority 0; keepalived (100) takes over after
       // Skew_Time = 609 ms; carpd keeps the VIP until it has.
       const skew = skewMs(100, 100);
@@ -223,11 +235,12 @@ demote = 150
       await ping.stop();
       assert.ok(stopGap < 100, `ping gap on stop ${stopGap} ms`);
       assert.ok(healthGap < 100, `ping gap on handover ${healthGap} ms`);
+      assert.ok(standbyGap < 100, `ping gap on standby ${standbyGap} ms`);
       assert.match(ka.output, /Backup received priority 0|Entering MASTER/);
       assertClean(ka, carpd);
       // deno-lint-ignore no-console
       console.log(
-        `  carpd -> keepalived: check handover ${handover} ms (gap ${healthGap} ms), preempted back after ${preempted} ms, stop ${stopHandover} ms (gap ${stopGap} ms)`,
+        `  carpd -> keepalived: check handover ${handover} ms (gap ${healthGap} ms), preempted back after ${preempted} ms, standby ${standby} ms (gap ${standbyGap} ms), stop ${stopHandover} ms (gap ${stopGap} ms)`,
       );
     } finally {
       await lab.down();
@@ -266,6 +279,58 @@ Deno.test({
       // carpd still follows the master (RFC 9568: log, do not drop).
       assert.equal(v.state, "BACKUP");
       void ka;
+    } finally {
+      await lab.down();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "unicast VRRP with keepalived's unicast_peer: each accepts the other's checksum over the real destination",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(2);
+    try {
+      const ka = await keepalived(lab, 1, {
+        priority: 150,
+        extra: `unicast_src_ip ${lab.address(1)}
+  unicast_peer {
+    ${lab.address(2)}
+  }`,
+      });
+      await soleHolder(lab, VIP, 1, 2, 6000);
+      const carpd = await lab.carpd(
+        2,
+        carpdVrrp({
+          priority: 100,
+          extra: `mode = "unicast"\npeers = ["${lab.address(1)}"]`,
+        }),
+      );
+      assert.ok(
+        await eventually(async () => {
+          const v = await vhidOf(lab, 2).catch(() => null);
+          return v?.state === "BACKUP" && v.master === lab.address(1);
+        }, 6000),
+        carpd.output,
+      );
+      await sleep(2000);
+      const peer = (await vhidOf(lab, 2)).peers[0];
+      assert.ok((peer?.checksums.pseudo ?? 0) >= 2, JSON.stringify(peer));
+      // Two masters after a cut: keepalived must read carpd's unicast
+      // advert (its checksum over the real destination) to force the
+      // election it logs.
+      await lab.cut(1);
+      await soleHolder(lab, VIP, 2, 2, activeDownMs(100, 100) + 1000);
+      const mark = carpd.mark();
+      await lab.plug(1);
+      await soleHolder(lab, VIP, 1, 2, 5000);
+      assert.ok(await carpd.waitFor(/MASTER -> BACKUP/, 3000, mark));
+      assert.ok(
+        await ka.waitFor(/lower priority 100, ours 150/, 3000),
+        ka.output,
+      );
+      assertClean(ka, carpd);
     } finally {
       await lab.down();
     }
@@ -339,12 +404,19 @@ Deno.test({
 
 Deno.test({
   name:
-    "a carpd VRRP pair at advert_interval 0.1: a cable cut costs at most Master_Down_Interval + 50 ms",
+    "a carpd VRRP pair at advert_interval 0.1, one sending the RFC's plain checksum: each accepts the other's dialect, and a cable cut costs at most Master_Down_Interval + 50 ms",
   ignore,
   async fn(): Promise<void> {
     const lab = await Lab.up(2);
     try {
-      const a = await lab.carpd(1, carpdVrrp({ priority: 200, interval: 0.1 }));
+      const a = await lab.carpd(
+        1,
+        carpdVrrp({
+          priority: 200,
+          interval: 0.1,
+          extra: 'vrrp_checksum = "plain"',
+        }),
+      );
       await soleHolder(lab, VIP, 1, 2, 3000);
       const b = await lab.carpd(2, carpdVrrp({ priority: 100, interval: 0.1 }));
       assert.ok(
@@ -353,6 +425,15 @@ Deno.test({
           return v?.state === "BACKUP" && v.master === lab.address(1);
         }, 3000),
       );
+      await sleep(500);
+      const v1 = await vhidOf(lab, 1);
+      const v2 = await vhidOf(lab, 2);
+      assert.equal(v1.checksum, "plain");
+      assert.equal(v2.checksum, "pseudo");
+      const heard = v2.peers.find((p) => p.address === lab.address(1));
+      assert.ok((heard?.checksums.plain ?? 0) > 3, JSON.stringify(heard));
+      assert.equal(heard?.checksums.pseudo, undefined);
+      assert.equal(heard?.advertInterval, 0.1);
       const ping = new PingStream(lab, VIP);
       assert.ok(await eventually(() => ping.flowing(), 3000, 20));
       await sleep(500);
