@@ -106,7 +106,7 @@ if [ -n "$missing" ]; then
 else
   # Files run two at a time, each in namespaces of its own, except those
   # that measure milliseconds or load the machine: they run alone after.
-  alone=(election_test.ts shell_test.ts hostile_test.ts faults_test.ts)
+  alone=(election_test.ts shell_test.ts hostile_test.ts faults_test.ts vrrp_test.ts)
   together=()
   for f in test/integration/*_test.ts; do
     [[ " ${alone[*]} " == *" $(basename "$f") "* ]] || together+=("$f")
