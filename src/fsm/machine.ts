@@ -855,7 +855,6 @@ class Run {
   }
 
   #toMaster(reason: TransitionReason): void {
-    const s = this.s;
     // The VIPs first: if they cannot be added, the shell drops what follows
     // (the advert, ARP, announcement and up hook) and reports vips_failed.
     // Then the advert, so other backups stop waiting, then the ARP that

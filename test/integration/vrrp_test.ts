@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import type { VhidStatus } from "../../src/control/status.ts";
 import { activeDownMs, skewMs } from "../../src/fsm/mod.ts";
 import {
   canBuildLab,
@@ -81,7 +82,7 @@ function keepalived(
   return lab.keepalived(i, KA_GLOBALS, kaInstance(o));
 }
 
-async function vhidOf(lab: Lab, i: number) {
+async function vhidOf(lab: Lab, i: number): Promise<VhidStatus> {
   return (await lab.status(i)).vhids[0]!;
 }
 
