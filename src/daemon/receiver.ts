@@ -168,11 +168,14 @@ export class Receiver {
       this.#dropped(iface, r.reason, r.source, r.vrid);
       return;
     }
-    this.#ctx.vhid(iface, r.advert.vrid)?.receiveVrrp(
+    const verdict = this.#ctx.vhid(iface, r.advert.vrid)?.receiveVrrp(
       r.source,
       r.advert,
       r.dialect,
     );
+    if (verdict === "bad_checksum") {
+      this.#log(iface, "bad_checksum", r.source, r.advert.vrid);
+    }
   }
 
   #vrrp6(iface: string, got: Received6, rules: InterfaceRules6): void {

@@ -46,6 +46,7 @@ import {
   type VhidState,
 } from "../fsm/mod.ts";
 import { interfaceEvents } from "../fsm/interface_events.ts";
+import { DialectMemory } from "../fsm/dialects.ts";
 import { ReplayWindow } from "../fsm/replay.ts";
 import { SEND_ERROR_DEMOTION, SendErrorTracker } from "../fsm/send_errors.ts";
 import type { Demotion } from "../health/mod.ts";
@@ -233,6 +234,8 @@ export class VhidRunner {
   readonly #peers = new Map<PeerAddress, HeardPeer>();
   /** The warning in force about a demotion that moves nothing, if any. */
   #warning: string | null = null;
+  /** The IPv4 checksum dialect each VRRP peer uses. */
+  readonly #dialects = new DialectMemory();
   /** VRRP peers whose address list differs from ours, with the warning. */
   readonly #mismatches = new Map<PeerAddress, string>();
   #queue: CarpAction[] = [];
@@ -492,7 +495,11 @@ export class VhidRunner {
     source: PeerAddress,
     advert: VrrpAdvert,
     dialect: ChecksumDialect | null,
-  ): void {
+  ): "accepted" | "bad_checksum" {
+    if (dialect !== null && !this.#dialects.admit(source, dialect)) {
+      this.counters.drops.bad_checksum++;
+      return "bad_checksum";
+    }
     this.counters.advertsReceived++;
     const now = this.#ctx.now();
     if (advert.priority !== 0) {
@@ -516,6 +523,7 @@ export class VhidRunner {
       priority: advert.priority,
       intervalCs: advert.intervalCs,
     });
+    return "accepted";
   }
 
   /**

@@ -287,6 +287,11 @@ Deno.test("VhidRunner with a VRRP vhid: VRRPv3 adverts in the configured dialect
   );
   assert.equal(r.warnings().length, 1);
   assert.deepEqual(r.peers()[0]![1].checksums, { pseudo: 2 });
+  // One advert in the other dialect from the same peer: a flipped bit that
+  // happened to verify, most likely; dropped and counted.
+  assert.equal(r.receiveVrrp(peer, advert, "plain"), "bad_checksum");
+  assert.equal(r.counters.drops.bad_checksum, 1);
+  assert.equal(r.counters.advertsReceived, 2);
 
   // Master again once the peer is silent; stop sends priority 0.
   assert.ok(await until(() => r.state.state === "MASTER"));
