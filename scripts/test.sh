@@ -76,7 +76,7 @@ suite() {
 integration_missing() {
   local missing=() t
   [ "$(id -u)" -eq 0 ] || missing+=("root")
-  for t in ip ucarp keepalived tcpdump arping nsenter systemd-nspawn debootstrap systemd-analyze nft; do
+  for t in ip ucarp keepalived tcpdump arping nsenter systemd-nspawn debootstrap systemd-analyze nft prometheus promtool curl; do
     command -v "$t" >/dev/null || missing+=("$t")
   done
   printf '%s\n' "${missing[*]:-}"
@@ -106,7 +106,8 @@ if [ -n "$missing" ]; then
 else
   # Files run two at a time, each in namespaces of its own, except those
   # that measure milliseconds or load the machine: they run alone after.
-  alone=(election_test.ts shell_test.ts hostile_test.ts faults_test.ts vrrp_test.ts)
+  alone=(election_test.ts shell_test.ts hostile_test.ts faults_test.ts vrrp_test.ts
+    metrics_test.ts)
   together=()
   for f in test/integration/*_test.ts; do
     [[ " ${alone[*]} " == *" $(basename "$f") "* ]] || together+=("$f")

@@ -18,9 +18,10 @@ mapfile -t CARPD_PERMISSIONS < "$ROOT/scripts/lib/permissions"
 
 # Debian packages: iproute2 for the lab, the reference daemons to test and
 # benchmark against, tcpdump and arping to look at the wire, debootstrap and
-# systemd-nspawn for the test under a real systemd.
+# systemd-nspawn for the test under a real systemd, Prometheus (and promtool,
+# curl) to scrape carpd's metrics.
 DEBIAN_PACKAGES=(iproute2 iputils-ping ucarp keepalived tcpdump arping procps
-  systemd debootstrap systemd-container gcc libc6-dev nftables)
+  systemd debootstrap systemd-container gcc libc6-dev nftables prometheus curl)
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -86,7 +87,8 @@ ensure_packages() {
   # ucarp and keepalived must not start services of their own on this box.
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
     die "apt-get install ${missing[*]} failed"
-  systemctl disable --now keepalived >/dev/null 2>&1 || true
+  systemctl disable --now keepalived prometheus prometheus-node-exporter \
+    >/dev/null 2>&1 || true
 }
 
 # Fetches the npm packages pinned in deno.json into .tools/deno-dir (frozen

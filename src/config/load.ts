@@ -17,6 +17,8 @@ import {
 } from "../carp/mod.ts";
 import {
   configSchema,
+  type MetricsListen,
+  parseMetricsListen,
   parseVipText,
   type RawConfig,
   type Vip,
@@ -152,6 +154,8 @@ export interface Config {
   logLevel: "error" | "warning" | "info" | "debug";
   /** Path of the control socket. */
   controlSocket: string;
+  /** Where `GET /metrics` is served; `null`: nowhere. */
+  metrics: MetricsListen | null;
   /** The vhids. */
   vhids: VhidConfig[];
   /** Health checks. */
@@ -383,6 +387,9 @@ function resolve(
   return {
     logLevel: raw.daemon.log_level,
     controlSocket: raw.daemon.control_socket,
+    metrics: raw.daemon.metrics === undefined
+      ? null
+      : parseMetricsListen(raw.daemon.metrics),
     vhids,
     checks,
     trackInterfaces,

@@ -15,4 +15,11 @@ export {
   type VhidConfig,
 } from "./load.ts";
 export { looseSecretFiles } from "./permissions.ts";
-export { parseVipText, type Vip, type Vip4, type Vip6 } from "./schema.ts";
+export {
+  type MetricsListen,
+  parseMetricsListen,
+  parseVipText,
+  type Vip,
+  type Vip4,
+  type Vip6,
+} from "./schema.ts";

@@ -187,12 +187,41 @@ export const trackInterfaceSchema = z.strictObject({
   vhids: z.array(intRange(1, 255), { error: "a list of vhid ids" }).optional(),
 });
 
+/** Where `GET /metrics` is served. */
+export interface MetricsListen {
+  /** IPv4 or IPv6 address, without brackets. */
+  hostname: string;
+  /** TCP port, 1-65535. */
+  port: number;
+}
+
+/**
+ * Parses `a.b.c.d:port` or `[ipv6]:port`.
+ *
+ * @param s The text.
+ * @returns The address, or `null`.
+ */
+export function parseMetricsListen(s: string): MetricsListen | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|(\d+\.\d+\.\d+\.\d+)):(\d{1,5})$/.exec(s);
+  if (m === null) return null;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return null;
+  if (m[1] !== undefined) {
+    return parseIpv6(m[1]) === null ? null : { hostname: m[1], port };
+  }
+  return parseIpv4(m[2]!) === null ? null : { hostname: m[2]!, port };
+}
+
 /** The `[daemon]` table. */
 export const daemonSchema = z.strictObject({
   log_level: z.enum(["error", "warning", "info", "debug"], {
     error: `"error", "warning", "info" or "debug"`,
   }).default("info"),
   control_socket: nonEmpty.default("/run/carp/carp.sock"),
+  metrics: text.refine((s) => parseMetricsListen(s) !== null, {
+    error:
+      "an address and port to serve metrics on, such as 127.0.0.1:9650 or [::1]:9650",
+  }).optional(),
 });
 
 /** The whole file. */

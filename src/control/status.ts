@@ -16,6 +16,29 @@ export interface DemotionStatus {
   advskew: number;
 }
 
+/** How often one kind of hook ran and failed. */
+export interface HookCountsStatus {
+  /** Runs finished. */
+  runs: number;
+  /** Runs that failed: non-zero exit, signal, timeout, or not started. */
+  failures: number;
+}
+
+/** One state change, for the history. */
+export interface TransitionStatus {
+  /** When, as an ISO 8601 UTC time. */
+  at: string;
+  /** The state left. */
+  from: string;
+  /** The state entered. */
+  to: string;
+  /**
+   * Why: `master down`, `preferred master 10.0.0.3`, `master bowing out`,
+   * `demoted by check squid`, `link down on eth0`, `standby`, ...
+   */
+  reason: string;
+}
+
 /** What one vhid has done since it started. */
 export interface VhidCountersStatus {
   /** Adverts the kernel accepted to send. */
@@ -32,6 +55,8 @@ export interface VhidCountersStatus {
   vipsRestored: number;
   /** VRRP adverts whose address list differs from this vhid's. */
   vipListMismatches: number;
+  /** Hooks run, by kind: `up`, `down` (scripts), `notify`. */
+  hooks: Record<string, HookCountsStatus>;
   /** Packets dropped, by reason (`bad_hmac`, `replay`, ...). */
   drops: Record<string, number>;
 }
@@ -99,6 +124,8 @@ export interface VhidStatus {
   warnings: string[];
   /** What it has done since it started. */
   counters: VhidCountersStatus;
+  /** Its last state changes, oldest first (at most 16). */
+  history: TransitionStatus[];
 }
 
 /** One health check. */
@@ -221,6 +248,9 @@ export function formatStatus(s: Status): string[] {
         } s`,
     );
     for (const f of v.faults) out.push(`  fault: ${f}`);
+    for (const t of v.history.slice(-3)) {
+      out.push(`  ${t.at} ${t.from} -> ${t.to} (${t.reason})`);
+    }
     for (const w of v.warnings) out.push(`  warning: ${w}`);
     const from = [v.source, v.source6].filter((a) => a !== null).join(" and ");
     out.push(`  vips ${v.vips.join(", ")}; from ${from || "none"}`);

@@ -37,8 +37,13 @@ export interface VhidCounters {
   vipsRestored: number;
   /** VRRP adverts whose address list differs from ours. */
   vipListMismatches: number;
+  /** Hooks run and failed, by kind. */
+  hooks: Record<HookKind, { runs: number; failures: number }>;
   drops: DropCounts;
 }
+
+/** The hooks a vhid runs. */
+export type HookKind = "up" | "down" | "notify";
 
 /** A zeroed set. */
 export function emptyVhidCounters(): VhidCounters {
@@ -50,6 +55,11 @@ export function emptyVhidCounters(): VhidCounters {
     transitions: 0,
     vipsRestored: 0,
     vipListMismatches: 0,
+    hooks: {
+      up: { runs: 0, failures: 0 },
+      down: { runs: 0, failures: 0 },
+      notify: { runs: 0, failures: 0 },
+    },
     drops: emptyDrops(),
   };
 }

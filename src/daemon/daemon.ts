@@ -14,8 +14,13 @@ import {
 import { Errno, SyscallError } from "../../ffi/libc.ts";
 import { Netlink } from "../../ffi/netlink.ts";
 import { PacketSocket } from "../../ffi/packet_socket.ts";
-import { type Config, ConfigError } from "../config/mod.ts";
-import { ControlServer } from "../control/server.ts";
+import { type Config, ConfigError, type MetricsListen } from "../config/mod.ts";
+import {
+  ControlServer,
+  formatMetricsAddress,
+  MetricsServer,
+  renderMetrics,
+} from "../control/mod.ts";
 import {
   formatStatus,
   type ReloadStatus,
@@ -28,6 +33,7 @@ import { answerControl } from "./control_handler.ts";
 import { EventLoop } from "./event_loop.ts";
 import { Interfaces } from "./interfaces.ts";
 import { Links } from "./links.ts";
+import { readProcessFigures } from "./process_figures.ts";
 import { Receiver } from "./receiver.ts";
 import { applyReload } from "./reload.ts";
 import { projectStatus, statusLine } from "./status_projection.ts";
@@ -104,6 +110,8 @@ export class Daemon {
   readonly #health: Health;
   readonly #startedAt = performance.now();
   #control: ControlServer | null = null;
+  #metrics: MetricsServer | null = null;
+  #metricsAt: MetricsListen | null = null;
   #controlPath: string | null = null;
   #reload: ReloadStatus = { count: 0, ok: null, error: null };
   #worstLateMs = 0;
@@ -234,6 +242,10 @@ export class Daemon {
       for (const v of o.config.vhids) d.#vhids.start(v, false);
       d.#health.configure(o.config);
       d.#openControl(o.config.controlSocket);
+      // A metrics address that cannot be bound stops the start (exit 71).
+      d.#metrics = d.#listenMetrics(o.config.metrics);
+      d.#metricsAt = o.config.metrics;
+      if (d.#metrics !== null) opened.push(d.#metrics);
       d.#ready = true;
       d.#observer.ready(d.summary());
       return d;
@@ -288,6 +300,8 @@ export class Daemon {
     this.#observer.stopping();
     this.#control?.close();
     this.#control = null;
+    this.#metrics?.close();
+    this.#metrics = null;
     const checks = this.#health.stop();
     const runners = this.#vhids.all();
     for (const r of runners) r.stop();
@@ -406,8 +420,22 @@ export class Daemon {
     } catch (e) {
       error = e instanceof ConfigError ? e.problems.join("; ") : message(e);
     }
+    let metrics: MetricsServer | null | undefined;
+    if (next !== null && !sameListen(next.metrics, this.#metricsAt)) {
+      try {
+        metrics = this.#listenMetrics(next.metrics);
+      } catch (e) {
+        error = `[daemon] metrics: ${message(e)}`;
+        next = null;
+      }
+    }
     if (next !== null) {
       const outcome = applyReload(next, this.#vhids, this.#interfaces);
+      if (outcome.ok && metrics !== undefined) {
+        this.#metrics?.close();
+        this.#metrics = metrics;
+        this.#metricsAt = next.metrics;
+      } else metrics?.close();
       if (outcome.ok) {
         this.#health.configure(next);
         this.#openControl(next.controlSocket);
@@ -435,6 +463,20 @@ export class Daemon {
         this.#observer.changed(this.summary());
       }
     }, 0);
+  }
+
+  /** Serves `GET /metrics` at an address, or nowhere; throws if it cannot. */
+  #listenMetrics(at: MetricsListen | null): MetricsServer | null {
+    if (at === null) return null;
+    const server = MetricsServer.listen({
+      address: at,
+      render: () => renderMetrics(this.status(), readProcessFigures()),
+      log: this.#log,
+    });
+    this.#log.info(
+      `serving metrics on http://${formatMetricsAddress(at)}/metrics`,
+    );
+    return server;
   }
 
   #openControl(path: string): void {
@@ -469,4 +511,11 @@ function releaseWaitMs(runners: readonly VhidRunner[]): number {
     0,
     ...runners.map((r) => (r.state.releaseAt ?? now) - now),
   );
+}
+
+function sameListen(
+  a: MetricsListen | null,
+  b: MetricsListen | null,
+): boolean {
+  return a?.hostname === b?.hostname && a?.port === b?.port;
 }

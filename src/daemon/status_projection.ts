@@ -87,6 +87,7 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
       secondsAgo: Math.round(now - p.at) / 1000,
     })),
     warnings: r.warnings(),
+    history: r.history().map((t) => ({ ...t })),
     counters: {
       advertsSent: c.advertsSent,
       advertsReceived: c.advertsReceived,
@@ -95,6 +96,7 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
       transitions: c.transitions,
       vipsRestored: c.vipsRestored,
       vipListMismatches: c.vipListMismatches,
+      hooks: structuredClone(c.hooks),
       drops: { ...c.drops },
     },
   };

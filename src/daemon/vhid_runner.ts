@@ -50,7 +50,7 @@ import { DialectMemory } from "../fsm/dialects.ts";
 import { ReplayWindow } from "../fsm/replay.ts";
 import { SEND_ERROR_DEMOTION, SendErrorTracker } from "../fsm/send_errors.ts";
 import type { Demotion } from "../health/mod.ts";
-import { HookQueue } from "../hooks/runner.ts";
+import { type HookJob, HookQueue } from "../hooks/runner.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
 import {
   type ChecksumDialect,
@@ -61,6 +61,7 @@ import {
 import {
   type DropCounts,
   emptyVhidCounters,
+  type HookKind,
   type VhidCounters,
 } from "./counters.ts";
 import type { Link } from "./links.ts";
@@ -90,6 +91,18 @@ export interface HeardPeer {
   checksums?: Partial<Record<ChecksumDialect, number>>;
   at: number;
 }
+
+/** One state change as the history keeps it. */
+export interface TransitionRecord {
+  /** ISO 8601 UTC. */
+  at: string;
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** State changes kept per vhid. */
+export const HISTORY_LENGTH = 16;
 
 /** Peers not heard for this long are forgotten. */
 const PEER_MEMORY_MS = 10 * 60_000;
@@ -236,6 +249,7 @@ export class VhidRunner {
   #warning: string | null = null;
   /** The IPv4 checksum dialect each VRRP peer uses. */
   readonly #dialects = new DialectMemory();
+  readonly #history: TransitionRecord[] = [];
   /** VRRP peers whose address list differs from ours, with the warning. */
   readonly #mismatches = new Map<PeerAddress, string>();
   #queue: CarpAction[] = [];
@@ -580,6 +594,11 @@ export class VhidRunner {
   peers(): [PeerAddress, HeardPeer][] {
     this.#forgetOldPeers();
     return [...this.#peers];
+  }
+
+  /** Its last state changes, oldest first. */
+  history(): readonly TransitionRecord[] {
+    return this.#history;
   }
 
   /** Warnings about the vhid's settings seen at run time. */
@@ -1109,7 +1128,7 @@ export class VhidRunner {
     for (const vip of c.vips) {
       const argv = [script, c.interface, vip.text];
       if (c.xparam !== null) argv.push(c.xparam);
-      this.#hooks.enqueue({
+      this.#runHook(hook, {
         argv,
         timeoutMs: c.scriptTimeoutMs,
         label: `${this.name} ${hook} script`,
@@ -1128,18 +1147,28 @@ export class VhidRunner {
     const by = a.reason === "preferred master" && heard
       ? ` ${peerText(heard.source)}`
       : "";
+    const demotedBy = a.reason === "demoted" && this.#health.length > 0
+      ? ` by ${this.#health.map((d) => d.reason).join(", ")}`
+      : "";
     const why = a.detail === undefined
-      ? `${a.reason}${by}`
+      ? `${a.reason}${by}${demotedBy}`
       : a.detail.startsWith(a.reason)
       ? a.detail
       : `${a.reason}: ${a.detail}`;
+    this.#history.push({
+      at: new Date().toISOString(),
+      from,
+      to: a.to,
+      reason: why,
+    });
+    if (this.#history.length > HISTORY_LENGTH) this.#history.shift();
     const line = `${this.name}: ${from} -> ${a.to} (${why})`;
     if (a.to === "FAULT") this.#ctx.log.warning(line);
     else this.#ctx.log.info(line);
     queueMicrotask(this.#ctx.onTransition); // after the step has updated the state
     const notify = this.#config.notify;
     if (notify !== null) {
-      this.#hooks.enqueue({
+      this.#runHook("notify", {
         argv: [
           ...notify,
           String(this.#config.id),
@@ -1152,6 +1181,15 @@ export class VhidRunner {
         label: `${this.name} notify`,
       });
     }
+  }
+
+  /** Queues a hook and counts how it ends. */
+  #runHook(kind: HookKind, job: HookJob): void {
+    this.#hooks.enqueue(job).then((r) => {
+      const n = this.counters.hooks[kind];
+      n.runs++;
+      if (r.error !== null || r.timedOut || r.code !== 0) n.failures++;
+    });
   }
 
   #limited(key: string, line: string): void {

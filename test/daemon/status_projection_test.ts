@@ -28,6 +28,7 @@ Deno.test("the status projection maps a vhid into the v1 contract", async () => 
     "advertsSent",
     "drops",
     "garpsSent",
+    "hooks",
     "sendErrors",
     "transitions",
     "vipListMismatches",
