@@ -24,6 +24,7 @@ const ignore = !(await canBootContainer());
 const BOX_CONFIG = (advskew: number): string =>
   `[daemon]
 log_level = "info"
+metrics = "${BOX}:9650"
 
 [[vhid]]
 id = 3
@@ -146,6 +147,7 @@ Deno.test({
           'password_file = "/etc/carp/vhid3.key"',
           'password = "s3cret"',
         ).replace(/\[\[check\]\][^]*$/, "")
+          .replace(/^metrics = .*\n/m, "")
           .replace('interface = "eth1"', 'interface = "eth0"')
           .replace(
             "[daemon]\n",
@@ -226,6 +228,23 @@ Deno.test({
             "eth1",
           ]);
           assert.match(ip, new RegExp(` ${VIP.replaceAll(".", "\\.")}/24 `));
+          // Metrics through the unit's sandbox, scraped from the peer.
+          const metrics = await sh([
+            "ip",
+            "netns",
+            "exec",
+            PEER_NS,
+            "curl",
+            "-sS",
+            "-m",
+            "3",
+            `http://${BOX}:9650/metrics`,
+          ]);
+          assert.match(
+            metrics,
+            /^carpd_vhid_state\{vhid="3",interface="eth1",protocol="carp"\} [12]$/m,
+            metrics,
+          );
           assert.ok(
             await eventually(
               async () => (await sh([
