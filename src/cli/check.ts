@@ -4,6 +4,7 @@
  * @module
  */
 
+import { formatMetricsAddress } from "../control/mod.ts";
 import { formatIpv4 } from "../carp/mod.ts";
 import {
   type Config,
@@ -37,6 +38,11 @@ export function runCheck(path: string, out: (line: string) => void): number {
   }
   out(`${path}: ok`);
   for (const w of looseSecretFiles(path, config)) out(`  warning: ${w}`);
+  if (config.metrics !== null) {
+    out(
+      `  metrics on http://${formatMetricsAddress(config.metrics)}/metrics`,
+    );
+  }
   for (const v of config.vhids) {
     const vips = v.vips.map((x) => x.text).join(", ");
     const has4 = v.vips.some((x) => x.family === 4);
