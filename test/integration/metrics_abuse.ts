@@ -55,6 +55,18 @@ result.hugeHead = await raw(
   request("GET /metrics HTTP/1.1", `X-Big: ${"a".repeat(1 << 20)}\r\n`),
 );
 
+// A slow client: half a request head, then nothing. The server must close.
+{
+  const conn = await Deno.connect({ hostname: host, port });
+  await conn.write(encoder.encode("GET /metrics HTTP/1.1\r\n"));
+  const t0 = performance.now();
+  const n = await conn.read(new Uint8Array(16)).catch(() => null);
+  result.slowClosedAfterMs = n === null
+    ? Math.round(performance.now() - t0)
+    : -1;
+  conn.close();
+}
+
 // 200 connections that never send a byte; a scrape must still get through.
 const idle: Deno.Conn[] = [];
 for (let i = 0; i < 200; i++) {

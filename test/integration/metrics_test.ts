@@ -277,6 +277,10 @@ Deno.test({
       assert.match(r.head, /^HTTP\/1\.1 200/);
       assert.match(r.garbage, /^HTTP\/1\.1 400/);
       assert.match(r.hugeHead, /^HTTP\/1\.1 431|closed without an answer/);
+      assert.ok(
+        r.slowClosedAfterMs >= 4000 && r.slowClosedAfterMs <= 6000,
+        `a slow client was cut off after ${r.slowClosedAfterMs} ms`,
+      );
       assert.equal(r.idleOpened, 200);
       assert.match(r.scrapeWithIdle, /^HTTP\/1\.1 200/, JSON.stringify(r));
       assert.ok(r.floodOk > 100, JSON.stringify(r));
