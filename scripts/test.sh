@@ -76,7 +76,7 @@ suite() {
 integration_missing() {
   local missing=() t
   [ "$(id -u)" -eq 0 ] || missing+=("root")
-  for t in ip ucarp keepalived tcpdump arping nsenter systemd-nspawn debootstrap systemd-analyze nft prometheus promtool curl; do
+  for t in ip ucarp keepalived tcpdump arping nsenter systemd-nspawn debootstrap systemd-analyze nft prometheus promtool curl lintian mandoc dpkg-deb; do
     command -v "$t" >/dev/null || missing+=("$t")
   done
   printf '%s\n' "${missing[*]:-}"

@@ -21,7 +21,8 @@ mapfile -t CARPD_PERMISSIONS < "$ROOT/scripts/lib/permissions"
 # systemd-nspawn for the test under a real systemd, Prometheus (and promtool,
 # curl) to scrape carpd's metrics.
 DEBIAN_PACKAGES=(iproute2 iputils-ping ucarp keepalived tcpdump arping procps
-  systemd debootstrap systemd-container gcc libc6-dev nftables prometheus curl)
+  systemd debootstrap systemd-container gcc libc6-dev nftables prometheus curl
+  lintian mandoc)
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

@@ -74,6 +74,10 @@ export interface VhidConfig {
   advertIntervalCs: number;
   /** VRRP over IPv4: the checksum dialect sent ("pseudo" for CARP, unused). */
   vrrpChecksum: "pseudo" | "plain";
+  /** VRRP: 3 (RFC 9568) or 2 (RFC 3768, IPv4 only, whole seconds). */
+  vrrpVersion: 2 | 3;
+  /** VRRPv2: the clear-text password (auth type 1), or `null` for none. */
+  authPass: string | null;
   /** CARP: seconds between adverts (0: every advskew/256 s). */
   advbase: number;
   /** CARP: 1/256 s added to advbase; lower wins. */
@@ -132,6 +136,8 @@ export interface CheckConfig {
   rise: number;
   /** advskew added to its vhids while it is down. */
   demote: number;
+  /** While it is down its vhids may not be MASTER (FAULT). */
+  fault: boolean;
   /** The vhids it demotes, or `null` for all. */
   vhids: number[] | null;
   /** Runs as this user and its primary group; `null`: as carpd (root). */
@@ -144,6 +150,8 @@ export interface TrackInterfaceConfig {
   name: string;
   /** advskew added while it is down. */
   demote: number;
+  /** While it is down its vhids may not be MASTER (FAULT). */
+  fault: boolean;
   /** The vhids it demotes, or `null` for all. */
   vhids: number[] | null;
 }
@@ -294,6 +302,29 @@ function resolve(
         } is not allowed; a VRRP vhid carries one address family (RFC 9568 runs IPv4 and IPv6 as separate virtual routers): put the IPv6 VIPs in a [[vhid]] of their own`,
       );
     }
+    const version = v.vrrp_version ?? 3;
+    if (vrrp && version === 2) {
+      if (has6) {
+        problems.push(
+          `${at}.vrrp_version: 2 is not allowed with IPv6 VIPs; expected 3 (VRRPv2 is IPv4 only)`,
+        );
+      }
+      const interval = v.advert_interval ?? 1;
+      if (!Number.isInteger(interval) || interval > 255) {
+        problems.push(
+          `${at}.advert_interval: ${interval} is not allowed with vrrp_version = 2; expected whole seconds from 1 to 255`,
+        );
+      }
+      if (v.vrrp_checksum !== undefined) {
+        problems.push(
+          `${at}.vrrp_checksum: is not allowed with vrrp_version = 2; its checksum never covers a pseudo-header`,
+        );
+      }
+    } else if (vrrp && v.auth_pass !== undefined) {
+      problems.push(
+        `${at}.auth_pass: is not allowed with vrrp_version = 3; RFC 9568 has no authentication`,
+      );
+    }
     if (vrrp && v.mode === "broadcast") {
       problems.push(
         `${at}.mode: "broadcast" is not allowed with protocol = "vrrp"; expected "multicast" or "unicast"`,
@@ -319,7 +350,11 @@ function resolve(
       protocol: v.protocol,
       priority: v.priority ?? 100,
       advertIntervalCs: Math.round((v.advert_interval ?? 1) * 100),
-      vrrpChecksum: v.vrrp_checksum ?? "pseudo",
+      vrrpChecksum: v.vrrp_version === 2
+        ? "plain"
+        : v.vrrp_checksum ?? "pseudo",
+      vrrpVersion: version,
+      authPass: v.auth_pass ?? null,
       advbase,
       advskew,
       deadratio,
@@ -375,6 +410,7 @@ function resolve(
       fall: c.fall,
       rise: c.rise,
       demote: c.demote,
+      fault: c.fault,
       vhids: checkVhids(c.vhids, `check[${i}]`),
       user,
     };
@@ -382,6 +418,7 @@ function resolve(
   const trackInterfaces = raw.track_interface.map((t, i) => ({
     name: t.name,
     demote: t.demote,
+    fault: t.fault,
     vhids: checkVhids(t.vhids, `track_interface[${i}]`),
   }));
   return {
@@ -406,7 +443,13 @@ const PROTOCOL_KEYS = {
     "deadratio",
     "replay_protection",
   ],
-  vrrp: ["priority", "advert_interval", "vrrp_checksum"],
+  vrrp: [
+    "priority",
+    "advert_interval",
+    "vrrp_checksum",
+    "vrrp_version",
+    "auth_pass",
+  ],
 } as const;
 
 function refuseOtherProtocolKeys(
@@ -522,7 +565,9 @@ function formatPath(path: PropertyKey[]): string {
 }
 
 function showValue(value: unknown, path: string): string {
-  if (/(^|\.)password$/.test(path)) return "(the password, not shown)";
+  if (/(^|\.)(password|auth_pass)$/.test(path)) {
+    return "(the password, not shown)";
+  }
   const s = JSON.stringify(value, (_, v) => typeof v === "bigint" ? `${v}` : v);
   return s === undefined
     ? String(value)

@@ -132,6 +132,14 @@ export const vhidSchema = z.strictObject({
     (x) => Math.abs(x * 100 - Math.round(x * 100)) < 1e-6,
     { error: "a number of seconds from 0.01 to 40.95 in steps of 0.01" },
   ).optional(),
+  vrrp_version: z.union([z.literal(2), z.literal(3)], {
+    error: "2 (RFC 3768, keepalived's default) or 3 (RFC 9568)",
+  }).optional(),
+  // VRRPv2 simple text authentication (keepalived auth_type PASS).
+  auth_pass: text.refine(
+    (s) => s.length > 0 && new TextEncoder().encode(s).length <= 8,
+    { error: "a password of 1 to 8 bytes (VRRPv2's limit)" },
+  ).optional(),
   vrrp_checksum: z.enum(["pseudo", "plain"], {
     error: `"pseudo" (keepalived, FRR) or "plain" (RFC 9568, Cisco, Juniper)`,
   }).optional(),
@@ -171,6 +179,8 @@ export const checkSchema = z.strictObject({
   fall: intRange(1, 100).default(2),
   rise: intRange(1, 100).default(2),
   demote: intRange(1, 254).default(100),
+  // While failing, its vhids may not be MASTER (keepalived's weight 0).
+  fault: z.boolean({ error: "true or false" }).default(false),
   vhids: z.array(intRange(1, 255), { error: "a list of vhid ids" }).optional(),
   user: z.string({ error: "a user name" }).regex(
     /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/,
@@ -184,6 +194,7 @@ export const checkSchema = z.strictObject({
 export const trackInterfaceSchema = z.strictObject({
   name: ifname,
   demote: intRange(1, 254).default(240),
+  fault: z.boolean({ error: "true or false" }).default(false),
   vhids: z.array(intRange(1, 255), { error: "a list of vhid ids" }).optional(),
 });
 

@@ -30,6 +30,7 @@ function config(command: string[]): CheckConfig {
     fall: 2,
     rise: 2,
     demote: 100,
+    fault: false,
     vhids: null,
     user: null,
   };
