@@ -14,7 +14,12 @@ import {
   type ReceiveOptions,
 } from "../carp/mod.ts";
 import type { Logger } from "../log.ts";
-import type { VrrpReceive6Options, VrrpReceiveOptions } from "../vrrp/mod.ts";
+import type {
+  Vrrp2Expect,
+  Vrrp2ReceiveOptions,
+  VrrpReceive6Options,
+  VrrpReceiveOptions,
+} from "../vrrp/mod.ts";
 import type { EventLoop } from "./event_loop.ts";
 import type { DropCounts } from "./counters.ts";
 import type { Link, LinkChange, Links } from "./links.ts";
@@ -26,8 +31,10 @@ import type { VhidRunner } from "./vhid_runner.ts";
 export interface InterfaceRules {
   /** CARP: the CARP vhids' keys, the destinations. */
   carp: ReceiveOptions;
-  /** VRRP: the VRRP vhids' ids, the same destinations. */
+  /** VRRPv3: the VRRPv3 vhids' ids, the same destinations. */
   vrrp: VrrpReceiveOptions;
+  /** VRRPv2: the VRRPv2 vhids' intervals and passwords by id. */
+  vrrp2: Vrrp2ReceiveOptions;
 }
 
 /** The same over IPv6. */
@@ -227,11 +234,17 @@ export class Interfaces {
     if (port === undefined) return undefined;
     const vhids = new Map<number, VhidRunner["auth"]>();
     const vrids = new Set<number>();
+    const vrids2 = new Map<number, Vrrp2Expect>();
     const destinations = new Set<number>(port.groups);
     for (const r of this.#ctx.vhidsOn(name)) {
-      if (r.config.protocol === "vrrp") {
-        if (r.config.vips.some((v) => v.family === 4)) vrids.add(r.config.id);
-      } else vhids.set(r.config.id, r.auth);
+      const c = r.config;
+      if (c.protocol === "carp") vhids.set(c.id, r.auth);
+      else if (c.vrrpVersion === 2) {
+        vrids2.set(c.id, {
+          intervalS: c.advertIntervalCs / 100,
+          authPass: c.authPass,
+        });
+      } else if (c.vips.some((v) => v.family === 4)) vrids.add(c.id);
       if (r.config.mode === "unicast" && r.source !== null) {
         destinations.add(r.source);
       }
@@ -239,6 +252,7 @@ export class Interfaces {
     const rules = {
       carp: { vhids, destinations },
       vrrp: { vrids, destinations },
+      vrrp2: { vrids: vrids2, destinations },
     };
     this.#rules.set(name, rules);
     return rules;

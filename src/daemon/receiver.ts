@@ -14,7 +14,11 @@ import {
   formatIpv6,
 } from "../carp/mod.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
-import { decodeVrrp4Packet, decodeVrrp6 } from "../vrrp/mod.ts";
+import {
+  decodeVrrp2Packet,
+  decodeVrrp4Packet,
+  decodeVrrp6,
+} from "../vrrp/mod.ts";
 import { type AnyDropReason, type DropCounts, emptyDrops } from "./counters.ts";
 import type { InterfaceRules, InterfaceRules6 } from "./interfaces.ts";
 import type { Port } from "./ports.ts";
@@ -39,6 +43,16 @@ const LOUD_DROPS: ReadonlySet<AnyDropReason> = new Set([
 
 /** VRRPv3 adverts start with 0x31 (version 3, type 1); CARP with 0x21. */
 const VRRP_VERSION_NIBBLE = 3;
+
+/**
+ * Whether an IPv4 packet that starts like CARP (version 2, type 1) is
+ * VRRPv2: only its VRID, one of our VRRPv2 vhids, can tell.
+ */
+function isVrrp2For(packet: Uint8Array, rules: InterfaceRules): boolean {
+  if (rules.vrrp2.vrids.size === 0) return false;
+  const ihl = ((packet[0] ?? 0) & 0x0f) * 4;
+  return packet.length > ihl + 1 && rules.vrrp2.vrids.has(packet[ihl + 1]!);
+}
 
 /** Whether an IPv4 packet carries VRRPv3 rather than CARP. */
 function isVrrp4(packet: Uint8Array): boolean {
@@ -100,6 +114,10 @@ export class Receiver {
       if (packet === null) return;
       if (isVrrp4(packet)) {
         this.#vrrp4(port.name, packet, rules);
+        continue;
+      }
+      if (isVrrp2For(packet, rules)) {
+        this.#vrrp2(port.name, packet, rules);
         continue;
       }
       const r = decodeCarpPacket(packet, rules.carp);
@@ -176,6 +194,15 @@ export class Receiver {
     if (verdict === "bad_checksum") {
       this.#log(iface, "bad_checksum", r.source, r.advert.vrid);
     }
+  }
+
+  #vrrp2(iface: string, packet: Uint8Array, rules: InterfaceRules): void {
+    const r = decodeVrrp2Packet(packet, rules.vrrp2);
+    if (!r.ok) {
+      this.#dropped(iface, r.reason, r.source, r.vrid);
+      return;
+    }
+    this.#ctx.vhid(iface, r.advert.vrid)?.receiveVrrp(r.source, r.advert, null);
   }
 
   #vrrp6(iface: string, got: Received6, rules: InterfaceRules6): void {

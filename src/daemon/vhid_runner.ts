@@ -54,6 +54,7 @@ import { type HookJob, HookQueue } from "../hooks/runner.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
 import {
   type ChecksumDialect,
+  encodeVrrp2Packet,
   encodeVrrp4Packet,
   encodeVrrp6Message,
   type VrrpAdvert,
@@ -198,7 +199,13 @@ export function electionConfig(
     garpCount: c.garpCount,
     garpIntervalMs: c.garpIntervalMs,
     ...(c.protocol === "vrrp"
-      ? { vrrp: { priority: c.priority, intervalCs: c.advertIntervalCs } }
+      ? {
+        vrrp: {
+          priority: c.priority,
+          intervalCs: c.advertIntervalCs,
+          version: c.vrrpVersion,
+        },
+      }
       : {}),
   };
 }
@@ -584,6 +591,18 @@ export class VhidRunner {
   setHealthDemotions(list: Demotion[]): void {
     const onset = this.#health.length === 0 && list.length > 0;
     this.#health = list;
+    // Checks and tracked interfaces with `fault = true` (keepalived's weight
+    // 0): the vhid may not be MASTER while one fails.
+    const faults = list.filter((d) => d.fault === true).map((d) => d.reason);
+    if (faults.length > 0) {
+      this.#feed({
+        type: "fault",
+        kind: "check",
+        detail: `${faults.join(", ")} failing`,
+      });
+    } else if (this.#state.faults.check !== undefined) {
+      this.#feed({ type: "fault_cleared", kind: "check" });
+    }
     // A check or a tracked interface starting to fail hands mastership
     // over (see the state machine's `handover`).
     this.#applyDemotion(onset);
@@ -950,11 +969,18 @@ export class VhidRunner {
       ...base,
       addresses: this.#vips6.map((v) => v.address),
     };
+    const v2 = { vrid, priority, intervalS: c.advertIntervalCs / 100 };
     this.#transmit(
       link,
       vrid === PROBE_VHID,
       (source, destination, id) =>
-        encodeVrrp4Packet({ source, destination, id }, v4, c.vrrpChecksum),
+        c.vrrpVersion === 2
+          ? encodeVrrp2Packet(
+            { source, destination, id },
+            { ...v2, addresses: v4.addresses },
+            c.authPass,
+          )
+          : encodeVrrp4Packet({ source, destination, id }, v4, c.vrrpChecksum),
       (source, destination) => encodeVrrp6Message(v6, source, destination),
     );
   }

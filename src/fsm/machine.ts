@@ -36,10 +36,11 @@ export type CarpState = "INIT" | "BACKUP" | "MASTER" | "FAULT";
 
 /**
  * What keeps a vhid in FAULT: its interface is missing, its link is down,
- * it has no address to advertise from, or its VIPs could not be added. A
- * vhid is in FAULT (once started) while any of them holds.
+ * it has no address to advertise from, its VIPs could not be added, or a
+ * check (or tracked interface) with `fault = true` fails. A vhid is in
+ * FAULT (once started) while any of them holds.
  */
-export type FaultKind = "interface" | "link" | "source" | "vips";
+export type FaultKind = "interface" | "link" | "source" | "vips" | "check";
 
 /** The faults of a vhid, each with the sentence status and logs show. */
 export type Faults = Readonly<Partial<Record<FaultKind, string>>>;
@@ -93,8 +94,14 @@ const VRRP_BOW_OUT = 0;
 export interface VrrpElection {
   /** Priority, 1-254; higher wins. */
   priority: number;
-  /** Advertisement_Interval, centiseconds (1-4095). */
+  /** Advertisement_Interval, centiseconds (1-4095; whole seconds for v2). */
   intervalCs: number;
+  /**
+   * 2 for VRRPv2 (RFC 3768): the skew is `(256 - priority) / 256` s
+   * whatever the interval, and backups keep their own interval (v2 drops
+   * adverts with another). 3 (the default) for RFC 9568.
+   */
+  version?: 2 | 3;
 }
 
 const COUNTER_MASK = (1n << 64n) - 1n;
@@ -214,6 +221,8 @@ export type TransitionReason =
   | "source address back"
   | "cannot add VIPs"
   | "retrying VIPs"
+  | "check failing"
+  | "check passing"
   | "demoted"
   | "no successor"
   | "stop";
@@ -227,6 +236,7 @@ const FAULT_REASONS: Record<
   link: { raised: "link down", cleared: "link up" },
   source: { raised: "no source address", cleared: "source address back" },
   vips: { raised: "cannot add VIPs", cleared: "retrying VIPs" },
+  check: { raised: "check failing", cleared: "check passing" },
 };
 
 /** Fault kinds in the order status lists them. */
@@ -235,6 +245,7 @@ const FAULT_KINDS: readonly FaultKind[] = [
   "link",
   "source",
   "vips",
+  "check",
 ];
 
 /** An input to the state machine. */
@@ -432,7 +443,7 @@ export function advertIntervalMs(s: VhidState): number {
 export function masterDownMs(s: VhidState): number {
   const c = s.config;
   if (c.vrrp !== undefined) {
-    return activeDownMs(effectivePriority(s), activeIntervalCs(s));
+    return 3 * activeIntervalCs(s) * 10 + vrrpSkewMs(s);
   }
   return ticksToMs(
     masterDownTicks(c.advbase, effectiveAdvskew(s), c.deadratio),
@@ -442,6 +453,12 @@ export function masterDownMs(s: VhidState): number {
 /** The master's interval a VRRP backup times out on. */
 function activeIntervalCs(s: VhidState): number {
   return s.activeIntervalCs ?? s.config.vrrp?.intervalCs ?? 100;
+}
+
+/** Skew_Time of a VRRP backup: v3's formula, or v2's in whole seconds. */
+function vrrpSkewMs(s: VhidState): number {
+  const interval = s.config.vrrp?.version === 2 ? 100 : activeIntervalCs(s);
+  return skewMs(effectivePriority(s), interval);
 }
 
 /**
@@ -591,9 +608,9 @@ class Run {
     this.#set({ faults: { ...s.faults, [kind]: detail } });
     if (s.state === "INIT" || s.state === "FAULT") return;
     if (s.state === "MASTER") {
-      // With VIPs that would not go on, the link still works: tell the
-      // backups at once. Otherwise nothing would reach them anyway.
-      if (kind === "vips") this.#sendBowOut();
+      // With VIPs that would not go on or a failing check, the link still
+      // works: tell the backups at once. Otherwise nothing would reach them.
+      if (kind === "vips" || kind === "check") this.#sendBowOut();
       this.#leaveMaster();
     }
     this.#toFault(kind);
@@ -734,7 +751,7 @@ class Run {
     if (a.priority === VRRP_BOW_OUT) {
       this.#vrrpHeard(a);
       this.#set({
-        masterDownAt: this.#now + skewMs(mine, activeIntervalCs(s)),
+        masterDownAt: this.#now + vrrpSkewMs(s),
         takeover: "master bowing out",
       });
     } else if (!s.config.preempt || a.priority >= mine) {
@@ -750,7 +767,9 @@ class Run {
   /** A VRRP backup follows this master: its interval, a fresh timer. */
   #adopt(a: Extract<CarpEvent, { type: "vrrp_advert" }>): void {
     this.#vrrpHeard(a);
-    this.#set({ activeIntervalCs: a.intervalCs });
+    if (this.s.config.vrrp?.version !== 2) {
+      this.#set({ activeIntervalCs: a.intervalCs });
+    }
     this.#set({
       masterDownAt: this.#now + masterDownMs(this.s),
       takeover: "master down",

@@ -11,19 +11,21 @@ export interface Demotion {
   reason: string;
   /** The advskew it adds. */
   advskew: number;
+  /** Set when, while it holds, the vhid may not be MASTER at all (FAULT). */
+  fault?: true;
 }
 
 /** Demotions per vhid key. */
 export class DemotionTable {
-  readonly #byVhid = new Map<string, Map<string, number>>();
+  readonly #byVhid = new Map<string, Map<string, Demotion>>();
 
   /**
-   * Replaces every demotion with `wanted` (vhid key -> reason -> advskew).
+   * Replaces every demotion with `wanted` (vhid key -> reason -> demotion).
    *
    * @param wanted The demotions that should be in force.
    * @returns The vhid keys whose demotions changed (reasons or amounts).
    */
-  replace(wanted: Map<string, Map<string, number>>): string[] {
+  replace(wanted: Map<string, Map<string, Demotion>>): string[] {
     const keys = new Set([...this.#byVhid.keys(), ...wanted.keys()]);
     const changed: string[] = [];
     for (const key of keys) {
@@ -39,13 +41,12 @@ export class DemotionTable {
   /** The sum of a vhid's demotions. */
   total(key: string): number {
     let sum = 0;
-    for (const a of this.#byVhid.get(key)?.values() ?? []) sum += a;
+    for (const d of this.#byVhid.get(key)?.values() ?? []) sum += d.advskew;
     return sum;
   }
 
   /** A vhid's demotions with their reasons. */
   list(key: string): Demotion[] {
-    return [...(this.#byVhid.get(key) ?? new Map<string, number>())]
-      .map(([reason, advskew]) => ({ reason, advskew }));
+    return [...(this.#byVhid.get(key)?.values() ?? [])].map((d) => ({ ...d }));
   }
 }

@@ -124,26 +124,33 @@ export class Health {
 
   /** Recomputes every reason from scratch and tells changed vhids. */
   #reapply(): void {
-    const wanted = new Map<string, Map<string, number>>();
+    const wanted = new Map<string, Map<string, Demotion>>();
     const add = (
       ids: number[] | null,
       reason: string,
       amount: number,
+      fault: boolean,
     ): void => {
       for (const key of this.#ctx.vhidKeys(ids)) {
-        const m = wanted.get(key) ?? new Map<string, number>();
-        m.set(reason, amount);
+        const m = wanted.get(key) ?? new Map<string, Demotion>();
+        m.set(reason, {
+          reason,
+          advskew: amount,
+          ...(fault ? { fault: true as const } : {}),
+        });
         wanted.set(key, m);
       }
     };
     for (const r of this.#checks.values()) {
       if (!r.verdict.up) {
-        add(r.config.vhids, checkReason(r.config), r.config.demote);
+        const c = r.config;
+        add(c.vhids, checkReason(c), c.demote, c.fault);
       }
     }
     for (const t of this.#tracked.values()) {
       if (!t.up) {
-        add(t.config.vhids, `interface ${t.config.name}`, t.config.demote);
+        const c = t.config;
+        add(c.vhids, `interface ${c.name}`, c.demote, c.fault);
       }
     }
     const changed = this.#table.replace(wanted);

@@ -76,6 +76,8 @@ export const VRRP_DROP_REASONS = [
   "bad_checksum",
   "wrong_vhid",
   "wrong_destination",
+  // VRRPv2 only: the authentication type or password differs from ours.
+  "bad_auth",
 ] as const;
 
 /** One of {@linkcode VRRP_DROP_REASONS}. */

@@ -1,5 +1,6 @@
 /**
- * The VRRPv3 wire codec (RFC 9568): pure, no I/O.
+ * The VRRP wire codec, VRRPv3 (RFC 9568) and VRRPv2 (RFC 3768): pure, no
+ * I/O.
  *
  * Over IPv4 it sends either checksum dialect (with the IPv4 pseudo-header as
  * keepalived and FRR do, or without as RFC 9568 5.2.8, Cisco and Juniper
@@ -48,5 +49,17 @@ export {
   type VrrpDropped6,
   type VrrpReceive6Options,
 } from "./packet6.ts";
+export {
+  type DecodedVrrp2,
+  decodeVrrp2Packet,
+  encodeVrrp2Packet,
+  VRRP2_AUTH_LENGTH,
+  VRRP2_AUTH_NONE,
+  VRRP2_AUTH_PASS,
+  VRRP2_VERSION,
+  type Vrrp2Advert,
+  type Vrrp2Expect,
+  type Vrrp2ReceiveOptions,
+} from "./packet2.ts";
 /** Re-exported from the CARP codec: the IPv6 types this API uses. */
 export type { Ipv6, Ipv6Meta } from "../carp/mod.ts";

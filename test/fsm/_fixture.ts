@@ -22,8 +22,13 @@ export function vrrpConfig(
   priority = 100,
   intervalCs = 100,
   overrides: Partial<ElectionConfig> = {},
+  version: 2 | 3 = 3,
 ): Partial<ElectionConfig> {
-  return { preempt: true, ...overrides, vrrp: { priority, intervalCs } };
+  return {
+    preempt: true,
+    ...overrides,
+    vrrp: { priority, intervalCs, version },
+  };
 }
 
 /** A vhid with ucarp's defaults (advbase 1, deadratio 3) and overrides. */

@@ -622,3 +622,24 @@ Deno.test("configure keeps the state and advertises a new interval at once as MA
   );
   assert.equal(b.s.state, "BACKUP");
 });
+
+Deno.test("a failing check with fault = true: a MASTER bows out into FAULT; passing again, BACKUP", () => {
+  const h = new Harness();
+  h.becomeMaster();
+  assert.deepEqual(
+    kinds(
+      h.feed({ type: "fault", kind: "check", detail: "check squid failing" }),
+    ),
+    ["send_advert", "remove_vips", "hook:down", "MASTER->FAULT"],
+  );
+  assert.equal(
+    h.actions[0]?.type === "send_advert" && h.actions[0].advskew,
+    255,
+  );
+  assert.deepEqual(faultList(h.s), ["check squid failing"]);
+  assert.deepEqual(kinds(h.feed({ type: "fault_cleared", kind: "check" })), [
+    "FAULT->BACKUP",
+    "remove_vips",
+    "hook:down",
+  ]);
+});

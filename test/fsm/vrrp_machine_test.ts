@@ -286,3 +286,17 @@ Deno.test("vrrp configure: a new priority or interval is advertised at once as M
     [],
   );
 });
+
+Deno.test("vrrp version 2: skew in 1/256 s whatever the interval, and the backup keeps its own interval", () => {
+  const h = new Harness(vrrpConfig(100, 300, {}, 2));
+  h.feed({ type: "start" });
+  // 3 x 3 s + (256 - 100) / 256 s.
+  assert.equal(h.deadline, 9000 + 609.375);
+  h.now = 1000;
+  h.vrrp("10.99.0.2", 200, 300);
+  assert.equal(h.s.activeIntervalCs, null);
+  assert.equal(h.deadline, 1000 + 9609.375);
+  h.now = 2000;
+  h.vrrp("10.99.0.2", 0, 300);
+  assert.equal(h.deadline, 2000 + 609.375, "priority 0: the v2 skew");
+});

@@ -4,7 +4,7 @@ import {
   record,
   type Verdict,
 } from "../../src/health/verdict.ts";
-import { DemotionTable } from "../../src/health/demotions.ts";
+import { type Demotion, DemotionTable } from "../../src/health/demotions.ts";
 
 function run(results: boolean[], fall: number, rise: number): boolean[] {
   let v: Verdict = INITIAL_VERDICT;
@@ -29,8 +29,15 @@ Deno.test("DemotionTable.replace() reports the vhids whose demotions changed", (
   const t = new DemotionTable();
   const m = (
     entries: [string, [string, number][]][],
-  ): Map<string, Map<string, number>> =>
-    new Map(entries.map(([k, v]) => [k, new Map(v)]));
+  ): Map<string, Map<string, Demotion>> =>
+    new Map(
+      entries.map((
+        [k, v],
+      ) => [
+        k,
+        new Map(v.map(([reason, advskew]) => [reason, { reason, advskew }])),
+      ]),
+    );
   assert.deepEqual(
     t.replace(
       m([["eth0/1", [["check a", 100]]], ["eth0/2", [["check a", 100]]]]),
