@@ -106,6 +106,8 @@ export interface VhidStatus {
   advertInterval: number | null;
   /** VRRP over IPv4: the checksum dialect sent (`null` otherwise). */
   checksum: "pseudo" | "plain" | null;
+  /** VRRP: the protocol version, 2 or 3 (`null` for CARP). */
+  vrrpVersion: 2 | 3 | null;
   /** The demotions in force, with their reasons. */
   demotions: DemotionStatus[];
   /** In standby (`carpd standby`). */
@@ -239,7 +241,7 @@ export function formatStatus(s: Status): string[] {
       : `${name} ${rank.effective} (configured ${rank.configured})`;
     out.push(
       `${
-        v.protocol === "vrrp" ? "VRRP vrid" : "vhid"
+        v.protocol === "vrrp" ? `VRRPv${v.vrrpVersion ?? 3} vrid` : "vhid"
       } ${v.vhid} on ${v.interface}: ${v.state}${
         v.standby ? " (standby)" : ""
       }, ${skew}, ` +

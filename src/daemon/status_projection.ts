@@ -71,6 +71,7 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
     checksum: vrrp && r.config.vips[0]?.family === 4
       ? r.config.vrrpChecksum
       : null,
+    vrrpVersion: vrrp ? r.config.vrrpVersion : null,
     demotions: r.demotions(),
     standby: s.standby,
     master: master === null ? null : peerText(master),

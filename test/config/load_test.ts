@@ -297,3 +297,73 @@ Deno.test("parseConfig() refuses a CARP and a VRRP vhid with one id on one inter
     /^vhid\[1\]\.id: 9 is not allowed; vhid\[0\] already uses/,
   );
 });
+
+Deno.test("parseConfig() takes VRRPv2 (keepalived's default) with its limits", async (t) => {
+  const v2 = VRRP + 'vrrp_version = 2\nauth_pass = "k33p"\n';
+  const c = parseConfig(v2, "carp.toml", files()).vhids[0]!;
+  assert.deepEqual([c.vrrpVersion, c.authPass, c.vrrpChecksum], [
+    2,
+    "k33p",
+    "plain",
+  ]);
+  assert.equal(
+    parseConfig(VRRP, "carp.toml", files()).vhids[0]!.vrrpVersion,
+    3,
+  );
+  const cases: [string, string, RegExp][] = [
+    [
+      "fractional interval",
+      v2 + "advert_interval = 0.5",
+      /^vhid\[0\]\.advert_interval: 0\.5 is not allowed with vrrp_version = 2; expected whole seconds from 1 to 255$/,
+    ],
+    [
+      "IPv6",
+      v2.replace('"10.0.0.100/24"', '"2001:db8::1"'),
+      /^vhid\[0\]\.vrrp_version: 2 is not allowed with IPv6 VIPs/,
+    ],
+    [
+      "a checksum dialect",
+      v2 + 'vrrp_checksum = "pseudo"',
+      /^vhid\[0\]\.vrrp_checksum: is not allowed with vrrp_version = 2/,
+    ],
+    [
+      "auth_pass on v3",
+      VRRP + 'auth_pass = "x"',
+      /^vhid\[0\]\.auth_pass: is not allowed with vrrp_version = 3/,
+    ],
+    [
+      "a long auth_pass",
+      VRRP + 'vrrp_version = 2\nauth_pass = "123456789"',
+      /^vhid\[0\]\.auth_pass: \(the password, not shown\) is not allowed; expected a password of 1 to 8 bytes/,
+    ],
+    [
+      "version 4",
+      VRRP + "vrrp_version = 4",
+      /^vhid\[0\]\.vrrp_version: 4 is not allowed; expected 2 \(RFC 3768/,
+    ],
+    [
+      "vrrp_version on CARP",
+      MINIMAL + "vrrp_version = 2",
+      /^vhid\[0\]\.vrrp_version: is not allowed with protocol = "carp"/,
+    ],
+  ];
+  for (const [name, text, want] of cases) {
+    await t.step(name, () => {
+      const got = problems(text);
+      assert.equal(got.length, 1, got.join("\n"));
+      assert.match(got[0]!, want);
+    });
+  }
+});
+
+Deno.test("parseConfig() reads fault = true on checks and tracked interfaces", () => {
+  const c = parseConfig(
+    MINIMAL +
+      '[[check]]\nname = "squid"\ncommand = ["true"]\nfault = true\n' +
+      '[[track_interface]]\nname = "eth0"\n',
+    "carp.toml",
+    files(),
+  );
+  assert.equal(c.checks[0]!.fault, true);
+  assert.equal(c.trackInterfaces[0]!.fault, false);
+});

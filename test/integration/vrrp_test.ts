@@ -251,6 +251,79 @@ demote = 150
 
 Deno.test({
   name:
+    "VRRPv2 with keepalived's defaults (no vrrp_version, auth_type PASS): carpd follows, takes over on a cut, and a stop hands back with priority 0",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(2);
+    try {
+      const auth =
+        "authentication {\n    auth_type PASS\n    auth_pass k33p\n  }";
+      const ka = await lab.keepalived(
+        1,
+        "  vrrp_garp_master_delay 1",
+        kaInstance({ priority: 150, extra: auth }),
+      );
+      await soleHolder(lab, VIP, 1, 2, 6000);
+      const v2 = 'vrrp_version = 2\nauth_pass = "k33p"';
+      const carpd = await lab.carpd(
+        2,
+        carpdVrrp({ priority: 100, extra: v2 }),
+      );
+      assert.ok(
+        await eventually(async () => {
+          const v = await vhidOf(lab, 2).catch(() => null);
+          return v?.state === "BACKUP" && v.master === lab.address(1);
+        }, 6000),
+        carpd.output,
+      );
+      assert.equal((await vhidOf(lab, 2)).vrrpVersion, 2);
+      // Cable cut: 3 x 1 s + (256 - 100) / 256 s.
+      const t0 = performance.now();
+      await lab.cut(1);
+      await soleHolder(lab, VIP, 2, 2, activeDownMs(100, 100) + 1000);
+      const took = Math.round(performance.now() - t0);
+      // Back: keepalived in FAULT, then BACKUP; it reads carpd's v2 adverts
+      // (logged as lower priority) and preempts.
+      await lab.plug(1);
+      await soleHolder(lab, VIP, 1, 2, 8000);
+      assert.ok(
+        await ka.waitFor(
+          /lower priority \(100\) advert from 10\.213\.0\.12/,
+          1,
+        ),
+        ka.output,
+      );
+      // carpd MASTER, then stopped: priority 0 hands over within the skew.
+      await sleep(1500);
+      ka.signal("SIGTERM");
+      await ka.exit(5000);
+      await soleHolder(lab, VIP, 2, 2, 2000);
+      const ka2 = await lab.keepalived(
+        1,
+        "  vrrp_garp_master_delay 1",
+        kaInstance({ priority: 50, extra: auth }),
+      );
+      await sleep(3000);
+      assert.deepEqual(await lab.holders(VIP, 2), [2], "keepalived follows");
+      const stopAt = performance.now();
+      carpd.signal("SIGTERM");
+      assert.ok(await ka2.waitFor(/Entering MASTER STATE/, 2000));
+      const handover = Math.round(performance.now() - stopAt);
+      assert.ok(handover <= skewMs(50, 100) + 300, `${handover} ms`);
+      assert.doesNotMatch(ka.output + ka2.output, KEEPALIVED_COMPLAINTS);
+      assert.doesNotMatch(ka.output + ka2.output, /authentication|auth/i);
+      // deno-lint-ignore no-console
+      console.log(
+        `  VRRPv2: carpd took over after ${took} ms; stop handed over in ${handover} ms`,
+      );
+    } finally {
+      await lab.down();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "a VIP-list mismatch with keepalived is logged once with both lists and counted",
   ignore,
   async fn(): Promise<void> {
