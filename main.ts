@@ -18,6 +18,8 @@ Usage:
   carpd standby [--vhid N] hand mastership away and keep it away (planned handover)
   carpd resume [--vhid N]  end standby
   carpd ucarp FLAGS        run with ucarp's command line (--print-config: show the TOML)
+  carpd import ifupdown|keepalived [FILE] [--output OUT]
+                           convert ucarp's ifupdown options or keepalived.conf
   carpd --version
   carpd --help
 
@@ -97,6 +99,10 @@ export async function main(args: string[]): Promise<number> {
     case "ucarp": {
       const { runUcarp } = await import("./src/cli/ucarp.ts");
       return await runUcarp(rest, print, printError);
+    }
+    case "import": {
+      const { runImport } = await import("./src/cli/import.ts");
+      return runImport(rest, print, printError);
     }
     default:
       return fail(`unknown command "${command}"`);

@@ -29,7 +29,7 @@ import {
   remoteWinsTie,
   ticksToMs,
 } from "./timing.ts";
-import { activeDownMs, skewMs, vrrpRemoteWinsTie } from "./vrrp_timing.ts";
+import { skewMs, vrrpRemoteWinsTie } from "./vrrp_timing.ts";
 
 /** Where a vhid stands. */
 export type CarpState = "INIT" | "BACKUP" | "MASTER" | "FAULT";
