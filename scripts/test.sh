@@ -92,7 +92,7 @@ suite "doc examples (deno test --doc)" skips-ok --doc "${CARPD_PERMISSIONS[@]}" 
 # Unit tests get the daemon's own permission flags; the namespace tests drive
 # ip, tcpdump and /proc of other processes, which Deno grants only with -A.
 suite "unit, property and simulator tests" skips-ok "${CARPD_PERMISSIONS[@]}" \
-  test/carp test/vrrp test/fsm test/sim test/config test/cli test/health test/hooks \
+  test/carp test/vrrp test/fsm test/sim test/config test/cli test/import test/health test/hooks \
   test/control test/daemon test/systemd test/log_test.ts test/ffi
 
 missing=$(integration_missing)
