@@ -78,6 +78,9 @@ CONF
   say "installed $PREFIX/bin/carpd (source in $PREFIX/lib/carpd, Deno $DENO_VERSION)"
 fi
 
+# The unit's Documentation= names these.
+install -D -m 0644 "$ROOT/man/carpd.8" "$DEST$PREFIX/share/man/man8/carpd.8"
+install -D -m 0644 "$ROOT/man/carp.toml.5" "$DEST$PREFIX/share/man/man5/carp.toml.5"
 sed "s|/usr/local/bin/carpd|$PREFIX/bin/carpd|" "$ROOT/units/carp.service" >"$unitdir/carp.service"
 chmod 0644 "$unitdir/carp.service"
 say "installed /etc/systemd/system/carp.service"

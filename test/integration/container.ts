@@ -65,6 +65,22 @@ async function aptMirror(): Promise<{ uri: string; suite: string }> {
  * @returns The path.
  */
 export async function ensureRootfs(log: (s: string) => void): Promise<string> {
+  // Test files run two at a time and several boot containers: one builds,
+  // the others wait for it.
+  await Deno.mkdir(ROOTFS.slice(0, ROOTFS.lastIndexOf("/")), {
+    recursive: true,
+  });
+  const lock = await Deno.open(`${ROOTFS}.lock`, { create: true, write: true });
+  await lock.lock(true);
+  try {
+    return await buildRootfs(log);
+  } finally {
+    await lock.unlock();
+    lock.close();
+  }
+}
+
+async function buildRootfs(log: (s: string) => void): Promise<string> {
   try {
     await Deno.stat(`${ROOTFS}/${STAMP}`);
     return ROOTFS;
