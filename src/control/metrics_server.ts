@@ -20,6 +20,16 @@ export const CONNECTION_DEADLINE_MS = 5000;
 export const MAX_CONNECTIONS = 64;
 
 /**
+ * Connections accepted per second at most, after a burst of
+ * {@linkcode ACCEPT_BURST}: beyond it the kernel's backlog holds (or
+ * refuses) them, so a flood costs the daemon no work at all. Prometheus
+ * scrapes a few times a second.
+ */
+export const ACCEPTS_PER_SECOND = 200;
+/** Connections accepted at once before the pace applies. */
+export const ACCEPT_BURST = 250;
+
+/**
  * A rendered exposition is served again for this long: a scrape flood costs
  * the daemon at most a few renders a second, whatever its rate.
  */
@@ -64,6 +74,8 @@ export class MetricsServer {
   readonly #o: MetricsServerOptions;
   readonly #open = new Set<Deno.Conn>();
   #closed = false;
+  #tokens = ACCEPT_BURST;
+  #tokensAt = performance.now();
   /** The last 200 response, whole, and when it was rendered. */
   #rendered: { at: number; get: Uint8Array; head: Uint8Array } | null = null;
   /** Connections closed early because too many were open. */
@@ -125,8 +137,26 @@ export class MetricsServer {
     this.#open.clear();
   }
 
+  /** Waits until one more connection may be accepted (a token bucket). */
+  async #pace(): Promise<void> {
+    const now = performance.now();
+    this.#tokens = Math.min(
+      ACCEPT_BURST,
+      this.#tokens + (now - this.#tokensAt) * ACCEPTS_PER_SECOND / 1000,
+    );
+    this.#tokensAt = now;
+    if (this.#tokens < 1) {
+      const waitMs = (1 - this.#tokens) * 1000 / ACCEPTS_PER_SECOND;
+      await new Promise((r) => setTimeout(r, waitMs));
+      this.#tokens = 1;
+      this.#tokensAt = performance.now();
+    }
+    this.#tokens -= 1;
+  }
+
   async #acceptLoop(): Promise<void> {
     while (!this.#closed) {
+      await this.#pace();
       let conn: Deno.Conn;
       try {
         conn = await this.#listener.accept();

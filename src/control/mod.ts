@@ -21,6 +21,8 @@ export {
   STATE_VALUES,
 } from "./metrics.ts";
 export {
+  ACCEPT_BURST,
+  ACCEPTS_PER_SECOND,
   CONNECTION_DEADLINE_MS,
   formatMetricsAddress,
   MAX_CONNECTIONS,

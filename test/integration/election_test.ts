@@ -160,7 +160,7 @@ Deno.test({
       await sleep(1500);
       await Deno.remove(flag);
       assert.ok(
-        await a.waitFor(/MASTER -> BACKUP \(demoted\)/, 3000),
+        await a.waitFor(/MASTER -> BACKUP \(demoted by check [^)]+\)/, 3000),
         a.output,
       );
       assert.ok(
@@ -252,7 +252,7 @@ Deno.test({
       assert.doesNotMatch(u.output, /Switching to state: MASTER/, u.output);
       await Deno.remove(flag);
       assert.ok(
-        await a.waitFor(/MASTER -> BACKUP \(demoted\)/, 3000),
+        await a.waitFor(/MASTER -> BACKUP \(demoted by check [^)]+\)/, 3000),
         a.output,
       );
       assert.ok(await u.waitFor(/Switching to state: MASTER/, 3000), u.output);

@@ -214,9 +214,18 @@ Deno.test({
         `${dir}/carp.service`,
         unit.replace("/usr/local/bin/carpd", `${dir}/carpd`),
       );
+      // verify also runs man for Documentation=: the pages of the checkout.
+      for (const [section, page] of [["8", "carpd.8"], ["5", "carp.toml.5"]]) {
+        await Deno.mkdir(`${dir}/man/man${section}`, { recursive: true });
+        await Deno.copyFile(
+          `${ROOT}man/${page}`,
+          `${dir}/man/man${section}/${page}`,
+        );
+      }
       const verify = await new Deno.Command("systemd-analyze", {
         args: ["verify", `${dir}/carp.service`],
         cwd: dir,
+        env: { MANPATH: `${dir}/man` },
         stdout: "piped",
         stderr: "piped",
       }).output();
