@@ -18,6 +18,8 @@ import {
 } from "../test/integration/lab.ts";
 
 const VIP = "10.213.0.50";
+const INJECT = new URL("../test/integration/inject.ts", import.meta.url)
+  .pathname;
 const VIP6 = "fd13:213::50";
 type Impl = "carpd" | "ucarp" | "keepalived";
 const IMPLS: Impl[] = ["carpd", "ucarp", "keepalived"];
@@ -39,6 +41,11 @@ interface Options {
   ipv6?: boolean;
   /** carpd speaks VRRPv3 too (priority 150/100), keepalived VRRPv3. */
   vrrp?: boolean;
+  /**
+   * The BFD-class profile: carpd advbase 0, advskew 1/2 (adverts every
+   * 3.9 ms, master-down 23 ms); keepalived VRRPv3 at its minimum, 0.01 s.
+   */
+  bfd?: boolean;
 }
 
 /** How one implementation runs on host `i` as preferred (rank 0) or backup (1). */
@@ -83,11 +90,15 @@ ${check}`,
     }
     let config = "";
     for (let v = 1; v <= vhids; v++) {
-      const skew = o.fast ? (rank === 0 ? 20 : 26) : rank * 50;
+      const skew = o.bfd
+        ? rank + 1
+        : o.fast
+        ? (rank === 0 ? 20 : 26)
+        : rank * 50;
       const one = vhidConfig({
         vips: [`${vipOf(v)}/${prefix}`],
         advskew: skew,
-        advbase: o.fast ? 0 : 1,
+        advbase: o.fast || o.bfd ? 0 : 1,
         id: v,
       });
       config += v === 1 ? one : one.slice(one.indexOf("[[vhid]]"));
@@ -159,7 +170,7 @@ vrrp_instance VI_${v} {
   interface eth0
   virtual_router_id ${v}
   priority ${rank === 0 ? 150 : 100}
-  advert_int ${o.fast ? "0.1" : "1"}
+  advert_int ${o.bfd ? "0.01" : o.fast ? "0.1" : "1"}
   virtual_ipaddress {
     ${vipOf(v)}/${prefix}
   }
@@ -173,7 +184,7 @@ vrrp_instance VI_${v} {
   enable_script_security
   script_user root
   vrrp_garp_master_delay 1
-  ${o.fast || o.ipv6 || o.vrrp ? "vrrp_version 3" : "vrrp_version 2"}
+  ${o.fast || o.ipv6 || o.vrrp || o.bfd ? "vrrp_version 3" : "vrrp_version 2"}
 }
 ${script}
 ${instances}
@@ -250,7 +261,7 @@ async function pair(
     ? {}
     : { checkFile: await lab.file("backup-service-ok", "") };
   const b = await start(impl, lab, 2, 1, { ...o, ...own });
-  await sleep(o.fast ? 1500 : 4500); // the backup settles on the master's adverts
+  await sleep(o.fast || o.bfd ? 1500 : 4500); // the backup settles on the master's adverts
   if ((await lab.holders(vip, 2)).join() !== "1") {
     throw new Error(`${impl}: no single master before the event`);
   }
@@ -260,8 +271,13 @@ async function pair(
 type Scenario = (impl: Impl, lab: Lab) => Promise<number | null>;
 
 /** A cable cut right after an advert; the client's longest ping gap. */
-async function cableCut(lab: Lab, vip: string, ipv6 = false): Promise<number> {
-  const ping = new PingStream(lab, vip);
+async function cableCut(
+  lab: Lab,
+  vip: string,
+  ipv6 = false,
+  pingEveryS = 0.01,
+): Promise<number> {
+  const ping = new PingStream(lab, vip, pingEveryS);
   if (!(await eventually(() => ping.flowing(), 5000, 50))) {
     throw new Error("no pings before the cut");
   }
@@ -272,6 +288,46 @@ async function cableCut(lab: Lab, vip: string, ipv6 = false): Promise<number> {
   await sleep(1500);
   await ping.stop();
   return ping.gapSince(t0 - 50);
+}
+
+/**
+ * Both cores saturated by busy loops and a neighbour flooding 10,000 bad
+ * packets a second, for `seconds`; resolves to a function that stops it.
+ */
+function loadMachine(lab: Lab, seconds: number): () => void {
+  const procs = [1, 2].map((k) =>
+    lab.spawn(`busy ${k}`, ["sh", "-c", "while :; do :; done"])
+  );
+  procs.push(lab.spawn("flood", [
+    "ip",
+    "netns",
+    "exec",
+    lab.client,
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--no-prompt",
+    INJECT,
+    "garbage",
+    JSON.stringify({
+      source: "10.213.0.100",
+      vhid: 1,
+      password: "s3cret",
+      vip: VIP,
+      floodSeconds: seconds,
+      floodPps: 10_000,
+    }),
+  ]));
+  return () => procs.forEach((p) => p.signal("SIGKILL"));
+}
+
+/** Times the backup became MASTER (from its log or its counters). */
+async function takeovers(impl: Impl, lab: Lab, backup: Proc): Promise<number> {
+  if (impl === "keepalived") {
+    return backup.lines.filter((l) => /Entering MASTER STATE/.test(l)).length;
+  }
+  const v = (await lab.status(2)).vhids[0]!;
+  return v.history.filter((t) => t.to === "MASTER").length;
 }
 
 /** SIGTERM on the master; the client's longest ping gap. */
@@ -429,6 +485,49 @@ const SCENARIOS: Record<
       return await stopMaster(lab, a!, VIP);
     },
   },
+  bfd: {
+    title:
+      "BFD-class profile: carpd advbase 0, advskew 1/2 (adverts every 3.9 ms, master-down 23 ms) vs keepalived advert_int 0.01 (Master_Down_Interval 36 ms); cable cut, 2 ms pings",
+    unit: "ms outage",
+    run: async (impl, lab) => {
+      if (impl === "ucarp") return null;
+      await pair(impl, lab, { bfd: true });
+      return await cableCut(lab, VIP, false, 0.002);
+    },
+  },
+  "bfd-loaded": {
+    title:
+      "BFD-class profile with both cores saturated and a 10,000 pps flood of bad packets: cable cut, 2 ms pings",
+    unit: "ms outage",
+    run: async (impl, lab) => {
+      if (impl === "ucarp") return null;
+      await pair(impl, lab, { bfd: true });
+      const stop = loadMachine(lab, 30);
+      try {
+        await sleep(3000);
+        return await cableCut(lab, VIP, false, 0.002);
+      } finally {
+        stop();
+      }
+    },
+  },
+  "bfd-false": {
+    title:
+      "BFD-class profile, false failovers in 60 s with both cores saturated and a 10,000 pps flood",
+    unit: "takeovers by the backup",
+    run: async (impl, lab) => {
+      if (impl === "ucarp") return null;
+      const [, backup] = await pair(impl, lab, { bfd: true });
+      const before = await takeovers(impl, lab, backup!);
+      const stop = loadMachine(lab, 65);
+      try {
+        await sleep(60_000);
+      } finally {
+        stop();
+      }
+      return (await takeovers(impl, lab, backup!)) - before;
+    },
+  },
   "vrrp-health": {
     title:
       "VRRPv3 health-driven failover (check 1 s, fall 2, priority 150 - 60 < 100)",
@@ -510,6 +609,30 @@ async function footprint(
   } finally {
     await stopUcarps();
     await lab.down();
+  }
+}
+
+/** Resident memory of a Deno process that loads nothing, after 5 s. */
+async function bareDenoRssMb(): Promise<number> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = `${dir}/bare.ts`;
+    await Deno.writeTextFile(script, "setInterval(() => {}, 1000);\n");
+    const flags = (await Deno.readTextFile(
+      new URL("./lib/permissions", import.meta.url),
+    )).split("\n").filter((l) => l !== "");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...flags, "--no-config", script],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await sleep(5000);
+    const { rssKb } = sample([child.pid]);
+    child.kill("SIGKILL");
+    await child.status;
+    return Math.round(rssKb / 102.4) / 10;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 }
 
@@ -595,6 +718,10 @@ async function main(): Promise<boolean> {
   }
   if (names.includes("footprint")) {
     const seconds = values.quick ? 10 : 60;
+    // The floor: a Deno process with the same flags that loads nothing.
+    const bare = await bareDenoRssMb();
+    results.footprint_bare_deno = { rssMb: bare };
+    out(`\nfootprint of a bare Deno process (same flags, no code): ${bare} MB`);
     for (const vhids of values.quick ? [1] : [1, 255]) {
       const row: Record<string, unknown> = {};
       for (const impl of IMPLS) {
