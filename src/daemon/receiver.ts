@@ -54,6 +54,19 @@ function isVrrp2For(packet: Uint8Array, rules: InterfaceRules): boolean {
   return packet.length > ihl + 1 && rules.vrrp2.vrids.has(packet[ihl + 1]!);
 }
 
+/**
+ * A VRRPv3 packet naming the id of one of our CARP vhids: a peer speaking
+ * the other protocol (or a broken one), which that vhid counts as
+ * `bad_version`, out loud, rather than as a packet for somebody else.
+ */
+function wrongProtocol(
+  r: { reason: string; vrid?: number },
+  carpVhids: ReadonlyMap<number, unknown>,
+): boolean {
+  return r.reason === "wrong_vhid" && r.vrid !== undefined &&
+    carpVhids.has(r.vrid);
+}
+
 /** Whether an IPv4 packet carries VRRPv3 rather than CARP. */
 function isVrrp4(packet: Uint8Array): boolean {
   const ihl = ((packet[0] ?? 0) & 0x0f) * 4;
@@ -183,7 +196,12 @@ export class Receiver {
   #vrrp4(iface: string, packet: Uint8Array, rules: InterfaceRules): void {
     const r = decodeVrrp4Packet(packet, rules.vrrp);
     if (!r.ok) {
-      this.#dropped(iface, r.reason, r.source, r.vrid);
+      this.#dropped(
+        iface,
+        wrongProtocol(r, rules.carp.vhids) ? "bad_version" : r.reason,
+        r.source,
+        r.vrid,
+      );
       return;
     }
     const verdict = this.#ctx.vhid(iface, r.advert.vrid)?.receiveVrrp(
@@ -208,7 +226,12 @@ export class Receiver {
   #vrrp6(iface: string, got: Received6, rules: InterfaceRules6): void {
     const r = decodeVrrp6(got.payload, got, rules.vrrp);
     if (!r.ok) {
-      this.#dropped(iface, r.reason, r.source, r.vrid);
+      this.#dropped(
+        iface,
+        wrongProtocol(r, rules.carp.vhids) ? "bad_version" : r.reason,
+        r.source,
+        r.vrid,
+      );
       return;
     }
     this.#ctx.vhid(iface, r.advert.vrid)?.receiveVrrp(r.source, r.advert, null);
