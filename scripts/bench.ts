@@ -190,22 +190,7 @@ ${script}
 ${instances}
 `,
   );
-  return lab.spawn(`keepalived h${i}`, [
-    "ip",
-    "netns",
-    "exec",
-    lab.host(i),
-    "keepalived",
-    "-n",
-    "-l",
-    "-P",
-    "-f",
-    conf,
-    "-p",
-    `${lab.dir}/ka-h${i}.pid`,
-    "-r",
-    `${lab.dir}/ka-vrrp-h${i}.pid`,
-  ]);
+  return lab.runKeepalived(i, conf);
 }
 
 /** Kills every ucarp of the lab (they daemonize with -B, outside any Proc). */

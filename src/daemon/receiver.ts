@@ -8,6 +8,7 @@
 
 import type { Received6 } from "../../ffi/carp6_socket.ts";
 import {
+  type Advert,
   decodeCarp6,
   decodeCarpPacket,
   formatIpv4,
@@ -15,9 +16,12 @@ import {
 } from "../carp/mod.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
 import {
+  type ChecksumDialect,
   decodeVrrp2Packet,
   decodeVrrp4Packet,
   decodeVrrp6,
+  type VrrpAdvert,
+  type VrrpDropReason,
 } from "../vrrp/mod.ts";
 import { type AnyDropReason, type DropCounts, emptyDrops } from "./counters.ts";
 import type { InterfaceRules, InterfaceRules6 } from "./interfaces.ts";
@@ -73,6 +77,89 @@ function isVrrp4(packet: Uint8Array): boolean {
   return packet.length > ihl && packet[ihl]! >> 4 === VRRP_VERSION_NIBBLE;
 }
 
+/** A packet judged: dropped with its reason, or an advert for a vhid. */
+type Judged =
+  | {
+    ok: false;
+    reason: AnyDropReason;
+    source?: number | string | undefined;
+    vhid?: number | undefined;
+  }
+  | (
+    & { ok: true; source: number | string; id: number }
+    & (
+      | { carp: Advert; vrrp?: undefined }
+      | {
+        carp?: undefined;
+        vrrp: VrrpAdvert;
+        dialect: ChecksumDialect | null;
+      }
+    )
+  );
+
+/** A VRRP decoder's verdict as the receiver delivers it. */
+function fromVrrp(
+  r:
+    | { ok: true; advert: VrrpAdvert; source: number | string }
+    | {
+      ok: false;
+      reason: VrrpDropReason;
+      source?: number | string;
+      vrid?: number;
+    },
+  carpVhids: ReadonlyMap<number, unknown>,
+  dialect: ChecksumDialect | null,
+): Judged {
+  if (!r.ok) {
+    return {
+      ok: false,
+      reason: wrongProtocol(r, carpVhids) ? "bad_version" : r.reason,
+      source: r.source,
+      vhid: r.vrid,
+    };
+  }
+  return {
+    ok: true,
+    source: r.source,
+    id: r.advert.vrid,
+    vrrp: r.advert,
+    dialect,
+  };
+}
+
+/** Judges an IPv4 packet as VRRPv3, VRRPv2 or CARP. */
+function judge4(packet: Uint8Array, rules: InterfaceRules): Judged {
+  if (isVrrp4(packet)) {
+    const r = decodeVrrp4Packet(packet, rules.vrrp);
+    return fromVrrp(r, rules.carp.vhids, r.ok ? r.dialect : null);
+  }
+  if (isVrrp2For(packet, rules)) {
+    return fromVrrp(decodeVrrp2Packet(packet, rules.vrrp2), new Map(), null);
+  }
+  const r = decodeCarpPacket(packet, rules.carp);
+  return r.ok
+    ? { ok: true, source: r.source, id: r.advert.vhid, carp: r.advert }
+    : r;
+}
+
+/** Judges an IPv6 payload as VRRPv3 or CARP. */
+function judge6(got: Received6, rules: InterfaceRules6): Judged {
+  if (got.truncated) {
+    return { ok: false, reason: "short", source: formatIpv6(got.source) };
+  }
+  if (got.payload[0]! >> 4 === VRRP_VERSION_NIBBLE) {
+    return fromVrrp(
+      decodeVrrp6(got.payload, got, rules.vrrp),
+      rules.carp.vhids,
+      null,
+    );
+  }
+  const r = decodeCarp6(got.payload, got, rules.carp);
+  return r.ok
+    ? { ok: true, source: r.source, id: r.advert.vhid, carp: r.advert }
+    : r;
+}
+
 /** What the receiver needs from the daemon. */
 export interface ReceiverContext {
   log: Logger;
@@ -109,42 +196,12 @@ export class Receiver {
     const socket = port.socket;
     const rules = this.#ctx.rules(port.name);
     if (socket === null || rules === undefined) return;
-    for (let i = 0; i < MAX_PACKETS_PER_WAKE; i++) {
-      let packet: Uint8Array | null;
-      try {
-        packet = socket.receive();
-      } catch (e) {
-        // The interface went away under the socket, or the kernel had an
-        // error to report: the link events will follow.
-        this.#say(
-          port.name,
-          "recv",
-          "warning",
-          e instanceof Error ? e.message : String(e),
-        );
-        return;
-      }
-      if (packet === null) return;
-      if (isVrrp4(packet)) {
-        this.#vrrp4(port.name, packet, rules);
-        continue;
-      }
-      if (isVrrp2For(packet, rules)) {
-        this.#vrrp2(port.name, packet, rules);
-        continue;
-      }
-      const r = decodeCarpPacket(packet, rules.carp);
-      if (!r.ok) {
-        this.#dropped(port.name, r.reason, r.source, r.vhid);
-        continue;
-      }
-      const runner = this.#ctx.vhid(port.name, r.advert.vhid);
-      if (runner === undefined) continue;
-      const verdict = runner.receive(r.source, r.advert);
-      if (verdict === "replay") {
-        this.#log(port.name, "replay", r.source, r.advert.vhid);
-      }
-    }
+    this.#drainWith(
+      port.name,
+      "recv",
+      () => socket.receive(),
+      (packet) => judge4(packet, rules),
+    );
   }
 
   /**
@@ -156,85 +213,57 @@ export class Receiver {
     const socket = port.socket6;
     const rules = this.#ctx.rules6(port.name);
     if (socket === null || rules === undefined) return;
+    this.#drainWith(
+      port.name,
+      "recv6",
+      () => socket.receive(),
+      (got) => judge6(got, rules),
+    );
+  }
+
+  /** Takes at most {@linkcode MAX_PACKETS_PER_WAKE} packets and delivers each. */
+  #drainWith<T>(
+    iface: string,
+    key: string,
+    receive: () => T | null,
+    judge: (got: T) => Judged,
+  ): void {
     for (let i = 0; i < MAX_PACKETS_PER_WAKE; i++) {
-      let got: Received6 | null;
+      let got: T | null;
       try {
-        got = socket.receive();
+        got = receive();
       } catch (e) {
+        // The interface went away under the socket, or the kernel had an
+        // error to report: the link events will follow.
         this.#say(
-          port.name,
-          "recv6",
+          iface,
+          key,
           "warning",
           e instanceof Error ? e.message : String(e),
         );
         return;
       }
       if (got === null) return;
-      if (!got.truncated && got.payload[0]! >> 4 === VRRP_VERSION_NIBBLE) {
-        this.#vrrp6(port.name, got, rules);
-        continue;
-      }
-      const r = got.truncated
-        ? {
-          ok: false as const,
-          reason: "short" as const,
-          source: formatIpv6(got.source),
-        }
-        : decodeCarp6(got.payload, got, rules.carp);
-      if (!r.ok) {
-        this.#dropped(port.name, r.reason, r.source, r.vhid);
-        continue;
-      }
-      const runner = this.#ctx.vhid(port.name, r.advert.vhid);
-      if (runner === undefined) continue;
-      if (runner.receive(r.source, r.advert) === "replay") {
-        this.#log(port.name, "replay", r.source, r.advert.vhid);
-      }
+      this.#deliver(iface, judge(got));
     }
   }
 
-  #vrrp4(iface: string, packet: Uint8Array, rules: InterfaceRules): void {
-    const r = decodeVrrp4Packet(packet, rules.vrrp);
-    if (!r.ok) {
-      this.#dropped(
-        iface,
-        wrongProtocol(r, rules.carp.vhids) ? "bad_version" : r.reason,
-        r.source,
-        r.vrid,
-      );
+  /** Counts a drop, or hands an advert to its vhid. */
+  #deliver(iface: string, j: Judged): void {
+    if (!j.ok) {
+      this.#dropped(iface, j.reason, j.source, j.vhid);
       return;
     }
-    const verdict = this.#ctx.vhid(iface, r.advert.vrid)?.receiveVrrp(
-      r.source,
-      r.advert,
-      r.dialect,
-    );
-    if (verdict === "bad_checksum") {
-      this.#log(iface, "bad_checksum", r.source, r.advert.vrid);
+    const runner = this.#ctx.vhid(iface, j.id);
+    if (runner === undefined) return;
+    const verdict = j.carp !== undefined
+      ? runner.receive(j.source, j.carp)
+      : runner.receiveVrrp(j.source, j.vrrp, j.dialect);
+    // Refused by the vhid itself: replay protection, or a checksum dialect
+    // the sender does not use.
+    if (verdict === "replay" || verdict === "bad_checksum") {
+      this.#log(iface, verdict, j.source, j.id);
     }
-  }
-
-  #vrrp2(iface: string, packet: Uint8Array, rules: InterfaceRules): void {
-    const r = decodeVrrp2Packet(packet, rules.vrrp2);
-    if (!r.ok) {
-      this.#dropped(iface, r.reason, r.source, r.vrid);
-      return;
-    }
-    this.#ctx.vhid(iface, r.advert.vrid)?.receiveVrrp(r.source, r.advert, null);
-  }
-
-  #vrrp6(iface: string, got: Received6, rules: InterfaceRules6): void {
-    const r = decodeVrrp6(got.payload, got, rules.vrrp);
-    if (!r.ok) {
-      this.#dropped(
-        iface,
-        wrongProtocol(r, rules.carp.vhids) ? "bad_version" : r.reason,
-        r.source,
-        r.vrid,
-      );
-      return;
-    }
-    this.#ctx.vhid(iface, r.advert.vrid)?.receiveVrrp(r.source, r.advert, null);
   }
 
   #dropped(

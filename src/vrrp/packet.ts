@@ -14,7 +14,10 @@ import {
   readIpv4,
   writeIpv4,
 } from "../carp/mod.ts";
-import { VRRP_HEADER_LENGTH, VRRP_TOS, VRRP_TTL } from "./constants.ts";
+
+export type { Vrrp4Fields } from "./ipv4.ts";
+import { VRRP_HEADER_LENGTH } from "./constants.ts";
+import { judgeIpv4, type Vrrp4Fields, wrapIpv4 } from "./ipv4.ts";
 import {
   checkAdvert,
   type ChecksumDialect,
@@ -25,8 +28,6 @@ import {
   writeFixedFields,
 } from "./message.ts";
 
-/** Length of an IPv4 header without options. */
-const IPV4_HEADER_LENGTH = 20;
 /** Length of the IPv4 pseudo-header. */
 const PSEUDO4_LENGTH = 12;
 
@@ -69,18 +70,6 @@ export interface VrrpDropped4 {
 
 /** The outcome of {@linkcode decodeVrrp4Packet}. */
 export type DecodedVrrp4 = VrrpAccepted4 | VrrpDropped4;
-
-/** IPv4 header fields of an outgoing advert. */
-export interface Vrrp4Fields {
-  /** Source address (the interface's primary address). */
-  source: number;
-  /** Destination; 224.0.0.18 when omitted. */
-  destination?: number;
-  /** Identification field; 0 when omitted (the kernel fills it in). */
-  id?: number;
-  /** TTL; 255 when omitted. */
-  ttl?: number;
-}
 
 /**
  * The IPv4 pseudo-header: source, destination, zero, protocol 112, length.
@@ -179,20 +168,7 @@ export function encodeVrrp4Packet(
     destination,
     dialect,
   );
-  const packet = new Uint8Array(IPV4_HEADER_LENGTH + message.length);
-  const view = new DataView(packet.buffer);
-  packet[0] = 0x45;
-  packet[1] = VRRP_TOS;
-  view.setUint16(2, packet.length);
-  view.setUint16(4, fields.id ?? 0);
-  view.setUint16(6, 0);
-  packet[8] = fields.ttl ?? VRRP_TTL;
-  packet[9] = IPPROTO_CARP;
-  writeIpv4(packet, 12, fields.source);
-  writeIpv4(packet, 16, destination);
-  view.setUint16(10, internetChecksum(packet.subarray(0, IPV4_HEADER_LENGTH)));
-  packet.set(message, IPV4_HEADER_LENGTH);
-  return packet;
+  return wrapIpv4({ ...fields, destination }, message);
 }
 
 /**
@@ -247,38 +223,13 @@ export function decodeVrrp4Packet(
   packet: Uint8Array,
   options: VrrpReceiveOptions,
 ): DecodedVrrp4 {
-  if (packet.length < IPV4_HEADER_LENGTH) return { ok: false, reason: "short" };
-  const source = readIpv4(packet, 12);
-  const headerLength = (packet[0]! & 0x0f) * 4;
-  if (
-    packet[0]! >> 4 !== 4 || headerLength < IPV4_HEADER_LENGTH ||
-    packet[9] !== IPPROTO_CARP
-  ) {
-    return { ok: false, reason: "bad_ip_header", source };
-  }
-  if (packet.length < headerLength) {
-    return { ok: false, reason: "short", source };
-  }
-  const totalLength = (packet[2]! << 8) | packet[3]!;
-  if (
-    internetChecksum(packet.subarray(0, headerLength)) !== 0 ||
-    totalLength < headerLength
-  ) {
-    return { ok: false, reason: "bad_ip_header", source };
-  }
-  if (totalLength > packet.length) {
-    return { ok: false, reason: "short", source };
-  }
-  const payload = packet.subarray(headerLength, totalLength);
-  if (payload.length < VRRP_HEADER_LENGTH) {
-    return { ok: false, reason: "short", source };
-  }
-  if (packet[8] !== VRRP_TTL) return { ok: false, reason: "bad_ttl", source };
+  const ip = judgeIpv4(packet);
+  if (!("message" in ip)) return { ok: false, ...ip };
+  const { message: payload, source, destination } = ip;
   const fields = judgeMessage(payload, 4);
   if (typeof fields === "string") {
     return { ok: false, reason: fields, source };
   }
-  const destination = readIpv4(packet, 16);
   const dialect = checksumDialect(payload, source, destination);
   if (dialect === null) return { ok: false, reason: "bad_checksum", source };
   const vrid = fields.vrid;

@@ -11,14 +11,9 @@
  * @module
  */
 
-import {
-  CARP_GROUP,
-  internetChecksum,
-  IPPROTO_CARP,
-  readIpv4,
-  writeIpv4,
-} from "../carp/mod.ts";
-import { VRRP_TOS, VRRP_TTL, VRRP_TYPE_ADVERTISEMENT } from "./constants.ts";
+import { internetChecksum, readIpv4, writeIpv4 } from "../carp/mod.ts";
+import { VRRP_TYPE_ADVERTISEMENT } from "./constants.ts";
+import { judgeIpv4, type Vrrp4Fields, wrapIpv4 } from "./ipv4.ts";
 import type { VrrpAdvert4, VrrpDropReason } from "./message.ts";
 
 /** The protocol version of RFC 3768. */
@@ -30,7 +25,6 @@ export const VRRP2_AUTH_NONE = 0;
 /** Authentication type 1: a clear-text password. */
 export const VRRP2_AUTH_PASS = 1;
 
-const IPV4_HEADER_LENGTH = 20;
 const FIXED_LENGTH = 8;
 
 /** A VRRPv2 advert; the interval is in whole seconds (1-255). */
@@ -100,7 +94,7 @@ function authData(pass: string | null): Uint8Array {
  * @throws {RangeError} When a field is out of range.
  */
 export function encodeVrrp2Packet(
-  fields: { source: number; destination?: number; id?: number },
+  fields: Vrrp4Fields,
   advert: Vrrp2Advert,
   authPass: string | null,
 ): Uint8Array {
@@ -109,22 +103,7 @@ export function encodeVrrp2Packet(
   if (advert.intervalS < 1 || advert.intervalS > 255) {
     throw new RangeError(`interval ${advert.intervalS} s is not 1-255`);
   }
-  const length = FIXED_LENGTH + 4 * n + VRRP2_AUTH_LENGTH;
-  const packet = new Uint8Array(IPV4_HEADER_LENGTH + length);
-  const view = new DataView(packet.buffer);
-  packet[0] = 0x45;
-  packet[1] = VRRP_TOS;
-  view.setUint16(2, packet.length);
-  view.setUint16(4, fields.id ?? 0);
-  packet[8] = VRRP_TTL;
-  packet[9] = IPPROTO_CARP;
-  writeIpv4(packet, 12, fields.source);
-  writeIpv4(packet, 16, fields.destination ?? CARP_GROUP);
-  view.setUint16(
-    10,
-    internetChecksum(packet.subarray(0, IPV4_HEADER_LENGTH)),
-  );
-  const m = packet.subarray(IPV4_HEADER_LENGTH);
+  const m = new Uint8Array(FIXED_LENGTH + 4 * n + VRRP2_AUTH_LENGTH);
   m[0] = (VRRP2_VERSION << 4) | VRRP_TYPE_ADVERTISEMENT;
   m[1] = advert.vrid;
   m[2] = advert.priority;
@@ -133,8 +112,8 @@ export function encodeVrrp2Packet(
   m[5] = advert.intervalS;
   advert.addresses.forEach((a, i) => writeIpv4(m, FIXED_LENGTH + 4 * i, a));
   m.set(authData(authPass), FIXED_LENGTH + 4 * n);
-  new DataView(m.buffer, m.byteOffset).setUint16(6, internetChecksum(m));
-  return packet;
+  new DataView(m.buffer).setUint16(6, internetChecksum(m));
+  return wrapIpv4(fields, m);
 }
 
 /**
@@ -166,26 +145,9 @@ export function decodeVrrp2Packet(
   packet: Uint8Array,
   options: Vrrp2ReceiveOptions,
 ): DecodedVrrp2 {
-  if (packet.length < IPV4_HEADER_LENGTH) return { ok: false, reason: "short" };
-  const source = readIpv4(packet, 12);
-  const headerLength = (packet[0]! & 0x0f) * 4;
-  if (
-    packet[0]! >> 4 !== 4 || headerLength < IPV4_HEADER_LENGTH ||
-    packet[9] !== IPPROTO_CARP || packet.length < headerLength ||
-    internetChecksum(packet.subarray(0, headerLength)) !== 0
-  ) {
-    return { ok: false, reason: "bad_ip_header", source };
-  }
-  const totalLength = (packet[2]! << 8) | packet[3]!;
-  if (totalLength < headerLength) {
-    return { ok: false, reason: "bad_ip_header", source };
-  }
-  if (totalLength > packet.length) {
-    return { ok: false, reason: "short", source };
-  }
-  const m = packet.subarray(headerLength, totalLength);
-  if (m.length < FIXED_LENGTH) return { ok: false, reason: "short", source };
-  if (packet[8] !== VRRP_TTL) return { ok: false, reason: "bad_ttl", source };
+  const ip = judgeIpv4(packet);
+  if (!("message" in ip)) return { ok: false, ...ip };
+  const { message: m, source, destination } = ip;
   if (m[0]! >> 4 !== VRRP2_VERSION) {
     return { ok: false, reason: "bad_version", source };
   }
@@ -207,7 +169,6 @@ export function decodeVrrp2Packet(
   if (expect === undefined) {
     return { ok: false, reason: "wrong_vhid", source, vrid };
   }
-  const destination = readIpv4(packet, 16);
   if (options.destinations && !options.destinations.has(destination)) {
     return { ok: false, reason: "wrong_destination", source, vrid };
   }

@@ -247,22 +247,7 @@ for (
       try {
         const original = migrationConf(150, version);
         const kaConf = await lab.file("keepalived-h1.conf", original);
-        const ka = lab.spawn("keepalived h1", [
-          "ip",
-          "netns",
-          "exec",
-          lab.host(1),
-          "keepalived",
-          "-n",
-          "-l",
-          "-P",
-          "-f",
-          kaConf,
-          "-p",
-          `${lab.dir}/ka1.pid`,
-          "-r",
-          `${lab.dir}/kav1.pid`,
-        ]);
+        const ka = lab.runKeepalived(1, kaConf, "keepalived h1");
         await soleHolder(lab, VIP, 1, 2, 8000);
         const box2 = await lab.file(
           "keepalived-h2.conf",
@@ -286,22 +271,7 @@ for (
         await ka.exit(5000);
         await soleHolder(lab, VIP, 2, 2, 3000);
         // keepalived back (150 > 100): it preempts carpd.
-        const ka2 = lab.spawn("keepalived h1 again", [
-          "ip",
-          "netns",
-          "exec",
-          lab.host(1),
-          "keepalived",
-          "-n",
-          "-l",
-          "-P",
-          "-f",
-          kaConf,
-          "-p",
-          `${lab.dir}/ka1.pid`,
-          "-r",
-          `${lab.dir}/kav1.pid`,
-        ]);
+        const ka2 = lab.runKeepalived(1, kaConf, "keepalived h1 again");
         await soleHolder(lab, VIP, 1, 2, 8000);
         // Cable cut on keepalived's box: carpd takes over; back, it yields.
         await lab.cut(1);

@@ -437,7 +437,12 @@ export class Lab {
       `keepalived-h${i}.conf`,
       `global_defs {\n  router_id h${i}\n${globals}\n}\n${body}\n`,
     );
-    return this.spawn(`keepalived h${i}`, [
+    return this.runKeepalived(i, conf);
+  }
+
+  /** Starts Debian's keepalived on host `i` with a whole config file. */
+  runKeepalived(i: number, conf: string, label = `keepalived h${i}`): Proc {
+    return this.spawn(label, [
       "ip",
       "netns",
       "exec",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  CARP6_GROUP,
   CARP_GROUP,
   formatIpv6,
   internetChecksum,
@@ -183,8 +184,12 @@ Deno.test("decodeVrrp6(encodeVrrp6Message(a)) gives back a (property)", () => {
           vrids: new Set([advert.vrid]),
           destinations: new Set([formatIpv6(destination)]),
         });
-        if (!known && formatIpv6(destination) !== "ff02::12") {
-          // Summed with another destination than the ff02::12 assumed.
+        if (
+          !known &&
+          internetChecksum(destination) !== internetChecksum(CARP6_GROUP)
+        ) {
+          // Summed with another destination than the ff02::12 assumed (one
+          // whose one's-complement sum is the same verifies all the same).
           assert.ok(!got.ok);
           return;
         }
