@@ -120,6 +120,70 @@ const SYMBOLS = {
     ],
     result: "i32",
   },
+  // The same poll, run on the calling thread with a zero timeout: what is
+  // readable right now.
+  pollNow: {
+    name: "poll",
+    parameters: [
+      "buffer", // struct pollfd *fds
+      "u64", // nfds_t nfds
+      "i32", // int timeout (0)
+    ],
+    result: "i32",
+  },
+  open: {
+    parameters: [
+      "buffer", // const char *pathname
+      "i32", // int flags
+    ],
+    result: "i32",
+  },
+  opendir: {
+    parameters: [
+      "buffer", // const char *name
+    ],
+    result: "pointer", // DIR *
+  },
+  readdir: {
+    parameters: [
+      "pointer", // DIR *dirp
+    ],
+    result: "pointer", // struct dirent *
+  },
+  closedir: {
+    parameters: [
+      "pointer", // DIR *dirp
+    ],
+    result: "i32",
+  },
+  getrusage: {
+    parameters: [
+      "i32", // int who
+      "buffer", // struct rusage *usage
+    ],
+    result: "i32",
+  },
+  getrlimit: {
+    parameters: [
+      "i32", // int resource
+      "buffer", // struct rlimit *rlim
+    ],
+    result: "i32",
+  },
+  sched_setscheduler: {
+    parameters: [
+      "i32", // pid_t pid (a thread id)
+      "i32", // int policy
+      "buffer", // const struct sched_param *param
+    ],
+    result: "i32",
+  },
+  sched_getscheduler: {
+    parameters: [
+      "i32", // pid_t pid (a thread id)
+    ],
+    result: "i32",
+  },
   // A poll that waits runs on a helper thread so the event loop keeps
   // turning; errno is lost there, so callers treat -1 as "try again later".
   // ppoll, for its nanosecond timeout: the daemon's protocol timers are the

@@ -1,13 +1,16 @@
 /**
- * The `process_*` figures of the running daemon, from `/proc/self` (which
- * the unit's `ProcSubset=pid` still shows).
+ * The `process_*` figures of the running daemon: CPU time from getrusage,
+ * descriptors from `/proc/self/fd` (which the unit's `ProcSubset=pid`
+ * still shows) and RLIMIT_NOFILE.
  * @module
  */
 
+import {
+  cpuSeconds,
+  descriptorLimit,
+  openDescriptors,
+} from "../../ffi/process.ts";
 import type { ProcessFigures } from "../control/mod.ts";
-
-/** Clock ticks per second in `/proc/<pid>/stat` (USER_HZ, 100 on Linux). */
-const USER_HZ = 100;
 
 /** When this process started, seconds since the epoch. */
 const STARTED_AT = performance.timeOrigin / 1000;
@@ -20,40 +23,17 @@ const STARTED_AT = performance.timeOrigin / 1000;
 export function readProcessFigures(): ProcessFigures {
   return {
     residentBytes: Deno.memoryUsage().rss,
-    cpuSeconds: cpuSeconds(),
-    openFds: openFds(),
-    maxFds: maxFds(),
+    cpuSeconds: orZero(cpuSeconds),
+    // Less the descriptor the listing itself holds open.
+    openFds: Math.max(0, orZero(openDescriptors) - 1),
+    maxFds: orZero(() => Math.min(descriptorLimit(), Number.MAX_SAFE_INTEGER)),
     startTimeSeconds: Math.round(STARTED_AT * 1000) / 1000,
   };
 }
 
-function cpuSeconds(): number {
+function orZero(read: () => number): number {
   try {
-    const stat = Deno.readTextFileSync("/proc/self/stat");
-    // Fields after the command name, which may hold spaces: state is the
-    // first, utime the 12th and stime the 13th.
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / USER_HZ;
-  } catch {
-    return 0;
-  }
-}
-
-function openFds(): number {
-  try {
-    let n = 0;
-    for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
-    return n;
-  } catch {
-    return 0;
-  }
-}
-
-function maxFds(): number {
-  try {
-    const limits = Deno.readTextFileSync("/proc/self/limits");
-    const m = /^Max open files\s+(\d+)/m.exec(limits);
-    return m === null ? 0 : Number(m[1]);
+    return read();
   } catch {
     return 0;
   }
