@@ -4,9 +4,10 @@
  */
 
 import { parseArgs } from "node:util";
-import { DEFAULT_CONFIG, runCheck } from "./src/cli/check.ts";
-import { loadConfig } from "./src/config/mod.ts";
 import { VERSION } from "./src/version.ts";
+
+/** Default config path. */
+const DEFAULT_CONFIG = "/etc/carp/carp.toml";
 
 const USAGE =
   `carpd ${VERSION}: CARP virtual-IP failover, wire-compatible with ucarp
@@ -79,9 +80,13 @@ export async function main(args: string[]): Promise<number> {
         print(HELP[command]);
         return 0;
       }
-      if (command === "check") return runCheck(values.config, print);
+      if (command === "check") {
+        const { runCheck } = await import("./src/cli/check.ts");
+        return await runCheck(values.config, print);
+      }
       // Loaded on demand: only the daemon needs libc.
       const { runDaemon } = await import("./src/cli/run.ts");
+      const { loadConfig } = await import("./src/config/mod.ts");
       const path = values.config;
       return await runDaemon({
         path,

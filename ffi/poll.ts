@@ -74,20 +74,48 @@ export async function waitReadable(
   timeoutMs: number,
 ): Promise<PollResult> {
   // A fresh buffer each time: the pending call owns it until it returns.
-  const buf = new Uint8Array(POLLFD_SIZE * fds.length);
-  const view = new DataView(buf.buffer);
-  fds.forEach((fd, i) => {
-    view.setInt32(POLLFD_SIZE * i, fd, true);
-    view.setInt16(POLLFD_SIZE * i + 4, POLLIN, true);
-  });
+  const buf = pollFds(fds);
   const timeout = new Uint8Array(TIMESPEC_SIZE);
   const ns = Math.max(0, Math.ceil(timeoutMs * 1e6));
   const tv = new DataView(timeout.buffer);
   tv.setBigInt64(0, BigInt(Math.floor(ns / 1e9)), true);
   tv.setBigInt64(8, BigInt(ns % 1e9), true);
   const n = await libc.pollWait(buf, BigInt(fds.length), timeout, null);
+  return pollResult(fds, buf, n);
+}
+
+/**
+ * Which of `fds` are readable right now, without waiting (poll on the
+ * calling thread, timeout 0).
+ *
+ * @param fds Descriptors to look at.
+ * @returns What was found (closed descriptors come back `invalid`).
+ */
+export function readableNow(fds: readonly number[]): PollResult {
+  const buf = pollFds(fds);
+  return pollResult(fds, buf, libc.pollNow(buf, BigInt(fds.length), 0));
+}
+
+/** struct pollfd[] asking for POLLIN on each of `fds`. */
+function pollFds(fds: readonly number[]): Uint8Array<ArrayBuffer> {
+  const buf = new Uint8Array(POLLFD_SIZE * fds.length);
+  const view = new DataView(buf.buffer);
+  fds.forEach((fd, i) => {
+    view.setInt32(POLLFD_SIZE * i, fd, true);
+    view.setInt16(POLLFD_SIZE * i + 4, POLLIN, true);
+  });
+  return buf;
+}
+
+/** What poll's `n` and the revents in `buf` say. */
+function pollResult(
+  fds: readonly number[],
+  buf: Uint8Array<ArrayBuffer>,
+  n: number,
+): PollResult {
   const result: PollResult = { readable: [], invalid: [], failed: n < 0 };
   if (n <= 0) return result;
+  const view = new DataView(buf.buffer);
   fds.forEach((fd, i) => {
     const revents = view.getInt16(POLLFD_SIZE * i + 6, true);
     if (revents & POLLNVAL) result.invalid.push(fd);

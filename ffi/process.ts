@@ -90,6 +90,20 @@ export function threadIds(): number[] {
 }
 
 /**
+ * A thread's name.
+ *
+ * @param tid The thread id.
+ * @returns Its `comm`, or "" when it is gone.
+ */
+export function threadName(tid: number): string {
+  try {
+    return readSmallFile(`/proc/self/task/${tid}/comm`).trim();
+  } catch {
+    return "";
+  }
+}
+
+/**
  * Descriptors this process has open.
  *
  * @returns How many, from `/proc/self/fd` (the listing's own included).

@@ -253,7 +253,11 @@ async function pair(
   return [a, b];
 }
 
-type Scenario = (impl: Impl, lab: Lab) => Promise<number | null>;
+type Scenario = (
+  impl: Impl,
+  lab: Lab,
+  quick: boolean,
+) => Promise<number | null>;
 
 /** A cable cut right after an advert; the client's longest ping gap. */
 async function cableCut(
@@ -351,7 +355,13 @@ async function healthFailover(
 
 const SCENARIOS: Record<
   string,
-  { title: string; unit: string; run: Scenario }
+  {
+    title: string;
+    unit: string;
+    run: Scenario;
+    /** One repetition whatever the count (a long soak). */
+    once?: boolean;
+  }
 > = {
   unplanned: {
     title:
@@ -498,15 +508,17 @@ const SCENARIOS: Record<
   },
   "bfd-false": {
     title:
-      "BFD-class profile, false failovers in 60 s with both cores saturated and a 10,000 pps flood",
+      "BFD-class profile, false failovers with both cores saturated and a 10,000 pps flood (10 min; --quick: 1 min)",
     unit: "takeovers by the backup",
-    run: async (impl, lab) => {
+    once: true,
+    run: async (impl, lab, quick) => {
       if (impl === "ucarp") return null;
+      const seconds = quick ? 60 : 600;
       const [, backup] = await pair(impl, lab, { bfd: true });
       const before = await takeovers(impl, lab, backup!);
-      const stop = loadMachine(lab, 65);
+      const stop = loadMachine(lab, seconds + 5);
       try {
-        await sleep(60_000);
+        await sleep(seconds * 1000);
       } finally {
         stop();
       }
@@ -566,12 +578,13 @@ function sample(pids: number[]): { rssKb: number; ticks: number } {
 /** Idle MASTER footprint: resident memory (MB) and CPU (% of one core). */
 async function footprint(
   impl: Impl,
-  vhids: number,
+  o: Options,
   seconds: number,
 ): Promise<{ rssMb: number; cpu: number }> {
+  const vhids = o.vhids ?? 1;
   const lab = await Lab.up(1);
   try {
-    const p = await start(impl, lab, 1, 0, { vhids });
+    const p = await start(impl, lab, 1, 0, o);
     const probe = vhids === 1 ? VIP : `10.214.0.${vhids}`;
     if (!(await eventually(() => lab.has(1, probe), 20_000, 100))) {
       throw new Error(`${impl} never became master`);
@@ -659,10 +672,10 @@ async function main(): Promise<boolean> {
     for (const impl of IMPLS) {
       const xs: number[] = [];
       let na = false;
-      for (let r = 0; r < reps; r++) {
+      for (let r = 0; r < (s.once ? 1 : reps); r++) {
         const lab = await Lab.up(2);
         try {
-          const v = await s.run(impl, lab);
+          const v = await s.run(impl, lab, values.quick === true);
           if (v === null) na = true;
           else xs.push(v);
         } catch (e) {
@@ -707,21 +720,44 @@ async function main(): Promise<boolean> {
     const bare = await bareDenoRssMb();
     results.footprint_bare_deno = { rssMb: bare };
     out(`\nfootprint of a bare Deno process (same flags, no code): ${bare} MB`);
-    for (const vhids of values.quick ? [1] : [1, 255]) {
+    const cases: { key: string; label: string; o: Options }[] = [
+      { key: "footprint_1", label: "1 vhid", o: { vhids: 1 } },
+      {
+        key: "footprint_bfd",
+        label:
+          "1 vhid, BFD-class profile (carpd advbase 0 advskew 1, keepalived 0.01 s)",
+        o: { vhids: 1, bfd: true },
+      },
+      ...(values.quick
+        ? []
+        : [{ key: "footprint_255", label: "255 vhids", o: { vhids: 255 } }]),
+    ];
+    for (const c of cases) {
       const row: Record<string, unknown> = {};
       for (const impl of IMPLS) {
-        row[impl] = await footprint(impl, vhids, seconds);
+        // ucarp cannot advertise faster than once a second.
+        row[impl] = impl === "ucarp" && c.o.bfd
+          ? null
+          : await footprint(impl, c.o, seconds);
       }
-      results[`footprint_${vhids}`] = row;
+      results[c.key] = row;
       out(
-        `\nfootprint, idle MASTER, ${vhids} vhid(s), ${seconds} s (resident MB, % of one core)`,
+        `\nfootprint, idle MASTER, ${c.label}, ${seconds} s (resident MB, % of one core)`,
       );
       for (const impl of IMPLS) {
-        const f = row[impl] as { rssMb: number; cpu: number };
+        const f = row[impl] as { rssMb: number; cpu: number } | null;
         out(
-          `  ${impl.padEnd(10)} ${String(f.rssMb).padStart(7)} MB ${
-            String(f.cpu).padStart(6)
-          } %`,
+          f === null
+            ? `  ${impl.padEnd(10)} n/a`
+            : `  ${impl.padEnd(10)} ${String(f.rssMb).padStart(7)} MB ${
+              String(f.cpu).padStart(6)
+            } %${
+              impl === "carpd"
+                ? `  (${
+                  Math.round((f.rssMb - bare) * 10) / 10
+                } MB above bare Deno)`
+                : ""
+            }`,
         );
       }
     }

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { formatMetricsAddress } from "../control/mod.ts";
+import { formatMetricsAddress, type Status } from "../control/mod.ts";
+import { request } from "../control/client.ts";
 import { formatIpv4 } from "../carp/mod.ts";
 import {
   type Config,
@@ -13,18 +14,39 @@ import {
   loadConfig,
   looseSecretFiles,
 } from "../config/mod.ts";
-
-/** Default config path. */
-export const DEFAULT_CONFIG = "/etc/carp/carp.toml";
+import { profileWarnings } from "./profile_warnings.ts";
 
 /**
- * Validates `path`; prints a summary or every problem.
+ * The status of the daemon listening on `socket`, or `null` when none
+ * answers (within a second: a check must not hang on a stuck daemon).
+ *
+ * @param socket The control socket.
+ * @returns Its status, or `null`.
+ */
+export async function runningStatus(socket: string): Promise<Status | null> {
+  try {
+    const reply = await request(socket, { command: "status" }, 1000);
+    // A daemon of another version may lack fields: read them defensively.
+    return reply.ok ? reply.result as Status : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Validates `path`; prints a summary or every problem, and warnings about
+ * timers faster than the running daemon has been able to keep.
  *
  * @param path The config file.
  * @param out Where lines go.
+ * @param running Asks the running daemon for its status.
  * @returns The exit code: 0, or 78 for a bad config.
  */
-export function runCheck(path: string, out: (line: string) => void): number {
+export async function runCheck(
+  path: string,
+  out: (line: string) => void,
+  running: (socket: string) => Promise<Status | null> = runningStatus,
+): Promise<number> {
   let config: Config;
   try {
     config = loadConfig(path);
@@ -38,6 +60,8 @@ export function runCheck(path: string, out: (line: string) => void): number {
   }
   out(`${path}: ok`);
   for (const w of looseSecretFiles(path, config)) out(`  warning: ${w}`);
+  const status = await running(config.controlSocket);
+  for (const w of profileWarnings(config, status)) out(`  warning: ${w}`);
   if (config.metrics !== null) {
     out(
       `  metrics on http://${formatMetricsAddress(config.metrics)}/metrics`,

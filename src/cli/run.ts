@@ -7,12 +7,9 @@
  */
 
 import { Netlink } from "../../ffi/netlink.ts";
-import {
-  type Config,
-  ConfigError,
-  EXIT_CONFIG,
-  looseSecretFiles,
-} from "../config/mod.ts";
+import type { Config } from "../config/mod.ts";
+import { ConfigError, EXIT_CONFIG } from "../config/error.ts";
+import { looseSecretFiles } from "../config/permissions.ts";
 import {
   Daemon,
   type DaemonObserver,
@@ -33,7 +30,7 @@ export interface DaemonSource {
   /** The config file, when there is one (its permissions are checked). */
   path?: string;
   /** Loads the config; called again on reload. */
-  load: () => Config;
+  load: () => Config | Promise<Config>;
   /** For messages, such as the file name. */
   label: string;
   /** SIGHUP reloads (carpd) or stops gracefully (ucarp). */
@@ -59,7 +56,7 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
   let config: Config;
   const journald = underJournald();
   try {
-    config = source.load();
+    config = await source.load();
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     const log = createLogger({ level: "error", journald });
@@ -206,7 +203,7 @@ function installSignals(
         return;
       }
       log.info("SIGHUP: reloading");
-      daemon.reload();
+      void daemon.reload();
     }],
     ["SIGUSR1", () => daemon.logStates()],
     ["SIGUSR2", () => {

@@ -15,6 +15,7 @@ import {
   parseIpv4,
   parseIpv6,
 } from "../carp/mod.ts";
+import { ConfigError } from "./error.ts";
 import {
   configSchema,
   type MetricsListen,
@@ -29,28 +30,6 @@ import {
  * seconds plus a tick: a master-down of 256 s or more would not be shorter.
  */
 const BOW_OUT_SECONDS = 256;
-
-/** The exit code for a bad config (EX_CONFIG from sysexits.h). */
-export const EXIT_CONFIG = 78;
-
-/** A config that cannot be used; `problems` holds one line per issue. */
-export class ConfigError extends Error {
-  /** The error's name. */
-  override name = "ConfigError";
-  /** Each problem, as `key.path: what is wrong; what is allowed`. */
-  readonly problems: readonly string[];
-
-  /**
-   * A config error.
-   *
-   * @param file The config's name, for the message.
-   * @param problems One line per problem.
-   */
-  constructor(file: string, problems: string[]) {
-    super(`Cannot use config "${file}":\n  ${problems.join("\n  ")}`);
-    this.problems = problems;
-  }
-}
 
 /** One vhid, ready for the daemon. */
 export interface VhidConfig {
@@ -164,6 +143,12 @@ export interface Config {
   controlSocket: string;
   /** Where `GET /metrics` is served; `null`: nowhere. */
   metrics: MetricsListen | null;
+  /**
+   * Realtime scheduling for the daemon's threads: `auto` when a vhid
+   * advertises faster than {@linkcode REALTIME_BELOW_MS} or timers run late,
+   * `realtime` always, `normal` never.
+   */
+  scheduling: "auto" | "realtime" | "normal";
   /** The vhids. */
   vhids: VhidConfig[];
   /** Health checks. */
@@ -427,6 +412,7 @@ function resolve(
     metrics: raw.daemon.metrics === undefined
       ? null
       : parseMetricsListen(raw.daemon.metrics),
+    scheduling: raw.daemon.scheduling,
     vhids,
     checks,
     trackInterfaces,

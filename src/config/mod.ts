@@ -3,11 +3,10 @@
  * @module
  */
 
+export { ConfigError, EXIT_CONFIG } from "./error.ts";
 export {
   type CheckConfig,
   type Config,
-  ConfigError,
-  EXIT_CONFIG,
   type FileReader,
   loadConfig,
   parseConfig,

@@ -233,6 +233,9 @@ export const daemonSchema = z.strictObject({
     error:
       "an address and port to serve metrics on, such as 127.0.0.1:9650 or [::1]:9650",
   }).optional(),
+  scheduling: z.enum(["auto", "realtime", "normal"], {
+    error: `"auto", "realtime" or "normal"`,
+  }).default("auto"),
 });
 
 /** The whole file. */

@@ -107,6 +107,7 @@ function vhidLabels(v: VhidStatus): Labels {
  * const text = renderMetrics({
  *   version: 1, carpd: "1.0.0", pid: 1, uptimeSeconds: 1,
  *   reload: { count: 0, ok: null, error: null }, worstTimerLatenessMs: 0,
+ *   scheduling: { mode: "auto", realtime: false, reason: null, error: null },
  *   linkResyncs: 0, vhids: [], checks: [], trackedInterfaces: [],
  *   interfaces: [],
  * }, { residentBytes: 1, cpuSeconds: 0, openFds: 3, maxFds: 1024,
@@ -175,6 +176,16 @@ export function renderMetrics(s: Status, p: ProcessFigures): string {
     "VRRP adverts whose address list differs from the vhid's.",
   );
   e.family(
+    "carpd_vhid_timer_lateness_worst_seconds",
+    "gauge",
+    "The latest one of the vhid's protocol timers has fired since start.",
+  );
+  e.family(
+    "carpd_vhid_advert_gap_worst_seconds",
+    "gauge",
+    "The longest gap between two adverts of one peer since start.",
+  );
+  e.family(
     "carpd_hook_runs_total",
     "counter",
     "Up and down scripts and notify commands run, by hook.",
@@ -188,6 +199,16 @@ export function renderMetrics(s: Status, p: ProcessFigures): string {
     const l = vhidLabels(v);
     e.sample("carpd_vhid_state", l, STATE_VALUES[v.state] ?? -1);
     e.sample("carpd_vhid_transitions_total", l, v.counters.transitions);
+    e.sample(
+      "carpd_vhid_timer_lateness_worst_seconds",
+      l,
+      v.worstTimerLatenessMs / 1000,
+    );
+    e.sample(
+      "carpd_vhid_advert_gap_worst_seconds",
+      l,
+      v.worstAdvertGapMs / 1000,
+    );
     if (v.advskew !== null) {
       e.sample("carpd_vhid_advskew", l, v.advskew.effective);
     }
@@ -265,6 +286,12 @@ export function renderMetrics(s: Status, p: ProcessFigures): string {
     {},
     s.worstTimerLatenessMs / 1000,
   );
+  e.family(
+    "carpd_realtime",
+    "gauge",
+    "1 while the daemon's threads run under realtime scheduling, else 0.",
+  );
+  e.sample("carpd_realtime", {}, s.scheduling.realtime ? 1 : 0);
   e.family(
     "carpd_reloads_total",
     "counter",

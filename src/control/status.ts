@@ -122,6 +122,13 @@ export interface VhidStatus {
   secondsSinceTransition: number;
   /** Peers heard as masters in the last ten minutes, with their timers. */
   peers: PeerStatus[];
+  /** The latest one of its protocol timers has fired since start, ms. */
+  worstTimerLatenessMs: number;
+  /**
+   * The longest gap between two adverts of one peer since start, ms (gaps
+   * over ten of the peer's intervals are a peer that was silent, not late).
+   */
+  worstAdvertGapMs: number;
   /** What looks wrong in the vhid's settings, seen at run time. */
   warnings: string[];
   /** What it has done since it started. */
@@ -178,6 +185,18 @@ export interface InterfaceStatus {
   drops: Record<string, number>;
 }
 
+/** The daemon's scheduling policy. */
+export interface SchedulingStatus {
+  /** `[daemon] scheduling`: "auto", "realtime" or "normal". */
+  mode: "auto" | "realtime" | "normal";
+  /** Whether its threads run realtime (SCHED_RR) now. */
+  realtime: boolean;
+  /** Why realtime was asked for, or `null`. */
+  reason: string | null;
+  /** Why it could not be had, or `null`. */
+  error: string | null;
+}
+
 /** The last reload. */
 export interface ReloadStatus {
   /** Reloads asked for since start. */
@@ -202,6 +221,8 @@ export interface Status {
   reload: ReloadStatus;
   /** The latest a protocol timer has fired, in ms, since start. */
   worstTimerLatenessMs: number;
+  /** Realtime scheduling: asked for, had, and why. */
+  scheduling: SchedulingStatus;
   /** Times links and addresses were re-read after rtnetlink lost events. */
   linkResyncs: number;
   /** Every vhid, by id. */
@@ -232,6 +253,14 @@ export function formatStatus(s: Status): string[] {
   if (s.reload.ok === false) {
     out.push(`last reload FAILED: ${s.reload.error ?? "unknown"}`);
   }
+  const sched = s.scheduling;
+  out.push(
+    sched.realtime
+      ? `scheduling realtime: ${sched.reason}`
+      : sched.error !== null
+      ? `scheduling normal, realtime refused: ${sched.error}`
+      : `scheduling normal (${sched.mode})`,
+  );
   for (const v of s.vhids) {
     const [name, rank] = v.priority !== null
       ? ["priority", v.priority]
@@ -254,6 +283,9 @@ export function formatStatus(s: Status): string[] {
       out.push(`  ${t.at} ${t.from} -> ${t.to} (${t.reason})`);
     }
     for (const w of v.warnings) out.push(`  warning: ${w}`);
+    out.push(
+      `  timers up to ${v.worstTimerLatenessMs} ms late; peers' adverts up to ${v.worstAdvertGapMs} ms apart`,
+    );
     const from = [v.source, v.source6].filter((a) => a !== null).join(" and ");
     out.push(`  vips ${v.vips.join(", ")}; from ${from || "none"}`);
     for (const d of v.demotions) {

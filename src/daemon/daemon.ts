@@ -14,7 +14,10 @@ import {
 import { Errno, SyscallError } from "../../ffi/libc.ts";
 import { Netlink } from "../../ffi/netlink.ts";
 import { PacketSocket } from "../../ffi/packet_socket.ts";
-import { type Config, ConfigError, type MetricsListen } from "../config/mod.ts";
+import { isRealtime, setNormal, setRealtime } from "../../ffi/scheduling.ts";
+import { readSmallFile, threadIds, threadName } from "../../ffi/process.ts";
+import { ConfigError } from "../config/error.ts";
+import type { Config, MetricsListen } from "../config/mod.ts";
 import {
   ControlServer,
   formatMetricsAddress,
@@ -35,6 +38,7 @@ import { Interfaces } from "./interfaces.ts";
 import { Links } from "./links.ts";
 import { readProcessFigures } from "./process_figures.ts";
 import { Receiver } from "./receiver.ts";
+import { realtimeBudgetHint, Scheduling } from "./scheduling.ts";
 import { applyReload } from "./reload.ts";
 import { projectStatus, statusLine } from "./status_projection.ts";
 import { Vhids } from "./vhids.ts";
@@ -42,6 +46,8 @@ import type { VhidRunner } from "./vhid_runner.ts";
 
 /** Exit code after a fatal error inside the daemon (EX_SOFTWARE). */
 export const EXIT_FATAL = 70;
+/** How often threads created since are moved to the wanted policy. */
+const SWEEP_MS = 1000;
 /** Longest wait for address removals still in flight at exit. */
 const NETLINK_DRAIN_MS = 2000;
 
@@ -79,7 +85,7 @@ export const QUIET: DaemonObserver = {
 /** How the daemon starts. */
 export interface DaemonOptions {
   /** Reads the config again on reload. */
-  load: () => Config;
+  load: () => Config | Promise<Config>;
   /** Where the config comes from, for messages. */
   label: string;
   /** The config already loaded. */
@@ -94,6 +100,27 @@ export interface DaemonOptions {
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Looks for the one refusal of realtime the kernel lets us explain. */
+function explainRealtimeRefusal(): string | null {
+  const budget = (path: string): string | null => {
+    for (const mount of ["cpu", "cpu,cpuacct"]) {
+      try {
+        return readSmallFile(
+          `/sys/fs/cgroup/${mount}${path}/cpu.rt_runtime_us`,
+        );
+      } catch {
+        // not mounted there
+      }
+    }
+    return null;
+  };
+  try {
+    return realtimeBudgetHint(readSmallFile("/proc/self/cgroup"), budget);
+  } catch {
+    return null;
+  }
 }
 
 /** The running daemon. */
@@ -114,7 +141,13 @@ export class Daemon {
   #metricsAt: MetricsListen | null = null;
   #controlPath: string | null = null;
   #reload: ReloadStatus = { count: 0, ok: null, error: null };
+  /** The reload under way, and whether another was asked for meanwhile. */
+  #reloading: Promise<boolean> | null = null;
+  #reloadAgain = false;
   #worstLateMs = 0;
+  readonly #scheduling: Scheduling;
+  /** Moves threads created since to the wanted scheduling policy. */
+  #sweep: ReturnType<typeof setInterval> | undefined;
   #ready = false;
   #announcing = false;
   #stopped: Promise<void> | null = null;
@@ -139,6 +172,17 @@ export class Daemon {
     this.#netlink = handles.netlink;
     this.#monitor = handles.monitor;
     this.#frames = handles.frames;
+    this.#scheduling = new Scheduling(
+      {
+        threads: threadIds,
+        isRealtime,
+        name: threadName,
+        setRealtime,
+        setNormal,
+        explainRefusal: explainRealtimeRefusal,
+      },
+      o.log,
+    );
     const limiter = new LogRateLimiter();
     this.#loop = new EventLoop(o.log, limiter, {
       turned: () => this.#observer.loopTurned(),
@@ -199,8 +243,9 @@ export class Daemon {
       timers: this.#loop.timers,
       demotionsOf: (key) => this.#health.demotions(key),
       onTransition: () => this.#announceChange(),
-      onTimer: (lateMs) => {
+      onTimer: (lateMs, intervalMs) => {
         if (lateMs > this.#worstLateMs) this.#worstLateMs = lateMs;
+        this.#scheduling.timerFired(lateMs, intervalMs);
         this.#observer.timerFired(lateMs);
       },
     });
@@ -241,6 +286,8 @@ export class Daemon {
       for (const v of o.config.vhids) d.#vhids.prepare(v);
       for (const v of o.config.vhids) d.#vhids.start(v, false);
       d.#health.configure(o.config);
+      d.#scheduling.configure(o.config);
+      d.#sweep = setInterval(() => d.#scheduling.sweep(), SWEEP_MS);
       d.#openControl(o.config.controlSocket);
       // A metrics address that cannot be bound stops the start (exit 71).
       d.#metrics = d.#listenMetrics(o.config.metrics);
@@ -298,6 +345,7 @@ export class Daemon {
     this.#exitCode = exitCode;
     this.#log.info(`stopping (${why})`);
     this.#observer.stopping();
+    clearInterval(this.#sweep);
     this.#control?.close();
     this.#control = null;
     this.#metrics?.close();
@@ -378,6 +426,7 @@ export class Daemon {
       startedAt: this.#startedAt,
       reload: { ...this.#reload },
       worstTimerLatenessMs: this.#worstLateMs,
+      scheduling: this.#scheduling.status(),
       linkResyncs: this.#interfaces.resyncs,
       vhids: this.#vhids.all(),
       checks: this.#health.checks(),
@@ -408,18 +457,39 @@ export class Daemon {
    * unchanged vhids keep their state, changed ones are updated in place or
    * restarted, removed ones stop.
    *
+   * Reloads asked for while one is under way make one more, after it.
+   *
    * @returns Whether the new config was taken.
    */
-  reload(): boolean {
+  reload(): Promise<boolean> {
+    if (this.#reloading !== null) {
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    this.#reloading = (async () => {
+      let taken = false;
+      for (let i = 0; i < 2; i++) {
+        this.#reloadAgain = false;
+        taken = await this.#reloadOnce();
+        if (!this.#reloadAgain || this.#stopped !== null) break;
+      }
+      this.#reloading = null;
+      return taken;
+    })();
+    return this.#reloading;
+  }
+
+  async #reloadOnce(): Promise<boolean> {
     this.#observer.reloading();
     const count = this.#reload.count + 1;
     let next: Config | null = null;
     let error: string | null = null;
     try {
-      next = this.#o.load();
+      next = await this.#o.load();
     } catch (e) {
       error = e instanceof ConfigError ? e.problems.join("; ") : message(e);
     }
+    if (this.#stopped !== null) return false; // stopped meanwhile
     let metrics: MetricsServer | null | undefined;
     if (next !== null && !sameListen(next.metrics, this.#metricsAt)) {
       try {
@@ -438,6 +508,7 @@ export class Daemon {
       } else metrics?.close();
       if (outcome.ok) {
         this.#health.configure(next);
+        this.#scheduling.configure(next);
         this.#openControl(next.controlSocket);
         this.#log.level = next.logLevel;
         this.#log.info(

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { waitReadable, Waker } from "../../ffi/poll.ts";
+import { readableNow, waitReadable, Waker } from "../../ffi/poll.ts";
+import type { PollResult } from "../../ffi/poll.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
 import { TimerQueue } from "./timers.ts";
 
@@ -138,25 +139,44 @@ export class EventLoop {
         continue;
       }
       this.#backoffMs = 0;
-      for (const fd of result.invalid) {
-        const w = this.#watches.get(fd);
-        if (w === undefined) continue; // unwatched and closed meanwhile
-        this.#watches.delete(fd);
-        this.#log.error(
-          `receive loop: descriptor ${fd} was closed while polled`,
-        );
-        w.onInvalid();
-      }
-      for (const fd of result.readable) {
-        if (fd === this.#waker.fd) this.#waker.drain();
-        else this.#watches.get(fd)?.onReadable();
-      }
+      this.#serve(result);
       const injected = this.#injected;
       this.#injected = null;
       injected?.();
-      this.timers.runDue(performance.now());
+      this.#runDueTimers();
       this.#observer.turned();
     }
+  }
+
+  #serve(result: PollResult): void {
+    for (const fd of result.invalid) {
+      const w = this.#watches.get(fd);
+      if (w === undefined) continue; // unwatched and closed meanwhile
+      this.#watches.delete(fd);
+      this.#log.error(
+        `receive loop: descriptor ${fd} was closed while polled`,
+      );
+      w.onInvalid();
+    }
+    for (const fd of result.readable) {
+      if (fd === this.#waker.fd) this.#waker.drain();
+      else this.#watches.get(fd)?.onReadable();
+    }
+  }
+
+  /**
+   * Fires the due timers, having first read what arrived since the poll
+   * returned: when the process ran late, the adverts that came meanwhile
+   * are waiting in the sockets, and a backup must hear them before its
+   * master-down timer decides the master is gone.
+   */
+  #runDueTimers(): void {
+    const now = performance.now();
+    const next = this.timers.next();
+    if (next === null || next > now) return;
+    const late = readableNow([...this.#watches.keys()]);
+    if (!late.failed) this.#serve(late);
+    this.timers.runDue(performance.now());
   }
 
   /** Closes the loop's own descriptor. */

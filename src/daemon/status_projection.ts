@@ -9,6 +9,7 @@ import type {
   CheckStatus,
   InterfaceStatus,
   ReloadStatus,
+  SchedulingStatus,
   Status,
   TrackedInterfaceStatus,
   VhidStatus,
@@ -27,6 +28,7 @@ export interface StatusSources {
   startedAt: number;
   reload: ReloadStatus;
   worstTimerLatenessMs: number;
+  scheduling: SchedulingStatus;
   linkResyncs: number;
   vhids: readonly VhidRunner[];
   checks: CheckStatus[];
@@ -87,6 +89,8 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
       checksums: { ...p.checksums },
       secondsAgo: Math.round(now - p.at) / 1000,
     })),
+    worstTimerLatenessMs: Math.round(r.timeliness.worstLatenessMs * 10) / 10,
+    worstAdvertGapMs: Math.round(r.timeliness.worstAdvertGapMs * 10) / 10,
     warnings: r.warnings(),
     history: r.history().map((t) => ({ ...t })),
     counters: {
@@ -126,6 +130,7 @@ export function projectStatus(src: StatusSources): Status {
     uptimeSeconds: Math.round(src.now - src.startedAt) / 1000,
     reload: src.reload,
     worstTimerLatenessMs: Math.round(src.worstTimerLatenessMs * 10) / 10,
+    scheduling: { ...src.scheduling },
     linkResyncs: src.linkResyncs,
     vhids: [...src.vhids]
       .sort((a, b) =>

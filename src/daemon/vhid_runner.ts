@@ -39,10 +39,13 @@ import {
   effectivePriority,
   type ElectionConfig,
   initialState,
+  intervalTicks,
+  masterDownMs,
   MAX_DEMOTED_ADVSKEW,
   MIN_DEMOTED_PRIORITY,
   type PeerAddress,
   step,
+  ticksToMs,
   type VhidState,
 } from "../fsm/mod.ts";
 import { interfaceEvents } from "../fsm/interface_events.ts";
@@ -66,6 +69,7 @@ import {
   type VhidCounters,
 } from "./counters.ts";
 import type { Link } from "./links.ts";
+import { Timeliness } from "./timeliness.ts";
 import type { Timers } from "./timers.ts";
 import {
   type AddressControl,
@@ -145,8 +149,8 @@ export interface VhidContext {
   timers: Timers;
   /** Told after every transition. */
   onTransition: () => void;
-  /** Told how late each protocol timer fired. */
-  onTimer: (lateMs: number) => void;
+  /** Told how late each protocol timer fired, and the advert interval. */
+  onTimer: (lateMs: number, intervalMs: number) => void;
   /** Told when what the vhid accepts (its source address) changed. */
   onReceiveRulesChanged: () => void;
 }
@@ -254,6 +258,8 @@ export class VhidRunner {
   readonly #peers = new Map<PeerAddress, HeardPeer>();
   /** The warning in force about a demotion that moves nothing, if any. */
   #warning: string | null = null;
+  /** Its worst timer lateness and advert gap. */
+  readonly timeliness: Timeliness = new Timeliness();
   /** The IPv4 checksum dialect each VRRP peer uses. */
   readonly #dialects = new DialectMemory();
   readonly #history: TransitionRecord[] = [];
@@ -487,6 +493,10 @@ export class VhidRunner {
     }
     this.counters.advertsReceived++;
     if (advert.advbase !== 255 || advert.advskew !== 255) {
+      this.#heardAgain(
+        source,
+        ticksToMs(intervalTicks(advert.advbase, advert.advskew)),
+      );
       this.#peers.set(source, {
         advbase: advert.advbase,
         advskew: advert.advskew,
@@ -524,6 +534,7 @@ export class VhidRunner {
     this.counters.advertsReceived++;
     const now = this.#ctx.now();
     if (advert.priority !== 0) {
+      this.#heardAgain(source, advert.intervalCs * 10);
       const checksums = { ...this.#peers.get(source)?.checksums };
       if (dialect !== null) checksums[dialect] = (checksums[dialect] ?? 0) + 1;
       this.#peers.set(source, {
@@ -625,7 +636,20 @@ export class VhidRunner {
     return [
       ...(this.#warning === null ? [] : [this.#warning]),
       ...this.#mismatches.values(),
+      ...this.timeliness.warnings(),
     ];
+  }
+
+  /** Records the gap since a peer's previous advert, before it is replaced. */
+  #heardAgain(source: PeerAddress, peerIntervalMs: number): void {
+    const previous = this.#peers.get(source);
+    if (previous === undefined) return;
+    const warning = this.timeliness.advertHeard(
+      this.#ctx.now() - previous.at,
+      peerIntervalMs,
+      masterDownMs(this.#state),
+    );
+    if (warning !== null) this.#ctx.log.warning(`${this.name}: ${warning}`);
   }
 
   #forgetOldPeers(): void {
@@ -809,7 +833,11 @@ export class VhidRunner {
       : this.#ctx.timers.at(deadline, () => {
         this.#cancelTimer = undefined;
         this.#armedFor = null;
-        this.#ctx.onTimer(this.#ctx.now() - deadline);
+        const lateMs = this.#ctx.now() - deadline;
+        const intervalMs = advertIntervalMs(this.#state);
+        const warning = this.timeliness.timerFired(lateMs, intervalMs);
+        if (warning !== null) this.#ctx.log.warning(`${this.name}: ${warning}`);
+        this.#ctx.onTimer(lateMs, intervalMs);
         this.#feed({ type: "timer" });
       });
   }

@@ -38,7 +38,7 @@ export interface VhidsContext {
   /** Some vhid changed state. */
   onTransition: () => void;
   /** A protocol timer fired this late. */
-  onTimer: (lateMs: number) => void;
+  onTimer: (lateMs: number, intervalMs: number) => void;
 }
 
 /** The running vhids. */

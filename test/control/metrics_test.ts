@@ -36,6 +36,8 @@ function vhid(over: Partial<VhidStatus>): VhidStatus {
     source6: null,
     secondsSinceTransition: 5,
     peers: [],
+    worstTimerLatenessMs: 2.5,
+    worstAdvertGapMs: 1100,
     warnings: [],
     counters: {
       advertsSent: 1170,
@@ -65,6 +67,12 @@ function status(vhids: VhidStatus[]): Status {
     uptimeSeconds: 100,
     reload: { count: 2, ok: true, error: null },
     worstTimerLatenessMs: 1.5,
+    scheduling: {
+      mode: "auto",
+      realtime: true,
+      reason: "vhid 3 on eth1 advertises every 3.9 ms",
+      error: null,
+    },
     linkResyncs: 0,
     vhids,
     checks: [{
@@ -138,6 +146,9 @@ Deno.test("renderMetrics() gives the exact exposition for a known state", () => 
       'carpd_check_duration_seconds{check="squid"} 0.031',
       'carpd_track_interface_up{interface="eth0"} 1',
       "carpd_timer_lateness_worst_seconds 0.0015",
+      'carpd_vhid_timer_lateness_worst_seconds{vhid="3",interface="eth1",protocol="carp"} 0.0025',
+      'carpd_vhid_advert_gap_worst_seconds{vhid="3",interface="eth1",protocol="carp"} 1.1',
+      "carpd_realtime 1",
       "carpd_reloads_total 2",
       "carpd_reload_ok 1",
       "process_resident_memory_bytes 61000000",

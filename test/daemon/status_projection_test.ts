@@ -45,6 +45,7 @@ Deno.test("the status projection maps a vhid into the v1 contract", async () => 
     startedAt: 0,
     reload: { count: 1, ok: false, error: "vhid[0].id: bad" },
     worstTimerLatenessMs: 3.14159,
+    scheduling: { mode: "normal", realtime: false, reason: null, error: null },
     linkResyncs: 0,
     vhids: [r],
     checks: [],

@@ -398,6 +398,79 @@ Deno.test({
       );
 
       await t.step(
+        "a fast profile runs realtime under the unit; its checks run with the normal policy",
+        async () => {
+          await box.write(
+            "/etc/carp/carp.toml",
+            BOX_CONFIG(10) + `
+[[vhid]]
+id = 4
+interface = "eth1"
+vips = ["10.215.0.104/24"]
+password_file = "/etc/carp/vhid3.key"
+advbase = 0
+advskew = 20
+
+[[check]]
+name = "policy"
+command = ["/bin/sh", "-c", "chrt -p $$ > /run/carp/policy"]
+interval = 1
+`,
+          );
+          await box.must(["systemctl", "reload", "carp.service"]);
+          assert.ok(
+            await eventually(
+              async () => (await boxStatus(box)).scheduling.realtime,
+              5000,
+              200,
+            ),
+            JSON.stringify((await boxStatus(box)).scheduling),
+          );
+          assert.match(
+            (await boxStatus(box)).scheduling.reason ?? "",
+            /vhid 4 on eth1 advertises every 78.1 ms/,
+          );
+          // Every thread, those the runtime starts later included.
+          let threads = "";
+          assert.ok(
+            await eventually(
+              async () => {
+                threads = await box.must([
+                  "sh",
+                  "-c",
+                  `for t in /proc/${mainPid}/task/*; do chrt -p "\${t##*/}"; done`,
+                ]);
+                return /SCHED_RR/.test(threads) && !/SCHED_OTHER/.test(threads);
+              },
+              3000,
+              200,
+            ),
+            threads,
+          );
+          assert.ok(
+            await eventually(
+              async () =>
+                /SCHED_OTHER/.test(
+                  (await box.run(["cat", "/run/carp/policy"])).out,
+                ),
+              5000,
+              200,
+            ),
+            "a check inherits no realtime policy",
+          );
+          await box.write("/etc/carp/carp.toml", BOX_CONFIG(10));
+          await box.must(["systemctl", "reload", "carp.service"]);
+          assert.ok(
+            await eventually(
+              async () => !(await boxStatus(box)).scheduling.realtime,
+              5000,
+              200,
+            ),
+          );
+        },
+      );
+
+      await t.step(
         "a stalled daemon is restarted by the watchdog",
         async () => {
           await box.must(["kill", "-STOP", mainPid]);
