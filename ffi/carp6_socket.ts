@@ -28,6 +28,7 @@ import {
   MSG_DONTWAIT,
   MSG_TRUNC,
   SO_RCVBUF,
+  SO_TIMESTAMPNS,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_RAW,
@@ -52,8 +53,11 @@ export const IOVEC_SIZE = 16;
 export const CMSGHDR_SIZE = 16;
 /** CMSG_SPACE(sizeof(struct in6_pktinfo)). */
 const PKTINFO_SPACE = 40;
-/** Room for the hop limit and the packet info. */
-const CONTROL_SIZE = 64;
+/**
+ * Room for the hop limit (24), the packet info (40) and the arrival time
+ * SO_TIMESTAMPNS adds (32); too little would truncate the packet info.
+ */
+const CONTROL_SIZE = 96;
 /** Largest payload read: a jumbo frame's worth, far above any advert. */
 const RECEIVE_SIZE = 9216;
 /** Room for a burst of adverts between two wake-ups. */
@@ -183,6 +187,7 @@ export class Carp6Socket extends OwnedFd {
       s.setInt(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP");
       s.setInt(IPPROTO_IPV6, IPV6_MULTICAST_IF, o.ifindex, "IPV6_MULTICAST_IF");
       s.setInt(SOL_SOCKET, SO_RCVBUF, RECEIVE_BUFFER_BYTES, "SO_RCVBUF");
+      s.setInt(SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
       for (const g of o.groups) s.join(g);
     } catch (e) {
       s.close();

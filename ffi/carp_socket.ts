@@ -16,6 +16,7 @@ import {
   IP_MULTICAST_TTL,
   IPPROTO_IP,
   SO_RCVBUF,
+  SO_TIMESTAMPNS,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_RAW,
@@ -84,6 +85,9 @@ export class CarpSocket extends OwnedFd {
       );
       for (const g of o.groups) s.join(g, o.ifindex);
       s.setInt(SOL_SOCKET, SO_RCVBUF, RECEIVE_BUFFER_BYTES, "SO_RCVBUF");
+      // Arrival times: the gaps between a peer's adverts as they came,
+      // whatever kept this process from reading them at once.
+      s.setInt(SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
     } catch (e) {
       s.close();
       throw e;

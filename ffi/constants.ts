@@ -18,6 +18,10 @@ export const SOCK_CLOEXEC = 0o2000000;
 
 export const SOL_SOCKET = 1;
 export const SO_RCVBUF = 8;
+/** SO_TIMESTAMPNS (the 32-bit-time_t-safe "old" number on 64-bit). */
+export const SO_TIMESTAMPNS = 35;
+/** The arrival time of the last datagram read, as a struct timespec. */
+export const SIOCGSTAMPNS = 0x8907;
 export const SO_BINDTODEVICE = 25;
 
 export const IPPROTO_IP = 0;

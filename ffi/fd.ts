@@ -9,6 +9,7 @@ import { Errno, errno, fail, libc, SyscallError } from "./libc.ts";
 import {
   AF_INET,
   MSG_DONTWAIT,
+  SIOCGSTAMPNS,
   SO_BINDTODEVICE,
   SOL_SOCKET,
 } from "./constants.ts";
@@ -20,10 +21,13 @@ export const SOCKADDR_IN_SIZE = 16;
 export const IP_MREQN_SIZE = 12;
 /** sizeof(int), for integer socket options. */
 const INT_SIZE = 4;
+/** sizeof(struct timespec). */
+const TIMESPEC_SIZE = 16;
 
 /** An owned descriptor; subclasses add the protocol. */
 export class OwnedFd {
   #fd: number;
+  readonly #stamp = new Uint8Array(TIMESPEC_SIZE);
   /** What this is, for error messages (`raw CARP socket on "eth1"`). */
   readonly what: string;
 
@@ -64,6 +68,21 @@ export class OwnedFd {
     if (libc.setsockopt(this.#fd, level, name, value, value.length) < 0) {
       fail(`setsockopt(${label})`, this.what);
     }
+  }
+
+  /**
+   * When the kernel received the datagram read last (SIOCGSTAMPNS; the
+   * socket stamps arrivals once SO_TIMESTAMPNS is on).
+   *
+   * @returns Milliseconds since the epoch, or `null` when not stamped.
+   */
+  lastArrivalMs(): number | null {
+    const ts = this.#stamp;
+    if (libc.ioctl(this.#fd, BigInt(SIOCGSTAMPNS), ts) < 0) return null;
+    const v = new DataView(ts.buffer);
+    const ms = Number(v.getBigInt64(0, true)) * 1000 +
+      Number(v.getBigInt64(8, true)) / 1e6;
+    return ms > 0 ? ms : null;
   }
 
   /**

@@ -138,6 +138,14 @@ const SYMBOLS = {
     ],
     result: "i32",
   },
+  ioctl: {
+    parameters: [
+      "i32", // int fd
+      "u64", // unsigned long request
+      "buffer", // void *argp
+    ],
+    result: "i32",
+  },
   opendir: {
     parameters: [
       "buffer", // const char *name

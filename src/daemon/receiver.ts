@@ -201,6 +201,7 @@ export class Receiver {
       "recv",
       () => socket.receive(),
       (packet) => judge4(packet, rules),
+      () => socket.lastArrivalMs(),
     );
   }
 
@@ -218,6 +219,7 @@ export class Receiver {
       "recv6",
       () => socket.receive(),
       (got) => judge6(got, rules),
+      () => socket.lastArrivalMs(),
     );
   }
 
@@ -227,6 +229,7 @@ export class Receiver {
     key: string,
     receive: () => T | null,
     judge: (got: T) => Judged,
+    arrival: () => number | null,
   ): void {
     for (let i = 0; i < MAX_PACKETS_PER_WAKE; i++) {
       let got: T | null;
@@ -244,21 +247,35 @@ export class Receiver {
         return;
       }
       if (got === null) return;
-      this.#deliver(iface, judge(got));
+      this.#deliver(iface, judge(got), arrival);
     }
   }
 
+  /**
+   * When the packet read last arrived, on the daemon's clock: the kernel's
+   * stamp (wall clock) moved back by its age, or now when there is none.
+   */
+  #arrivedAt(arrival: () => number | null): number {
+    const now = this.#ctx.now();
+    const stamp = arrival();
+    if (stamp === null) return now;
+    const age = performance.timeOrigin + performance.now() - stamp;
+    // A wall clock stepped meanwhile gives nonsense: take now.
+    return age >= 0 && age < 60_000 ? now - age : now;
+  }
+
   /** Counts a drop, or hands an advert to its vhid. */
-  #deliver(iface: string, j: Judged): void {
+  #deliver(iface: string, j: Judged, arrival: () => number | null): void {
     if (!j.ok) {
       this.#dropped(iface, j.reason, j.source, j.vhid);
       return;
     }
     const runner = this.#ctx.vhid(iface, j.id);
     if (runner === undefined) return;
+    const at = this.#arrivedAt(arrival);
     const verdict = j.carp !== undefined
-      ? runner.receive(j.source, j.carp)
-      : runner.receiveVrrp(j.source, j.vrrp, j.dialect);
+      ? runner.receive(j.source, j.carp, at)
+      : runner.receiveVrrp(j.source, j.vrrp, j.dialect, at);
     // Refused by the vhid itself: replay protection, or a checksum dialect
     // the sender does not use.
     if (verdict === "replay" || verdict === "bad_checksum") {

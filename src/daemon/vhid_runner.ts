@@ -478,11 +478,13 @@ export class VhidRunner {
    *
    * @param source The sender.
    * @param advert What it advertised.
+   * @param arrivedAt When it arrived (default now).
    * @returns `replay` when replay protection refused it.
    */
   receive(
     source: PeerAddress,
     advert: { advbase: number; advskew: number; counter: bigint },
+    arrivedAt: number = this.#ctx.now(),
   ): "accepted" | "replay" {
     if (
       this.#config.replayProtection &&
@@ -496,11 +498,12 @@ export class VhidRunner {
       this.#heardAgain(
         source,
         ticksToMs(intervalTicks(advert.advbase, advert.advskew)),
+        arrivedAt,
       );
       this.#peers.set(source, {
         advbase: advert.advbase,
         advskew: advert.advskew,
-        at: this.#ctx.now(),
+        at: arrivedAt,
       });
       if (this.#peers.size > 64) this.#forgetOldPeers();
       this.#checkDemotionWarning();
@@ -521,20 +524,21 @@ export class VhidRunner {
    * @param source The sender.
    * @param advert What it advertised.
    * @param dialect The IPv4 checksum dialect it used (`null` over IPv6).
+   * @param arrivedAt When it arrived (default now).
    */
   receiveVrrp(
     source: PeerAddress,
     advert: VrrpAdvert,
     dialect: ChecksumDialect | null,
+    arrivedAt: number = this.#ctx.now(),
   ): "accepted" | "bad_checksum" {
     if (dialect !== null && !this.#dialects.admit(source, dialect)) {
       this.counters.drops.bad_checksum++;
       return "bad_checksum";
     }
     this.counters.advertsReceived++;
-    const now = this.#ctx.now();
     if (advert.priority !== 0) {
-      this.#heardAgain(source, advert.intervalCs * 10);
+      this.#heardAgain(source, advert.intervalCs * 10, arrivedAt);
       const checksums = { ...this.#peers.get(source)?.checksums };
       if (dialect !== null) checksums[dialect] = (checksums[dialect] ?? 0) + 1;
       this.#peers.set(source, {
@@ -543,7 +547,7 @@ export class VhidRunner {
         priority: advert.priority,
         intervalCs: advert.intervalCs,
         ...(dialect === null ? {} : { checksums }),
-        at: now,
+        at: arrivedAt,
       });
       if (this.#peers.size > 64) this.#forgetOldPeers();
       this.#checkDemotionWarning();
@@ -641,11 +645,15 @@ export class VhidRunner {
   }
 
   /** Records the gap since a peer's previous advert, before it is replaced. */
-  #heardAgain(source: PeerAddress, peerIntervalMs: number): void {
+  #heardAgain(
+    source: PeerAddress,
+    peerIntervalMs: number,
+    arrivedAt: number,
+  ): void {
     const previous = this.#peers.get(source);
     if (previous === undefined) return;
     const warning = this.timeliness.advertHeard(
-      this.#ctx.now() - previous.at,
+      arrivedAt - previous.at,
       peerIntervalMs,
       masterDownMs(this.#state),
     );
@@ -838,7 +846,7 @@ export class VhidRunner {
         const warning = this.timeliness.timerFired(lateMs, intervalMs);
         if (warning !== null) this.#ctx.log.warning(`${this.name}: ${warning}`);
         this.#ctx.onTimer(lateMs, intervalMs);
-        this.#feed({ type: "timer" });
+        this.#feed({ type: "timer", lateMs });
       });
   }
 

@@ -178,6 +178,11 @@ export interface VhidState {
   readonly takeover: TransitionReason;
   /** A BACKUP claiming mastership after a bow-out, until `masterDownAt`. */
   readonly claiming: boolean;
+  /**
+   * The `masterDownAt` granted as grace after this vhid itself was stalled
+   * (see the `timer` event), so the grace is given once per silence.
+   */
+  readonly stallGraceUntil: number | null;
   /** When the next repeated gratuitous ARP is due. */
   readonly garpAt: number | null;
   /** Repeated gratuitous ARPs still to send. */
@@ -265,7 +270,14 @@ export type CarpEvent =
     priority: number;
     intervalCs: number;
   }
-  | { type: "timer" }
+  /**
+   * Timers are due. `lateMs`: how late they fire; when this process was
+   * stalled longer than the master's interval, its silence was not
+   * watched, and on a shared machine or host the master was likely stalled
+   * as well: a BACKUP then gives it two of its intervals to be heard before
+   * taking over (once per silence).
+   */
+  | { type: "timer"; lateMs?: number }
   /**
    * The sum of the vhid's demotions now. With `handover` (a health check or
    * a tracked interface started failing), a MASTER bows out so any healthy
@@ -337,6 +349,7 @@ export function initialState(
     masterDownAt: null,
     takeover: "master down",
     claiming: false,
+    stallGraceUntil: null,
     garpAt: null,
     garpsLeft: 0,
     reassertedAt: -Infinity,
@@ -450,6 +463,19 @@ export function masterDownMs(s: VhidState): number {
   );
 }
 
+/**
+ * The interval of the master a BACKUP follows, as it advertises it.
+ *
+ * @param s The vhid.
+ * @returns Milliseconds, or `null` when no master has been heard.
+ */
+function heardIntervalMs(s: VhidState): number | null {
+  const m = s.heardMaster;
+  if (m === null) return null;
+  if (s.config.vrrp !== undefined) return activeIntervalCs(s) * 10;
+  return ticksToMs(intervalTicks(m.advbase, m.advskew));
+}
+
 /** The master's interval a VRRP backup times out on. */
 function activeIntervalCs(s: VhidState): number {
   return s.activeIntervalCs ?? s.config.vrrp?.intervalCs ?? 100;
@@ -544,7 +570,7 @@ class Run {
         if (this.s.config.vrrp === undefined) return;
         return this.#vrrpAdvert(event);
       case "timer":
-        return this.#timer();
+        return this.#timer(event.lateMs ?? 0);
       case "demotion":
         return this.#setSkew(
           { demotion: Math.max(0, event.amount) },
@@ -801,7 +827,7 @@ class Run {
     this.#startGarps();
   }
 
-  #timer(): void {
+  #timer(lateMs: number): void {
     const now = this.#now;
     const s = this.s;
     if (s.vipRetryAt !== null && now >= s.vipRetryAt) {
@@ -811,13 +837,26 @@ class Run {
     if (
       s.state === "BACKUP" && s.masterDownAt !== null && now >= s.masterDownAt
     ) {
+      const masterInterval = heardIntervalMs(s);
+      if (
+        masterInterval !== null && lateMs > masterInterval &&
+        s.stallGraceUntil !== s.masterDownAt
+      ) {
+        const until = now + 2 * masterInterval;
+        this.#set({ masterDownAt: until, stallGraceUntil: until });
+        return;
+      }
       this.#toMaster(s.takeover);
       return;
     }
     if (s.releaseAt !== null && now >= s.releaseAt) this.#release();
     if (s.state === "MASTER" && s.advertAt !== null && now >= s.advertAt) {
       this.#advertise();
-      this.#set({ advertAt: now + advertIntervalMs(this.s) });
+      // On the cadence, so a late timer does not push every later advert
+      // back; after a stall of a whole interval, from now.
+      const interval = advertIntervalMs(this.s);
+      const next = s.advertAt + interval;
+      this.#set({ advertAt: next > now ? next : now + interval });
     }
     if (this.s.garpAt !== null && now >= this.s.garpAt) {
       this.actions.push({ type: "garp" });

@@ -182,6 +182,21 @@ Deno.test("VhidRunner with replay_protection drops a repeated counter", () => {
   r.stop();
 });
 
+Deno.test("VhidRunner measures a peer's advert gaps by arrival, not by when it read them", () => {
+  const box = new FakeBox();
+  const r = started(box);
+  const peer = parseIpv4("10.9.0.2")!;
+  const advert = { advbase: 0, advskew: 5, counter: 1n };
+  r.receive(peer, advert, 1000);
+  r.receive(peer, advert, 1019.5); // the peer ran 0.5 ms late
+  r.receive(peer, advert, 1039); // read late with the next one: no matter
+  assert.equal(r.timeliness.worstAdvertGapMs, 19.5);
+  // A peer silent for a minute (a backup that became master) is not late.
+  r.receive(peer, advert, 61_039);
+  assert.equal(r.timeliness.worstAdvertGapMs, 19.5);
+  r.stop();
+});
+
 Deno.test("VhidRunner with IPv6 VIPs: waits for a link-local out of DAD, advertises to ff02::12, announces with neighbour advertisements", async () => {
   const box = new FakeBox();
   const config = fastVhid("", `"10.9.0.50/24", "2001:db8::50/64"`);

@@ -240,6 +240,55 @@ Deno.test("event table: MASTER sends an advert each time its timer expires", () 
   }
 });
 
+Deno.test("a MASTER keeps its advert cadence when a timer fires late, and restarts it after a stall", () => {
+  const h = new Harness({ advbase: 0, advskew: 1, garpCount: 1 });
+  h.becomeMaster();
+  const interval = advertIntervalMs(h.s); // 3.90625 ms
+  const due = h.deadline!;
+  h.at(due + 1); // a millisecond late: the next is still on the cadence
+  assert.equal(h.deadline, due + interval);
+  h.at(due + interval + 20); // stalled five intervals: one now, then on
+  assert.equal(h.deadline, due + interval + 20 + interval);
+});
+
+Deno.test("a BACKUP stalled longer than the master's interval gives the master two intervals more, once", () => {
+  const h = new Harness({ advbase: 0, advskew: 2, preempt: false });
+  h.feed({ type: "start" });
+  h.now = 100;
+  h.advert("10.99.0.2", 0, 1); // adverts every 3.9 ms
+  const due = h.deadline!;
+  const interval = 1000 / 256;
+  // The timer fires 10 ms late: this process was not running, the silence
+  // was not watched.
+  h.now = due + 10;
+  assert.deepEqual(kinds(h.feed({ type: "timer", lateMs: 10 })), []);
+  assert.equal(h.s.state, "BACKUP");
+  assert.equal(h.deadline, due + 10 + 2 * interval);
+  // The master's next advert arrives: all is well.
+  h.now = due + 12;
+  h.advert("10.99.0.2", 0, 1);
+  assert.equal(h.s.state, "BACKUP");
+  // Silence again, and a stall again: a grace again (a new silence)...
+  const due2 = h.deadline!;
+  h.now = due2 + 10;
+  h.feed({ type: "timer", lateMs: 10 });
+  assert.equal(h.s.state, "BACKUP");
+  // ...but not twice for the same silence, late or not.
+  h.now = h.deadline! + 10;
+  h.feed({ type: "timer", lateMs: 10 });
+  assert.equal(h.s.state, "MASTER");
+});
+
+Deno.test("a BACKUP whose timer fires under one master interval late takes over as before", () => {
+  const h = new Harness({ advbase: 0, advskew: 2, preempt: false });
+  h.feed({ type: "start" });
+  h.now = 100;
+  h.advert("10.99.0.2", 0, 1);
+  h.now = h.deadline! + 3;
+  h.feed({ type: "timer", lateMs: 3 });
+  assert.equal(h.s.state, "MASTER");
+});
+
 Deno.test("start goes INIT -> BACKUP, clears leftover VIPs and runs the down hook unless neutral", () => {
   const h = new Harness();
   assert.deepEqual(kinds(h.feed({ type: "start" })), [
