@@ -821,6 +821,11 @@ export class VhidRunner {
 
   #feed(event: CarpEvent): void {
     const now = this.#ctx.now();
+    // A timer overdue when something else comes first (adverts read after a
+    // stall) may be re-armed without ever firing: its lateness counts now.
+    if (this.#armedFor !== null && now > this.#armedFor) {
+      this.#timerLate(now - this.#armedFor);
+    }
     const r = step(this.#state, event, now);
     this.#state = r.state;
     this.#queue.push(...r.actions);
@@ -842,12 +847,17 @@ export class VhidRunner {
         this.#cancelTimer = undefined;
         this.#armedFor = null;
         const lateMs = this.#ctx.now() - deadline;
-        const intervalMs = advertIntervalMs(this.#state);
-        const warning = this.timeliness.timerFired(lateMs, intervalMs);
-        if (warning !== null) this.#ctx.log.warning(`${this.name}: ${warning}`);
-        this.#ctx.onTimer(lateMs, intervalMs);
+        this.#timerLate(lateMs);
         this.#feed({ type: "timer", lateMs });
       });
+  }
+
+  /** Records how late a protocol timer fired (or was found overdue). */
+  #timerLate(lateMs: number): void {
+    const intervalMs = advertIntervalMs(this.#state);
+    const warning = this.timeliness.timerFired(lateMs, intervalMs);
+    if (warning !== null) this.#ctx.log.warning(`${this.name}: ${warning}`);
+    this.#ctx.onTimer(lateMs, intervalMs);
   }
 
   /** Executes queued actions in order; adding VIPs holds the rest back. */
