@@ -120,14 +120,15 @@ const SYMBOLS = {
     ],
     result: "i32",
   },
-  // The same poll, run on the calling thread with a zero timeout: what is
-  // readable right now.
-  pollNow: {
-    name: "poll",
+  // The same ppoll on the calling thread: what is readable now, or a short
+  // wait that costs one thread wake-up instead of two.
+  pollHere: {
+    name: "ppoll",
     parameters: [
       "buffer", // struct pollfd *fds
       "u64", // nfds_t nfds
-      "i32", // int timeout (0)
+      "buffer", // const struct timespec *tmo_p
+      "buffer", // const sigset_t *sigmask (NULL)
     ],
     result: "i32",
   },

@@ -634,6 +634,70 @@ async function bareDenoRssMb(): Promise<number> {
   }
 }
 
+/** The BFD-class profile's margin: master-down 23.4 ms less one 3.9 ms interval. */
+const BFD_MARGIN_US = 19_531;
+
+/**
+ * The machine's own floor: how late a C program at carpd's realtime
+ * priority wakes (cyclictest, every 3.9 ms like the BFD-class master), idle
+ * or with both cores saturated, and how often later than the profile's
+ * margin (each such wake-up of a master is a false failover).
+ */
+async function wakeUpFloor(
+  seconds: number,
+  loaded: boolean,
+): Promise<{ maxUs: number; overMargin: number; wakeUps: number }> {
+  const busy = loaded
+    ? [1, 2].map(() =>
+      new Deno.Command("sh", {
+        args: ["-c", "while :; do :; done"],
+        stdout: "null",
+        stderr: "null",
+      }).spawn()
+    )
+    : [];
+  try {
+    const out = await new Deno.Command("cyclictest", {
+      args: [
+        "-q",
+        "-m",
+        "-p",
+        "2",
+        "-i",
+        "3906",
+        "-D",
+        String(seconds),
+        "-h",
+        "100000",
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    let overMargin = 0;
+    let wakeUps = 0;
+    for (const line of text.split("\n")) {
+      const m = /^(\d+) (\d+)$/.exec(line);
+      if (m === null) continue;
+      wakeUps += Number(m[2]);
+      if (Number(m[1]) >= BFD_MARGIN_US) overMargin += Number(m[2]);
+    }
+    const overflows = Number(
+      /# Histogram Overflows: (\d+)/.exec(text)?.[1] ?? 0,
+    );
+    return {
+      maxUs: Number(/# Max Latencies: (\d+)/.exec(text)?.[1] ?? NaN),
+      overMargin: overMargin + overflows,
+      wakeUps: wakeUps + overflows,
+    };
+  } finally {
+    for (const b of busy) {
+      b.kill("SIGKILL");
+      await b.status;
+    }
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0
@@ -654,7 +718,8 @@ async function main(): Promise<boolean> {
     },
   });
   const reps = values.quick ? 1 : 5;
-  const names = values.scenario ?? [...Object.keys(SCENARIOS), "footprint"];
+  const names = values.scenario ??
+    [...Object.keys(SCENARIOS), "floor", "footprint"];
   const results: Record<string, Record<string, unknown>> = {};
   const errors: string[] = [];
   const out = (line: string): void => {
@@ -665,7 +730,7 @@ async function main(): Promise<boolean> {
     `carpd bench: ${reps} repetition(s) each, medians; ratio = carpd / peer (lower is better for carpd)`,
   );
   for (const name of names) {
-    if (name === "footprint") continue;
+    if (name === "footprint" || name === "floor") continue;
     const s = SCENARIOS[name];
     if (s === undefined) throw new Error(`unknown scenario "${name}"`);
     const row: Record<string, unknown> = {};
@@ -713,6 +778,23 @@ async function main(): Promise<boolean> {
           ratio("keepalived")
         }`,
     );
+  }
+  if (names.includes("floor")) {
+    const seconds = values.quick ? 10 : 120;
+    out(
+      `\nthe machine's floor: cyclictest at realtime priority 2, a wake-up every 3.9 ms, ${seconds} s (wake-ups later than the BFD-class margin of ${
+        BFD_MARGIN_US / 1000
+      } ms would each be a false failover of a master)`,
+    );
+    for (const loaded of [false, true]) {
+      const f = await wakeUpFloor(seconds, loaded);
+      results[`floor_${loaded ? "loaded" : "idle"}`] = f;
+      out(
+        `  ${loaded ? "both cores saturated" : "idle"}: worst ${
+          f.maxUs / 1000
+        } ms, ${f.overMargin} of ${f.wakeUps} wake-ups over the margin`,
+      );
+    }
   }
   if (names.includes("footprint")) {
     const seconds = values.quick ? 10 : 60;

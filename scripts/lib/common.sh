@@ -19,10 +19,11 @@ mapfile -t CARPD_PERMISSIONS < "$ROOT/scripts/lib/permissions"
 # Debian packages: iproute2 for the lab, the reference daemons to test and
 # benchmark against, tcpdump and arping to look at the wire, debootstrap and
 # systemd-nspawn for the test under a real systemd, Prometheus (and promtool,
-# curl) to scrape carpd's metrics.
+# curl) to scrape carpd's metrics, cyclictest (rt-tests) for the bench to
+# measure the machine's own wake-up latency.
 DEBIAN_PACKAGES=(iproute2 iputils-ping ucarp keepalived tcpdump arping procps
   systemd debootstrap systemd-container gcc libc6-dev nftables prometheus curl
-  lintian mandoc)
+  lintian mandoc rt-tests)
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

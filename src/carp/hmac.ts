@@ -4,10 +4,13 @@
  * @module
  */
 
-import { createHmac } from "node:crypto";
 import { CARP_TYPE_ADVERTISEMENT, CARP_VERSION } from "./constants.ts";
 import { writeIpv4 } from "./ipv4_address.ts";
 import { compareIpv6, type Ipv6 } from "./ipv6_address.ts";
+import { HmacSha1 } from "./sha1.ts";
+
+/** The prepared HMAC of each key in use (a vhid's key array lives as long as its config). */
+const prepared = new WeakMap<Uint8Array, HmacSha1>();
 
 /** Size of an HMAC-SHA1 digest. */
 export const HMAC_LENGTH = 20;
@@ -63,9 +66,12 @@ export function carpHmac(
   counter: bigint,
   vips6: readonly Ipv6[] = [],
 ): Uint8Array {
-  const mac = createHmac("sha1", key);
-  mac.update(hmacMessage(vhid, vips, counter, vips6));
-  return new Uint8Array(mac.digest());
+  let mac = prepared.get(key);
+  if (mac === undefined) {
+    mac = new HmacSha1(key);
+    prepared.set(key, mac);
+  }
+  return mac.digest(hmacMessage(vhid, vips, counter, vips6));
 }
 
 /**

@@ -9,13 +9,34 @@
  * @module
  */
 
-import { readableNow, waitReadable, Waker } from "../../ffi/poll.ts";
+import {
+  readableNow,
+  waitReadable,
+  waitReadableHere,
+  Waker,
+} from "../../ffi/poll.ts";
 import type { PollResult } from "../../ffi/poll.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
 import { TimerQueue } from "./timers.ts";
 
 /** Longest a poll waits before the loop looks around again. */
 export const POLL_TIMEOUT_MS = 1000;
+/**
+ * Waits this short are made on the JavaScript thread itself, blocking it:
+ * the helper thread's hand-off costs two thread wake-ups a turn where this
+ * costs one (at 256 adverts a second that is most of the daemon's CPU, and
+ * each hand-off adds to the timer's lateness). The runtime's own work
+ * (control and metrics sockets, health checks, signals) then waits at most
+ * this long.
+ */
+export const WAIT_HERE_MAX_MS = 5;
+/**
+ * While waits are made here, the loop hands the thread back to the runtime
+ * at least this often (every wait would double the cost of a turn).
+ */
+export const RUNTIME_EVERY_MS = 10;
+/** Timers this late read the sockets again before they fire. */
+const LATE_READ_MS = 1;
 /** First pause after a failed poll; it doubles up to the next. */
 const POLL_BACKOFF_FIRST_MS = 10;
 const POLL_BACKOFF_MAX_MS = 1000;
@@ -44,8 +65,14 @@ export class EventLoop {
   /** Test hooks: run once in the next turn, and a stall before polling. */
   #injected: (() => void) | null = null;
   #stallMs = 0;
-  /** When the poll under way will time out by itself. */
-  #pollUntil = Infinity;
+  /**
+   * When the helper's poll under way will time out by itself; -Infinity
+   * when none is (a wait on this thread cannot be cut short, and need not:
+   * no JavaScript runs to set an earlier timer meanwhile).
+   */
+  #pollUntil = -Infinity;
+  /** When the runtime last had the thread. */
+  #runtimeAt = 0;
   /** The protocol timers this loop fires. */
   readonly timers: TimerQueue = new TimerQueue((deadline) => {
     // An earlier deadline than the poll sleeps to: cut the sleep short.
@@ -129,9 +156,20 @@ export class EventLoop {
       const timeout = next === null
         ? POLL_TIMEOUT_MS
         : Math.min(POLL_TIMEOUT_MS, Math.max(0, next - now));
-      this.#pollUntil = now + timeout;
-      const result = await waitReadable(fds, timeout);
-      this.#pollUntil = -Infinity;
+      let result: PollResult;
+      if (timeout <= WAIT_HERE_MAX_MS) {
+        result = waitReadableHere(fds, timeout);
+        if (performance.now() - this.#runtimeAt >= RUNTIME_EVERY_MS) {
+          // A round trip through the runtime, so its own work runs too.
+          await waitReadable([], 0);
+          this.#runtimeAt = performance.now();
+        }
+      } else {
+        this.#pollUntil = now + timeout;
+        result = await waitReadable(fds, timeout);
+        this.#pollUntil = -Infinity;
+        this.#runtimeAt = performance.now();
+      }
       if (!this.#running) break;
       if (result.failed) {
         this.timers.runDue(performance.now());
@@ -165,17 +203,19 @@ export class EventLoop {
   }
 
   /**
-   * Fires the due timers, having first read what arrived since the poll
-   * returned: when the process ran late, the adverts that came meanwhile
-   * are waiting in the sockets, and a backup must hear them before its
-   * master-down timer decides the master is gone.
+   * Fires the due timers; when late, having first read what arrived since
+   * the poll returned: when the process ran late, the adverts that came
+   * meanwhile are waiting in the sockets, and a backup must hear them
+   * before its master-down timer decides the master is gone.
    */
   #runDueTimers(): void {
     const now = performance.now();
     const next = this.timers.next();
     if (next === null || next > now) return;
-    const late = readableNow([...this.#watches.keys()]);
-    if (!late.failed) this.#serve(late);
+    if (now - next > LATE_READ_MS) {
+      const late = readableNow([...this.#watches.keys()]);
+      if (!late.failed) this.#serve(late);
+    }
     this.timers.runDue(performance.now());
   }
 
