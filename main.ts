@@ -84,13 +84,16 @@ export async function main(args: string[]): Promise<number> {
         const { runCheck } = await import("./src/cli/check.ts");
         return await runCheck(values.config, print);
       }
-      // Loaded on demand: only the daemon needs libc.
+      // Loaded on demand: only the daemon needs libc. The daemon has its
+      // config validated in a process of its own (see load_apart.ts).
       const { runDaemon } = await import("./src/cli/run.ts");
-      const { loadConfig } = await import("./src/config/mod.ts");
+      const { loadConfigApart } = await import("./src/config/load_apart.ts");
       const path = values.config;
+      const inProcess = async (p: string) =>
+        (await import("./src/config/mod.ts")).loadConfig(p);
       return await runDaemon({
         path,
-        load: () => loadConfig(path),
+        load: () => loadConfigApart(path, inProcess),
         label: path,
         hup: "reload",
       });
@@ -104,6 +107,13 @@ export async function main(args: string[]): Promise<number> {
     case "ucarp": {
       const { runUcarp } = await import("./src/cli/ucarp.ts");
       return await runUcarp(rest, print, printError);
+    }
+    case "__load-config": {
+      // Not for people: the daemon's own config loader (load_apart.ts).
+      const { answerLoad } = await import("./src/config/load_apart.ts");
+      const { loadConfig } = await import("./src/config/mod.ts");
+      if (rest.length !== 1) return fail("__load-config takes one FILE");
+      return answerLoad(rest[0]!, loadConfig, print);
     }
     case "import": {
       const { runImport } = await import("./src/cli/import.ts");

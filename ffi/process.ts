@@ -79,6 +79,17 @@ export function readSmallFile(path: string): string {
 }
 
 /**
+ * This process's command line, as it was started.
+ *
+ * @returns argv, from `/proc/self/cmdline`.
+ * @throws {SyscallError} When it cannot be read.
+ */
+export function commandLine(): string[] {
+  const text = readSmallFile("/proc/self/cmdline");
+  return text.split("\0").slice(0, -1);
+}
+
+/**
  * This process's thread ids.
  *
  * @returns The ids, from `/proc/self/task`.

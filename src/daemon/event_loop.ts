@@ -34,7 +34,7 @@ export const WAIT_HERE_MAX_MS = 5;
  * While waits are made here, the loop hands the thread back to the runtime
  * at least this often (every wait would double the cost of a turn).
  */
-export const RUNTIME_EVERY_MS = 10;
+export const RUNTIME_EVERY_MS = 25;
 /** Timers this late read the sockets again before they fire. */
 const LATE_READ_MS = 1;
 /** First pause after a failed poll; it doubles up to the next. */
