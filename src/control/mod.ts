@@ -40,6 +40,7 @@ export {
   type InterfaceStatus,
   type PeerStatus,
   type ReloadStatus,
+  type SchedulingStatus,
   type Status,
   STATUS_VERSION,
   type TrackedInterfaceStatus,

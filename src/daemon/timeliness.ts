@@ -6,8 +6,11 @@
  * @module
  */
 
-/** A timer this late against the advert interval says the box cannot keep it. */
-export const LATE_SHARE_WARNING = 0.5;
+/**
+ * A timer a whole advert interval late says the box cannot keep the
+ * profile: a peer has then missed an advert for nothing.
+ */
+export const LATE_SHARE_WARNING = 1;
 /** A gap this long against the master-down interval is one hiccup from a takeover. */
 export const GAP_SHARE_WARNING = 0.75;
 /**
@@ -49,7 +52,7 @@ export class Timeliness {
       round(lateMs)
     } ms late against adverts every ${
       round(intervalMs)
-    } ms: this box cannot keep the profile (give carpd realtime scheduling, a less loaded CPU, or a longer advert interval)`;
+    } ms: this box cannot keep the profile (see the scheduling in carpd status, the machine's load, or lengthen the interval)`;
     return first ? this.#lateWarning : null;
   }
 

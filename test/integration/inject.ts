@@ -113,8 +113,13 @@ function badPackets(): [string, Uint8Array][] {
   new DataView(truncated.buffer).setUint16(2, 40);
   const ttl = valid();
   ttl[8] = 64;
+  // Version 1: no protocol of ours (2 is CARP, 3 VRRP).
   const version = valid();
-  version[20] = 0x31;
+  version[20] = 0x11;
+  // A VRRPv3 header on a CARP vhid's packet (dropped as bad_version by the
+  // vhid over IPv4, or by VRRP's own rules over IPv6).
+  const vrrp = valid();
+  vrrp[20] = 0x31;
   const type = valid();
   type[20] = 0x22;
   const checksum = valid();
@@ -126,6 +131,7 @@ function badPackets(): [string, Uint8Array][] {
     ["truncated", truncated],
     v6 ? ["bad hop limit", valid()] : ["bad ttl", fix(ttl)],
     ["bad version", fix(version)],
+    ["VRRPv3 header", fix(vrrp)],
     ["bad type", fix(type)],
     ["bad checksum", checksum],
     ["bad hmac", fix(hmac)],

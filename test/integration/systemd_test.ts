@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { UnixDatagram } from "../../ffi/unix_datagram.ts";
 import { waitReadable } from "../../ffi/poll.ts";
-import { canBuildLab, Lab, sh, sleep, vhidConfig } from "./lab.ts";
+import { canBuildLab, eventually, Lab, sh, sleep, vhidConfig } from "./lab.ts";
 import { request } from "../../src/control/client.ts";
 
 const VIP = "10.213.0.50";
@@ -102,9 +102,16 @@ Deno.test({
         2000,
       );
       assert.ok(reloading, JSON.stringify(systemd.messages.slice(-5)));
+      // The new config is validated in a process of its own: READY=1 comes
+      // when it has been taken.
       assert.ok(
-        systemd.messages.some((m) =>
-          m.at >= reloading.at && /READY=1/.test(m.text) && m !== ready
+        await eventually(
+          () =>
+            systemd.messages.some((m) =>
+              m.at >= reloading.at && /READY=1/.test(m.text) && m !== ready
+            ),
+          5000,
+          20,
         ),
         "READY=1 after the reload",
       );
