@@ -6,6 +6,18 @@
 
 import { getSystemErrorMessage, getSystemErrorName } from "node:util";
 
+/** ppoll(2), for the two ways it is called. */
+const PPOLL = {
+  name: "ppoll",
+  parameters: [
+    "buffer", // struct pollfd *fds
+    "u64", // nfds_t nfds
+    "buffer", // const struct timespec *tmo_p
+    "buffer", // const sigset_t *sigmask (NULL)
+  ],
+  result: "i32",
+} as const;
+
 const SYMBOLS = {
   socket: {
     parameters: [
@@ -120,18 +132,10 @@ const SYMBOLS = {
     ],
     result: "i32",
   },
-  // The same ppoll on the calling thread: what is readable now, or a short
-  // wait that costs one thread wake-up instead of two.
-  pollHere: {
-    name: "ppoll",
-    parameters: [
-      "buffer", // struct pollfd *fds
-      "u64", // nfds_t nfds
-      "buffer", // const struct timespec *tmo_p
-      "buffer", // const sigset_t *sigmask (NULL)
-    ],
-    result: "i32",
-  },
+  // ppoll on the calling thread: what is readable now, or a short wait that
+  // costs one thread wake-up instead of two (pollWait, below, is the same
+  // call on a helper thread).
+  pollHere: PPOLL,
   open: {
     parameters: [
       "buffer", // const char *pathname
@@ -197,17 +201,7 @@ const SYMBOLS = {
   // turning; errno is lost there, so callers treat -1 as "try again later".
   // ppoll, for its nanosecond timeout: the daemon's protocol timers are the
   // poll's timeout, not JavaScript timers (which fire a millisecond late).
-  pollWait: {
-    name: "ppoll",
-    parameters: [
-      "buffer", // struct pollfd *fds
-      "u64", // nfds_t nfds
-      "buffer", // const struct timespec *tmo_p
-      "buffer", // const sigset_t *sigmask (NULL)
-    ],
-    result: "i32",
-    nonblocking: true,
-  },
+  pollWait: { ...PPOLL, nonblocking: true },
   __errno_location: {
     parameters: [],
     result: "pointer", // int *

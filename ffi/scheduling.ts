@@ -44,13 +44,12 @@ export function isRealtime(tid: number): boolean {
  *   thread is gone).
  */
 export function setRealtime(tid: number, priority: number): void {
-  const param = new Uint8Array(SCHED_PARAM_SIZE);
-  new DataView(param.buffer).setInt32(0, priority, true);
-  if (
-    libc.sched_setscheduler(tid, SCHED_RR | SCHED_RESET_ON_FORK, param) < 0
-  ) {
-    fail("sched_setscheduler", `SCHED_RR ${priority} for thread ${tid}`);
-  }
+  setPolicy(
+    tid,
+    SCHED_RR | SCHED_RESET_ON_FORK,
+    priority,
+    `SCHED_RR ${priority} for thread ${tid}`,
+  );
 }
 
 /**
@@ -60,8 +59,18 @@ export function setRealtime(tid: number, priority: number): void {
  * @throws {SyscallError} When sched_setscheduler fails.
  */
 export function setNormal(tid: number): void {
+  setPolicy(tid, SCHED_OTHER, 0, `SCHED_OTHER for thread ${tid}`);
+}
+
+function setPolicy(
+  tid: number,
+  policy: number,
+  priority: number,
+  what: string,
+): void {
   const param = new Uint8Array(SCHED_PARAM_SIZE);
-  if (libc.sched_setscheduler(tid, SCHED_OTHER, param) < 0) {
-    fail("sched_setscheduler", `SCHED_OTHER for thread ${tid}`);
+  new DataView(param.buffer).setInt32(0, priority, true);
+  if (libc.sched_setscheduler(tid, policy, param) < 0) {
+    fail("sched_setscheduler", what);
   }
 }

@@ -284,10 +284,8 @@ async function cableCut(
  * packets a second, for `seconds`; resolves to a function that stops it.
  */
 function loadMachine(lab: Lab, seconds: number): () => void {
-  const procs = [1, 2].map((k) =>
-    lab.spawn(`busy ${k}`, ["sh", "-c", "while :; do :; done"])
-  );
-  procs.push(lab.spawn("flood", [
+  const busy = busyLoops();
+  const procs = [lab.spawn("flood", [
     "ip",
     "netns",
     "exec",
@@ -306,8 +304,22 @@ function loadMachine(lab: Lab, seconds: number): () => void {
       floodSeconds: seconds,
       floodPps: 10_000,
     }),
-  ]));
-  return () => procs.forEach((p) => p.signal("SIGKILL"));
+  ])];
+  return () => {
+    procs.forEach((p) => p.signal("SIGKILL"));
+    busy.forEach((b) => b.kill("SIGKILL"));
+  };
+}
+
+/** Two shell busy loops at normal priority: both cores saturated. */
+function busyLoops(): Deno.ChildProcess[] {
+  return [1, 2].map(() =>
+    new Deno.Command("sh", {
+      args: ["-c", "while :; do :; done"],
+      stdout: "null",
+      stderr: "null",
+    }).spawn()
+  );
 }
 
 /** Times the backup became MASTER (from its log or its counters). */
@@ -647,15 +659,7 @@ async function wakeUpFloor(
   seconds: number,
   loaded: boolean,
 ): Promise<{ maxUs: number; overMargin: number; wakeUps: number }> {
-  const busy = loaded
-    ? [1, 2].map(() =>
-      new Deno.Command("sh", {
-        args: ["-c", "while :; do :; done"],
-        stdout: "null",
-        stderr: "null",
-      }).spawn()
-    )
-    : [];
+  const busy = loaded ? busyLoops() : [];
   try {
     const out = await new Deno.Command("cyclictest", {
       args: [

@@ -6,30 +6,14 @@
  * @module
  */
 
-import type { Config, VhidConfig } from "../config/mod.ts";
+import type { Config } from "../config/mod.ts";
 import type { Status } from "../control/status.ts";
-import { activeDownMs, masterDownTicks, ticksToMs } from "../fsm/mod.ts";
 import {
   configuredIntervalMs,
-  REALTIME_BELOW_MS,
-} from "../daemon/scheduling.ts";
+  configuredMasterDownMs,
+} from "../daemon/election_config.ts";
+import { REALTIME_BELOW_MS } from "../daemon/scheduling.ts";
 import { GAP_SHARE_WARNING, LATE_SHARE_WARNING } from "../daemon/timeliness.ts";
-
-/**
- * A vhid's master-down interval as configured (no demotions).
- *
- * @param v The vhid.
- * @returns Milliseconds of silence after which its backup takes over.
- */
-export function configuredMasterDownMs(v: VhidConfig): number {
-  if (v.protocol === "vrrp") {
-    // VRRPv2's Skew_Time is in whole seconds of its own.
-    return v.vrrpVersion === 2
-      ? 3 * v.advertIntervalCs * 10 + (256 - v.priority) * 1000 / 256
-      : activeDownMs(v.priority, v.advertIntervalCs);
-  }
-  return ticksToMs(masterDownTicks(v.advbase, v.advskew, v.deadratio));
-}
 
 function ms(x: number): number {
   return Math.round(x * 10) / 10;

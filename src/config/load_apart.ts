@@ -9,7 +9,7 @@
  */
 
 import { commandLine } from "../../ffi/process.ts";
-import { ConfigError } from "./error.ts";
+import { ConfigError, EXIT_CONFIG } from "./error.ts";
 import type { Config } from "./load.ts";
 import { configFromText, configToText } from "./transfer.ts";
 
@@ -42,7 +42,7 @@ export function answerLoad(
     reply = { ok: false, problems: [...e.problems] };
   }
   print(JSON.stringify(reply));
-  return reply.ok ? 0 : 78;
+  return reply.ok ? 0 : EXIT_CONFIG;
 }
 
 /**

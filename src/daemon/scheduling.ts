@@ -15,6 +15,7 @@
 import { SyscallError } from "../../ffi/libc.ts";
 import type { Config, VhidConfig } from "../config/mod.ts";
 import type { SchedulingStatus } from "../control/status.ts";
+import { configuredIntervalMs } from "./election_config.ts";
 
 /** In `auto`, a vhid advertising faster than this asks for realtime. */
 export const REALTIME_BELOW_MS = 250;
@@ -80,18 +81,6 @@ export function realtimeBudgetHint(
     }
   }
   return null;
-}
-
-/**
- * The configured advert interval of a vhid, in milliseconds.
- *
- * @param v The vhid.
- * @returns CARP's advbase + advskew/256 s, or VRRP's advert_interval.
- */
-export function configuredIntervalMs(v: VhidConfig): number {
-  return v.protocol === "vrrp"
-    ? v.advertIntervalCs * 10
-    : (v.advbase + v.advskew / 256) * 1000;
 }
 
 /**

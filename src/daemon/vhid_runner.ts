@@ -69,6 +69,7 @@ import {
   type VhidCounters,
 } from "./counters.ts";
 import type { Link } from "./links.ts";
+import { electionConfig } from "./election_config.ts";
 import { Timeliness } from "./timeliness.ts";
 import type { Timers } from "./timers.ts";
 import {
@@ -176,42 +177,6 @@ const PROBE_VHID = 0;
 export function initialCounter(nowMs: number = Date.now()): bigint {
   const random = crypto.getRandomValues(new Uint32Array(1))[0]! & 0xfffff;
   return (BigInt(Math.floor(nowMs)) << 20n) | BigInt(random);
-}
-
-/**
- * The state machine's view of a vhid's config.
- *
- * @param c The vhid's config.
- * @param source Its IPv4 source, or for an IPv6-only vhid its IPv6 one.
- * @param source6 Its IPv6 source, when it has IPv6 VIPs.
- * @returns The election settings.
- */
-export function electionConfig(
-  c: VhidConfig,
-  source: PeerAddress,
-  source6: string | null = null,
-): ElectionConfig {
-  return {
-    vhid: c.id,
-    advbase: c.advbase,
-    advskew: c.advskew,
-    deadratio: c.deadratio,
-    preempt: c.preempt,
-    source,
-    source6,
-    neutral: c.neutral,
-    garpCount: c.garpCount,
-    garpIntervalMs: c.garpIntervalMs,
-    ...(c.protocol === "vrrp"
-      ? {
-        vrrp: {
-          priority: c.priority,
-          intervalCs: c.advertIntervalCs,
-          version: c.vrrpVersion,
-        },
-      }
-      : {}),
-  };
 }
 
 /**

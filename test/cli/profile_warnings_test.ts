@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { type Config, parseConfig } from "../../src/config/mod.ts";
 import type { Status, VhidStatus } from "../../src/control/status.ts";
-import {
-  configuredMasterDownMs,
-  profileWarnings,
-} from "../../src/cli/profile_warnings.ts";
+import { profileWarnings } from "../../src/cli/profile_warnings.ts";
+import { configuredMasterDownMs } from "../../src/daemon/election_config.ts";
 
 function config(text: string): Config {
   return parseConfig(text, "carp.toml", () => new Uint8Array());

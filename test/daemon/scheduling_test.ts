@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { Errno, SyscallError } from "../../ffi/libc.ts";
 import { type Config, parseConfig } from "../../src/config/mod.ts";
+import { configuredIntervalMs } from "../../src/daemon/election_config.ts";
 import {
-  configuredIntervalMs,
   fastProfileReason,
   HELPER_PRIORITY,
   REALTIME_PRIORITY,

@@ -10,6 +10,48 @@
 
 import { sh, sleep } from "./lab.ts";
 
+/**
+ * Two network namespaces joined by a veth cable, both ends up (and lo): the
+ * box's `boxDev` in `boxNs`, the other end `otherDev` in `otherNs`.
+ * Namespaces of those names left by an earlier run are deleted first.
+ */
+export async function cabledNamespaces(
+  boxNs: string,
+  boxDev: string,
+  otherNs: string,
+  otherDev: string,
+): Promise<void> {
+  await deleteNamespaces(boxNs, otherNs);
+  await sh(["ip", "netns", "add", boxNs]);
+  await sh(["ip", "netns", "add", otherNs]);
+  await sh([
+    "ip",
+    "link",
+    "add",
+    boxDev,
+    "netns",
+    boxNs,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    otherDev,
+    "netns",
+    otherNs,
+  ]);
+  for (const [ns, dev] of [[boxNs, boxDev], [otherNs, otherDev]]) {
+    await sh(["ip", "-n", ns!, "link", "set", dev!, "up"]);
+    await sh(["ip", "-n", ns!, "link", "set", "lo", "up"]);
+  }
+}
+
+/** Deletes network namespaces, those missing included. */
+export async function deleteNamespaces(...names: string[]): Promise<void> {
+  for (const ns of names) {
+    await sh(["ip", "netns", "del", ns]).catch(() => {});
+  }
+}
+
 /** Where the cached root file system lives (override: CARPD_TEST_ROOTFS). */
 export const ROOTFS: string = Deno.env.get("CARPD_TEST_ROOTFS") ??
   "/var/cache/carpd-test/rootfs-bookworm-v1";

@@ -6,7 +6,13 @@
  */
 
 import assert from "node:assert/strict";
-import { canBootContainer, Container, ensureRootfs } from "./container.ts";
+import {
+  cabledNamespaces,
+  canBootContainer,
+  Container,
+  deleteNamespaces,
+  ensureRootfs,
+} from "./container.ts";
 import { eventually, Proc, sh, sleep } from "./lab.ts";
 import type { Status } from "../../src/control/status.ts";
 
@@ -47,39 +53,18 @@ demote = 100
 `;
 
 async function netns(): Promise<void> {
-  await cleanNetns();
-  await sh(["ip", "netns", "add", BOX_NS]);
-  await sh(["ip", "netns", "add", PEER_NS]);
-  await sh([
-    "ip",
-    "link",
-    "add",
-    "eth1",
-    "netns",
-    BOX_NS,
-    "type",
-    "veth",
-    "peer",
-    "name",
-    "eth0",
-    "netns",
-    PEER_NS,
-  ]);
+  await cabledNamespaces(BOX_NS, "eth1", PEER_NS, "eth0");
   for (
     const [ns, dev, addr] of [[BOX_NS, "eth1", BOX], [PEER_NS, "eth0", PEER]]
   ) {
     await sh(["ip", "-n", ns!, "addr", "add", `${addr}/24`, "dev", dev!]);
     const six = `fd15:215::${addr!.split(".").pop()}/64`;
     await sh(["ip", "-n", ns!, "addr", "add", six, "dev", dev!, "nodad"]);
-    await sh(["ip", "-n", ns!, "link", "set", dev!, "up"]);
-    await sh(["ip", "-n", ns!, "link", "set", "lo", "up"]);
   }
 }
 
 async function cleanNetns(): Promise<void> {
-  for (const ns of [BOX_NS, PEER_NS]) {
-    await sh(["ip", "netns", "del", ns]).catch(() => {});
-  }
+  await deleteNamespaces(BOX_NS, PEER_NS);
 }
 
 /** `carpd status --json` inside the box, as root from a shell. */

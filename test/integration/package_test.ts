@@ -8,7 +8,13 @@
  */
 
 import assert from "node:assert/strict";
-import { canBootContainer, Container, ensureRootfs } from "./container.ts";
+import {
+  cabledNamespaces,
+  canBootContainer,
+  Container,
+  deleteNamespaces,
+  ensureRootfs,
+} from "./container.ts";
 import { eventually, sh } from "./lab.ts";
 import { VERSION } from "../../src/version.ts";
 
@@ -56,36 +62,26 @@ async function run(
 }
 
 async function netns(): Promise<void> {
-  await cleanNetns();
-  await sh(["ip", "netns", "add", BOX_NS]);
-  await sh(["ip", "netns", "add", LINK_NS]);
   // The other end of the cable, so eth1 has a carrier; nobody answers there.
-  await sh([
-    "ip",
-    "link",
-    "add",
-    "eth1",
-    "netns",
-    BOX_NS,
-    "type",
-    "veth",
-    "peer",
-    "name",
-    "eth0",
-    "netns",
-    LINK_NS,
-  ]);
+  await cabledNamespaces(BOX_NS, "eth1", LINK_NS, "eth0");
   await sh(["ip", "-n", BOX_NS, "addr", "add", `${BOX}/24`, "dev", "eth1"]);
-  for (const [ns, dev] of [[BOX_NS, "eth1"], [LINK_NS, "eth0"]]) {
-    await sh(["ip", "-n", ns!, "link", "set", dev!, "up"]);
-    await sh(["ip", "-n", ns!, "link", "set", "lo", "up"]);
-  }
 }
 
 async function cleanNetns(): Promise<void> {
-  for (const ns of [BOX_NS, LINK_NS]) {
-    await sh(["ip", "netns", "del", ns]).catch(() => {});
-  }
+  await deleteNamespaces(BOX_NS, LINK_NS);
+}
+
+/** Waits until systemd shows the box's carpd MASTER. */
+async function becomesMaster(b: Container): Promise<void> {
+  assert.ok(
+    await eventually(
+      async () =>
+        await b.property("carp.service", "StatusText") === "vhid 3 MASTER",
+      8000,
+      200,
+    ),
+    await b.property("carp.service", "StatusText"),
+  );
 }
 
 async function boxAddresses(): Promise<string> {
@@ -301,16 +297,7 @@ Deno.test({
             await b.property("carp.service", "ActiveState"),
             "active",
           );
-          assert.ok(
-            await eventually(
-              async () =>
-                await b.property("carp.service", "StatusText") ===
-                  "vhid 3 MASTER",
-              8000,
-              200,
-            ),
-            await b.property("carp.service", "StatusText"),
-          );
+          await becomesMaster(b);
           assert.match(await boxAddresses(), VIP_RE);
           assert.match(
             await b.must(["carpd", "status"]),
@@ -342,16 +329,7 @@ Deno.test({
             "active",
           );
           assert.notEqual(await b.property("carp.service", "MainPID"), mainPid);
-          assert.ok(
-            await eventually(
-              async () =>
-                await b.property("carp.service", "StatusText") ===
-                  "vhid 3 MASTER",
-              8000,
-              200,
-            ),
-            await b.property("carp.service", "StatusText"),
-          );
+          await becomesMaster(b);
           assert.match(await boxAddresses(), VIP_RE);
         },
       );

@@ -1,0 +1,72 @@
+/**
+ * A vhid's config as the state machine sees it, and the timers that follow
+ * from it.
+ * @module
+ */
+
+import type { VhidConfig } from "../config/mod.ts";
+import {
+  advertIntervalMs,
+  type ElectionConfig,
+  initialState,
+  masterDownMs,
+  type PeerAddress,
+} from "../fsm/mod.ts";
+
+/**
+ * The state machine's view of a vhid's config.
+ *
+ * @param c The vhid's config.
+ * @param source Its IPv4 source, or for an IPv6-only vhid its IPv6 one.
+ * @param source6 Its IPv6 source, when it has IPv6 VIPs.
+ * @returns The election settings.
+ */
+export function electionConfig(
+  c: VhidConfig,
+  source: PeerAddress,
+  source6: string | null = null,
+): ElectionConfig {
+  return {
+    vhid: c.id,
+    advbase: c.advbase,
+    advskew: c.advskew,
+    deadratio: c.deadratio,
+    preempt: c.preempt,
+    source,
+    source6,
+    neutral: c.neutral,
+    garpCount: c.garpCount,
+    garpIntervalMs: c.garpIntervalMs,
+    ...(c.protocol === "vrrp"
+      ? {
+        vrrp: {
+          priority: c.priority,
+          intervalCs: c.advertIntervalCs,
+          version: c.vrrpVersion,
+        },
+      }
+      : {}),
+  };
+}
+
+/**
+ * A vhid's advert interval as configured (no demotions), from the state
+ * machine's own rules.
+ *
+ * @param v The vhid.
+ * @returns Milliseconds between its adverts as master.
+ */
+export function configuredIntervalMs(v: VhidConfig): number {
+  return advertIntervalMs(initialState(electionConfig(v, 0), 0n));
+}
+
+/**
+ * A vhid's master-down interval as configured (no demotions), from the
+ * state machine's own rules.
+ *
+ * @param v The vhid.
+ * @returns Milliseconds of silence after which its backup takes over.
+ */
+export function configuredMasterDownMs(v: VhidConfig): number {
+  return masterDownMs(initialState(electionConfig(v, 0), 0n));
+}
