@@ -37,7 +37,6 @@ import {
   type CarpState,
   effectiveAdvskew,
   effectivePriority,
-  type ElectionConfig,
   initialState,
   intervalTicks,
   masterDownMs,
