@@ -7,7 +7,7 @@
  * @module
  */
 
-import { internetChecksum } from "./checksum.ts";
+import { internetChecksum } from "../net/mod.ts";
 import {
   CARP_AUTHLEN,
   CARP_HEADER_LENGTH,
@@ -15,7 +15,7 @@ import {
   CARP_VERSION,
 } from "./constants.ts";
 import { carpHmac, HMAC_LENGTH } from "./hmac.ts";
-import { type Ipv6, isLinkLocal } from "./ipv6_address.ts";
+import { type Ipv6, isLinkLocal } from "../net/mod.ts";
 
 /** The fields a sender chooses. */
 export interface AdvertFields {

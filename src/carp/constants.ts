@@ -4,8 +4,6 @@
  * @module
  */
 
-/** IP protocol number of CARP (shared with VRRP). */
-export const IPPROTO_CARP = 112;
 /** CARP version carried in the high nibble of the first header byte. */
 export const CARP_VERSION = 2;
 /** Message type of an advertisement, the low nibble of the first byte. */
@@ -16,13 +14,9 @@ export const CARP_AUTHLEN = 7;
 export const CARP_HEADER_LENGTH = 36;
 /** TTL every advert must carry: proof it was not routed. */
 export const CARP_TTL = 255;
-/** The CARP/VRRP multicast group 224.0.0.18. */
-export const CARP_GROUP = 0xe0000012;
 /** Longest password ucarp accepts: its 20-byte key buffer keeps a NUL. */
 export const CARP_MAX_PASSWORD_BYTES = 19;
 /** advbase and advskew of the bow-out advert a leaving master sends. */
 export const CARP_BOW_OUT = 255;
 /** IPv4 type-of-service ucarp sends with (IPTOS_LOWDELAY). */
 export const IPTOS_LOWDELAY = 0x10;
-/** Length of an IPv4 header without options. */
-export const IPV4_HEADER_LENGTH = 20;

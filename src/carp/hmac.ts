@@ -5,8 +5,7 @@
  */
 
 import { CARP_TYPE_ADVERTISEMENT, CARP_VERSION } from "./constants.ts";
-import { writeIpv4 } from "./ipv4_address.ts";
-import { compareIpv6, type Ipv6 } from "./ipv6_address.ts";
+import { compareIpv6, type Ipv6, writeIpv4 } from "../net/mod.ts";
 import { HmacSha1 } from "./sha1.ts";
 
 /** The prepared HMAC of each key in use (a vhid's key array lives as long as its config). */

@@ -15,51 +15,59 @@ export {
   encodeAdvertHeader,
   hashedIpv6,
 } from "./advert.ts";
-export { ETHERTYPE_ARP, gratuitousArp } from "./arp.ts";
-export { internetChecksum } from "./checksum.ts";
 export {
   CARP_AUTHLEN,
   CARP_BOW_OUT,
-  CARP_GROUP,
   CARP_HEADER_LENGTH,
   CARP_MAX_PASSWORD_BYTES,
   CARP_TTL,
-  IPPROTO_CARP,
 } from "./constants.ts";
 export { carpHmac, hmacMessage } from "./hmac.ts";
-export { formatIpv4, parseIpv4, readIpv4, writeIpv4 } from "./ipv4_address.ts";
-export {
-  ALL_NODES,
-  CARP6_GROUP,
-  compareIpv6,
-  equalIpv6,
-  formatIpv6,
-  type Ipv6,
-  isLinkLocal,
-  isMulticast6,
-  parseIpv6,
-} from "./ipv6_address.ts";
-export {
-  ALL_NODES_MAC,
-  ETHERTYPE_IPV6,
-  neighborAdvert,
-  unsolicitedNa,
-} from "./nd.ts";
-export {
-  decodeCarp6,
-  type Decoded6,
-  type Ipv6Meta,
-  type Receive6Options,
-} from "./packet6.ts";
 export {
   type AcceptedPacket,
-  authentic,
+  decodeCarp6,
   decodeCarpPacket,
+  type Decoded6,
   type DecodedPacket,
-  DROP_REASONS,
   type DroppedPacket,
-  type DropReason,
   encodeCarpPacket,
-  type Ipv4Fields,
-  type ReceiveOptions,
 } from "./packet.ts";
+export {
+  authentic,
+  type CarpAccept,
+  type CarpVerdict,
+  DROP_REASONS,
+  type DropReason,
+  verifyCarp,
+} from "./verify.ts";
+// Moved to src/net/; re-exported until every user imports them from there.
+export {
+  ALL_NODES,
+  ALL_NODES_MAC,
+  CARP6_GROUP,
+  CARP_GROUP,
+  compareIpv6,
+  equalIpv6,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV6,
+  formatIpv4,
+  formatIpv6,
+  gratuitousArp,
+  internetChecksum,
+  IPPROTO_CARP,
+  type Ipv4Fields,
+  type Ipv6,
+  type Ipv6Meta,
+  isLinkLocal,
+  isMulticast6,
+  neighborAdvert,
+  parseIpv4,
+  parseIpv6,
+  readIpv4,
+  unsolicitedNa,
+  writeIpv4,
+} from "../net/mod.ts";
+/** What an IPv4 receiver accepts (now {@linkcode CarpAccept}). */
+export type { CarpAccept as ReceiveOptions } from "./verify.ts";
+/** What an IPv6 receiver accepts (now {@linkcode CarpAccept}). */
+export type { CarpAccept as Receive6Options } from "./verify.ts";

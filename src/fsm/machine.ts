@@ -28,7 +28,7 @@ import {
   masterDownTicks,
   remoteWinsTie,
   ticksToMs,
-} from "./timing.ts";
+} from "./carp_timing.ts";
 import { skewMs, vrrpRemoteWinsTie } from "./vrrp_timing.ts";
 
 /** Where a vhid stands. */

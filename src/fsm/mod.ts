@@ -43,4 +43,4 @@ export {
   remoteWinsTie,
   TICKS_PER_SECOND,
   ticksToMs,
-} from "./timing.ts";
+} from "./carp_timing.ts";

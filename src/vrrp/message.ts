@@ -9,7 +9,7 @@
  * @module
  */
 
-import { internetChecksum, type Ipv6 } from "../carp/mod.ts";
+import type { Ipv6 } from "../net/mod.ts";
 import {
   VRRP_HEADER_LENGTH,
   VRRP_MAX_INTERVAL_CS,
@@ -180,19 +180,4 @@ export function writeFixedFields(
   message[5] = advert.intervalCs & 0xff;
   message[6] = 0;
   message[7] = 0;
-}
-
-/**
- * The Internet checksum over a pseudo-header followed by a message.
- *
- * @param pseudo The pseudo-header (even length), or an empty array for none.
- * @param message The message.
- * @returns The checksum; 0 when the message's own checksum is right.
- */
-export function checksumWith(pseudo: Uint8Array, message: Uint8Array): number {
-  if (pseudo.length === 0) return internetChecksum(message);
-  const all = new Uint8Array(pseudo.length + message.length);
-  all.set(pseudo);
-  all.set(message, pseudo.length);
-  return internetChecksum(all);
 }

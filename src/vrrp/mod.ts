@@ -9,13 +9,15 @@
  * See `../shared/research/vrrp_ipv6.md` sections 1.1 to 1.5 for the
  * contract and the test vectors.
  *
- * Addresses, the checksum, the protocol number (112, shared with CARP) and
- * the groups (224.0.0.18 and ff02::12) come from `../carp/mod.ts`.
+ * Addresses, the checksum, the envelope, the protocol number (112, shared
+ * with CARP) and the groups (224.0.0.18 and ff02::12) come from
+ * `../net/mod.ts`.
  * @module
  */
 
 export {
   VRRP_HEADER_LENGTH,
+  VRRP_IPV4_STYLE,
   VRRP_MAX_INTERVAL_CS,
   VRRP_PRIORITY_BOW_OUT,
   VRRP_TOS,
@@ -53,13 +55,20 @@ export {
   type DecodedVrrp2,
   decodeVrrp2Packet,
   encodeVrrp2Packet,
+  type Vrrp2Advert,
+  type Vrrp2ReceiveOptions,
+} from "./packet2.ts";
+export {
+  verifyVrrp2,
+  verifyVrrp3,
   VRRP2_AUTH_LENGTH,
   VRRP2_AUTH_NONE,
   VRRP2_AUTH_PASS,
   VRRP2_VERSION,
-  type Vrrp2Advert,
+  type Vrrp2Accept,
   type Vrrp2Expect,
-  type Vrrp2ReceiveOptions,
-} from "./packet2.ts";
-/** Re-exported from the CARP codec: the IPv6 types this API uses. */
-export type { Ipv6, Ipv6Meta } from "../carp/mod.ts";
+  type VrrpAccept,
+  type VrrpVerdict,
+} from "./verify.ts";
+/** Re-exported from the shared layer: the IPv6 types this API uses. */
+export type { Ipv6, Ipv6Meta } from "../net/mod.ts";

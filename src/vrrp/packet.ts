@@ -9,38 +9,29 @@
 
 import {
   CARP_GROUP,
-  internetChecksum,
-  IPPROTO_CARP,
-  readIpv4,
+  checksumWith,
+  type Ipv4Fields,
+  isEnvelope,
+  openIpv4,
+  pseudoHeader,
+  wrapIpv4,
   writeIpv4,
-} from "../carp/mod.ts";
-
-export type { Vrrp4Fields } from "./ipv4.ts";
-import { VRRP_HEADER_LENGTH } from "./constants.ts";
-import { judgeIpv4, type Vrrp4Fields, wrapIpv4 } from "./ipv4.ts";
+} from "../net/mod.ts";
+import { VRRP_HEADER_LENGTH, VRRP_IPV4_STYLE } from "./constants.ts";
 import {
   checkAdvert,
   type ChecksumDialect,
-  checksumWith,
-  judgeMessage,
   type VrrpAdvert4,
   type VrrpDropReason,
   writeFixedFields,
 } from "./message.ts";
+import { verifyVrrp3, type VrrpAccept } from "./verify.ts";
 
-/** Length of the IPv4 pseudo-header. */
-const PSEUDO4_LENGTH = 12;
+/** IPv4 header fields of an outgoing advert. */
+export type Vrrp4Fields = Ipv4Fields;
 
-/** What an IPv4 receiver accepts. */
-export interface VrrpReceiveOptions {
-  /** VRIDs served on this interface and family; any other is `wrong_vhid`. */
-  vrids: ReadonlySet<number>;
-  /**
-   * Destinations accepted (224.0.0.18, or our own address for unicast);
-   * any when omitted.
-   */
-  destinations?: ReadonlySet<number>;
-}
+/** What an IPv4 receiver accepts (IPv4 destinations as numbers). */
+export type VrrpReceiveOptions = VrrpAccept;
 
 /** An IPv4 packet that passed every check. */
 export interface VrrpAccepted4 {
@@ -71,26 +62,11 @@ export interface VrrpDropped4 {
 /** The outcome of {@linkcode decodeVrrp4Packet}. */
 export type DecodedVrrp4 = VrrpAccepted4 | VrrpDropped4;
 
-/**
- * The IPv4 pseudo-header: source, destination, zero, protocol 112, length.
- *
- * @param source Source address.
- * @param destination Destination address.
- * @param length The VRRP message length.
- * @returns The 12 bytes.
- */
-function pseudoHeader4(
-  source: number,
-  destination: number,
-  length: number,
-): Uint8Array {
-  const pseudo = new Uint8Array(PSEUDO4_LENGTH);
-  writeIpv4(pseudo, 0, source);
-  writeIpv4(pseudo, 4, destination);
-  pseudo[9] = IPPROTO_CARP;
-  pseudo[10] = length >> 8;
-  pseudo[11] = length & 0xff;
-  return pseudo;
+/** An IPv4 address's 4 bytes. */
+function bytes4(address: number): Uint8Array {
+  const out = new Uint8Array(4);
+  writeIpv4(out, 0, address);
+  return out;
 }
 
 /**
@@ -137,7 +113,7 @@ export function encodeVrrp4Message(
     writeIpv4(message, VRRP_HEADER_LENGTH + 4 * i, a)
   );
   const pseudo = dialect === "pseudo"
-    ? pseudoHeader4(source, destination, message.length)
+    ? pseudoHeader(bytes4(source), bytes4(destination), message.length)
     : new Uint8Array(0);
   const checksum = checksumWith(pseudo, message);
   message[6] = checksum >> 8;
@@ -168,7 +144,7 @@ export function encodeVrrp4Packet(
     destination,
     dialect,
   );
-  return wrapIpv4({ ...fields, destination }, message);
+  return wrapIpv4(fields, VRRP_IPV4_STYLE, destination, message);
 }
 
 /**
@@ -223,65 +199,21 @@ export function decodeVrrp4Packet(
   packet: Uint8Array,
   options: VrrpReceiveOptions,
 ): DecodedVrrp4 {
-  const ip = judgeIpv4(packet);
-  if (!("message" in ip)) return { ok: false, ...ip };
-  const { message: payload, source, destination } = ip;
-  const fields = judgeMessage(payload, 4);
-  if (typeof fields === "string") {
-    return { ok: false, reason: fields, source };
+  const envelope = openIpv4(packet);
+  if (!isEnvelope(envelope)) return { ok: false, ...envelope } as VrrpDropped4;
+  const r = verifyVrrp3(envelope, options);
+  if (!r.ok) {
+    const { vhid, ...rest } = r;
+    return {
+      ...rest,
+      ...(vhid === undefined ? {} : { vrid: vhid }),
+    } as VrrpDropped4;
   }
-  const dialect = checksumDialect(payload, source, destination);
-  if (dialect === null) return { ok: false, reason: "bad_checksum", source };
-  const vrid = fields.vrid;
-  if (!options.vrids.has(vrid)) {
-    return { ok: false, reason: "wrong_vhid", source, vrid };
-  }
-  if (options.destinations && !options.destinations.has(destination)) {
-    return { ok: false, reason: "wrong_destination", source, vrid };
-  }
-  const addresses = Array.from(
-    { length: fields.count },
-    (_, i) => readIpv4(payload, VRRP_HEADER_LENGTH + 4 * i),
-  );
   return {
     ok: true,
-    advert: {
-      family: 4,
-      vrid,
-      priority: fields.priority,
-      intervalCs: fields.intervalCs,
-      addresses,
-    },
-    source,
-    destination,
-    dialect,
+    advert: r.advert as VrrpAdvert4,
+    source: r.source as number,
+    destination: envelope.destination as number,
+    dialect: r.dialect!,
   };
-}
-
-/**
- * The first dialect whose checksum a message verifies under: `"pseudo"`
- * with the real destination, `"plain"`, then `"pseudo_mcast"` (tried only
- * when the destination is not the group already).
- *
- * @param message The message, 8 + 4n bytes.
- * @param source IPv4 source.
- * @param destination IPv4 destination.
- * @returns The dialect, or `null` when none verifies.
- */
-function checksumDialect(
-  message: Uint8Array,
-  source: number,
-  destination: number,
-): ChecksumDialect | null {
-  const pseudo = (to: number): Uint8Array =>
-    pseudoHeader4(source, to, message.length);
-  if (checksumWith(pseudo(destination), message) === 0) return "pseudo";
-  if (internetChecksum(message) === 0) return "plain";
-  if (
-    destination !== CARP_GROUP &&
-    checksumWith(pseudo(CARP_GROUP), message) === 0
-  ) {
-    return "pseudo_mcast";
-  }
-  return null;
 }

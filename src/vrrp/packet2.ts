@@ -11,19 +11,26 @@
  * @module
  */
 
-import { internetChecksum, readIpv4, writeIpv4 } from "../carp/mod.ts";
-import { VRRP_TYPE_ADVERTISEMENT } from "./constants.ts";
-import { judgeIpv4, type Vrrp4Fields, wrapIpv4 } from "./ipv4.ts";
+import {
+  CARP_GROUP,
+  internetChecksum,
+  type Ipv4Fields,
+  isEnvelope,
+  openIpv4,
+  wrapIpv4,
+  writeIpv4,
+} from "../net/mod.ts";
+import { VRRP_IPV4_STYLE, VRRP_TYPE_ADVERTISEMENT } from "./constants.ts";
 import type { VrrpAdvert4, VrrpDropReason } from "./message.ts";
-
-/** The protocol version of RFC 3768. */
-export const VRRP2_VERSION = 2;
-/** Bytes of authentication data after the addresses. */
-export const VRRP2_AUTH_LENGTH = 8;
-/** Authentication type 0: none. */
-export const VRRP2_AUTH_NONE = 0;
-/** Authentication type 1: a clear-text password. */
-export const VRRP2_AUTH_PASS = 1;
+import {
+  verifyVrrp2,
+  VRRP2_AUTH_LENGTH,
+  VRRP2_AUTH_NONE,
+  VRRP2_AUTH_PASS,
+  VRRP2_VERSION,
+  type Vrrp2Accept,
+  vrrp2AuthData,
+} from "./verify.ts";
 
 const FIXED_LENGTH = 8;
 
@@ -39,21 +46,8 @@ export interface Vrrp2Advert {
   addresses: number[];
 }
 
-/** What a VRRPv2 vhid accepts. */
-export interface Vrrp2Expect {
-  /** Its interval, seconds: adverts with another are dropped (RFC 3768). */
-  intervalS: number;
-  /** Its password (auth type 1), or `null` for none (type 0). */
-  authPass: string | null;
-}
-
 /** What a VRRPv2 receiver accepts. */
-export interface Vrrp2ReceiveOptions {
-  /** The VRRPv2 vhids on the interface, by VRID. */
-  vrids: ReadonlyMap<number, Vrrp2Expect>;
-  /** Destinations accepted; any when omitted. */
-  destinations?: ReadonlySet<number>;
-}
+export type Vrrp2ReceiveOptions = Vrrp2Accept;
 
 /** The outcome of {@linkcode decodeVrrp2Packet}. */
 export type DecodedVrrp2 =
@@ -76,13 +70,6 @@ export type DecodedVrrp2 =
     vrid?: number;
   };
 
-/** The 8 bytes of authentication data for a password (zero-padded). */
-function authData(pass: string | null): Uint8Array {
-  const out = new Uint8Array(VRRP2_AUTH_LENGTH);
-  if (pass !== null) out.set(new TextEncoder().encode(pass).subarray(0, 8));
-  return out;
-}
-
 /**
  * A whole VRRPv2 packet as keepalived sends it: TOS 0xc0, no DF, TTL 255,
  * protocol 112, the message with its checksum.
@@ -94,7 +81,7 @@ function authData(pass: string | null): Uint8Array {
  * @throws {RangeError} When a field is out of range.
  */
 export function encodeVrrp2Packet(
-  fields: Vrrp4Fields,
+  fields: Ipv4Fields,
   advert: Vrrp2Advert,
   authPass: string | null,
 ): Uint8Array {
@@ -111,9 +98,9 @@ export function encodeVrrp2Packet(
   m[4] = authPass === null ? VRRP2_AUTH_NONE : VRRP2_AUTH_PASS;
   m[5] = advert.intervalS;
   advert.addresses.forEach((a, i) => writeIpv4(m, FIXED_LENGTH + 4 * i, a));
-  m.set(authData(authPass), FIXED_LENGTH + 4 * n);
+  m.set(vrrp2AuthData(authPass), FIXED_LENGTH + 4 * n);
   new DataView(m.buffer).setUint16(6, internetChecksum(m));
-  return wrapIpv4(fields, m);
+  return wrapIpv4(fields, VRRP_IPV4_STYLE, CARP_GROUP, m);
 }
 
 /**
@@ -145,58 +132,19 @@ export function decodeVrrp2Packet(
   packet: Uint8Array,
   options: Vrrp2ReceiveOptions,
 ): DecodedVrrp2 {
-  const ip = judgeIpv4(packet);
-  if (!("message" in ip)) return { ok: false, ...ip };
-  const { message: m, source, destination } = ip;
-  if (m[0]! >> 4 !== VRRP2_VERSION) {
-    return { ok: false, reason: "bad_version", source };
-  }
-  if ((m[0]! & 0x0f) !== VRRP_TYPE_ADVERTISEMENT) {
-    return { ok: false, reason: "bad_type", source };
-  }
-  const count = m[3]!;
-  if (count === 0) return { ok: false, reason: "bad_count", source };
-  if (m.length !== FIXED_LENGTH + 4 * count + VRRP2_AUTH_LENGTH) {
-    return { ok: false, reason: "bad_length", source };
-  }
-  const intervalS = m[5]!;
-  if (intervalS === 0) return { ok: false, reason: "bad_interval", source };
-  if (internetChecksum(m) !== 0) {
-    return { ok: false, reason: "bad_checksum", source };
-  }
-  const vrid = m[1]!;
-  const expect = options.vrids.get(vrid);
-  if (expect === undefined) {
-    return { ok: false, reason: "wrong_vhid", source, vrid };
-  }
-  if (options.destinations && !options.destinations.has(destination)) {
-    return { ok: false, reason: "wrong_destination", source, vrid };
-  }
-  if (intervalS !== expect.intervalS) {
-    return { ok: false, reason: "bad_interval", source, vrid };
-  }
-  const type = expect.authPass === null ? VRRP2_AUTH_NONE : VRRP2_AUTH_PASS;
-  const auth = m.subarray(FIXED_LENGTH + 4 * count);
-  const want = authData(expect.authPass);
-  if (m[4] !== type || (type === VRRP2_AUTH_PASS && !equal(auth, want))) {
-    return { ok: false, reason: "bad_auth", source, vrid };
+  const envelope = openIpv4(packet);
+  if (!isEnvelope(envelope)) return { ok: false, ...envelope } as DecodedVrrp2;
+  const r = verifyVrrp2(envelope, options);
+  if (!r.ok) {
+    const { vhid, ...rest } = r;
+    return {
+      ...rest,
+      ...(vhid === undefined ? {} : { vrid: vhid }),
+    } as DecodedVrrp2;
   }
   return {
     ok: true,
-    advert: {
-      family: 4,
-      vrid,
-      priority: m[2]!,
-      intervalCs: intervalS * 100,
-      addresses: Array.from(
-        { length: count },
-        (_, i) => readIpv4(m, FIXED_LENGTH + 4 * i),
-      ),
-    },
-    source,
+    advert: r.advert as VrrpAdvert4,
+    source: r.source as number,
   };
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

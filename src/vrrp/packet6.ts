@@ -11,37 +11,26 @@
  */
 
 import {
-  CARP6_GROUP,
+  checksumWith,
   formatIpv6,
-  IPPROTO_CARP,
   type Ipv6,
   type Ipv6Meta,
+  isEnvelope,
   isLinkLocal,
-} from "../carp/mod.ts";
-import { VRRP_HEADER_LENGTH, VRRP_TTL } from "./constants.ts";
+  openIpv6,
+  pseudoHeader,
+} from "../net/mod.ts";
+import { VRRP_HEADER_LENGTH } from "./constants.ts";
 import {
   checkAdvert,
-  checksumWith,
-  judgeMessage,
   type VrrpAdvert6,
   type VrrpDropReason,
   writeFixedFields,
 } from "./message.ts";
+import { verifyVrrp3, type VrrpAccept } from "./verify.ts";
 
-/** Length of the IPv6 pseudo-header. */
-const PSEUDO6_LENGTH = 40;
-
-/** What an IPv6 receiver accepts. */
-export interface VrrpReceive6Options {
-  /** VRIDs served on this interface and family; any other is `wrong_vhid`. */
-  vrids: ReadonlySet<number>;
-  /**
-   * Destinations accepted, as text as `formatIpv6` gives it (ff02::12, or
-   * our own addresses for unicast); any when omitted or when the socket did
-   * not say where the payload was sent.
-   */
-  destinations?: ReadonlySet<string>;
-}
+/** What an IPv6 receiver accepts (IPv6 destinations as text). */
+export type VrrpReceive6Options = VrrpAccept;
 
 /** An IPv6 payload that passed every check. */
 export interface VrrpAccepted6 {
@@ -75,27 +64,6 @@ export interface VrrpDropped6 {
 export type DecodedVrrp6 = VrrpAccepted6 | VrrpDropped6;
 
 /**
- * The IPv6 pseudo-header of RFC 8200 section 8.1 for a VRRP message.
- *
- * @param source Source address (only its first 16 bytes are used).
- * @param destination Destination address (likewise).
- * @param length The VRRP message length.
- * @returns The 40 bytes.
- */
-function pseudoHeader6(
-  source: Ipv6,
-  destination: Ipv6,
-  length: number,
-): Uint8Array {
-  const pseudo = new Uint8Array(PSEUDO6_LENGTH);
-  pseudo.set(source.subarray(0, 16));
-  pseudo.set(destination.subarray(0, 16), 16);
-  new DataView(pseudo.buffer).setUint32(32, length);
-  pseudo[39] = IPPROTO_CARP;
-  return pseudo;
-}
-
-/**
  * Encodes an IPv6 VRRPv3 message with its checksum filled in.
  *
  * @param advert What to advertise.
@@ -122,7 +90,7 @@ export function encodeVrrp6Message(
     message.set(a, VRRP_HEADER_LENGTH + 16 * i)
   );
   const checksum = checksumWith(
-    pseudoHeader6(source, destination, message.length),
+    pseudoHeader(source, destination, message.length),
     message,
   );
   message[6] = checksum >> 8;
@@ -178,53 +146,23 @@ export function decodeVrrp6(
   meta: Ipv6Meta,
   options: VrrpReceive6Options,
 ): DecodedVrrp6 {
-  const source = formatIpv6(meta.source);
-  if (payload.length < VRRP_HEADER_LENGTH) {
-    return { ok: false, reason: "short", source };
+  const envelope = openIpv6(payload, meta);
+  if (!isEnvelope(envelope)) {
+    return { ok: false, ...envelope, source: formatIpv6(meta.source) };
   }
-  if (meta.hopLimit !== VRRP_TTL) {
-    return { ok: false, reason: "bad_ttl", source };
+  const r = verifyVrrp3(envelope, options);
+  if (!r.ok) {
+    const { vhid, ...rest } = r;
+    return {
+      ...rest,
+      ...(vhid === undefined ? {} : { vrid: vhid }),
+    } as VrrpDropped6;
   }
-  const fields = judgeMessage(payload, 16);
-  if (typeof fields === "string") {
-    return { ok: false, reason: fields, source };
-  }
-  const pseudo = pseudoHeader6(
-    meta.source,
-    meta.destination ?? CARP6_GROUP,
-    payload.length,
-  );
-  if (checksumWith(pseudo, payload) !== 0) {
-    return { ok: false, reason: "bad_checksum", source };
-  }
-  const vrid = fields.vrid;
-  if (!options.vrids.has(vrid)) {
-    return { ok: false, reason: "wrong_vhid", source, vrid };
-  }
-  if (
-    options.destinations !== undefined && meta.destination !== null &&
-    !options.destinations.has(formatIpv6(meta.destination))
-  ) {
-    return { ok: false, reason: "wrong_destination", source, vrid };
-  }
-  const addresses = Array.from(
-    { length: fields.count },
-    (_, i) =>
-      payload.slice(
-        VRRP_HEADER_LENGTH + 16 * i,
-        VRRP_HEADER_LENGTH + 16 * (i + 1),
-      ),
-  );
+  const advert = r.advert as VrrpAdvert6;
   return {
     ok: true,
-    advert: {
-      family: 6,
-      vrid,
-      priority: fields.priority,
-      intervalCs: fields.intervalCs,
-      addresses,
-    },
-    source,
-    firstLinkLocal: isLinkLocal(addresses[0]!),
+    advert,
+    source: r.source as string,
+    firstLinkLocal: isLinkLocal(advert.addresses[0]!),
   };
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { compareIpv6, parseIpv6 } from "../carp/ipv6_address.ts";
+import { compareIpv6, parseIpv6 } from "../net/mod.ts";
 
 /** Ticks in one second. */
 export const TICKS_PER_SECOND = 256;
