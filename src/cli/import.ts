@@ -7,8 +7,8 @@
 
 import { parseArgs } from "node:util";
 import { ConfigError, parseConfig } from "../config/mod.ts";
-import { importIfupdown } from "../import/ifupdown.ts";
-import { importKeepalived } from "../import/keepalived.ts";
+import { importIfupdown } from "../import/ifupdown/mod.ts";
+import { importKeepalived } from "../import/keepalived/mod.ts";
 import {
   EXIT_DATAERR,
   ImportError,

@@ -1,5 +1,6 @@
 /**
- * What an importer returns, how it reads files, and how it fails.
+ * What an importer returns (the TOML and its notes, in order), how it reads
+ * files, and how it fails.
  * @module
  */
 
@@ -19,6 +20,24 @@ export interface ImportResult {
   toml: string;
   /** Everything not carried over as it was, in source order. */
   notes: ImportNote[];
+}
+
+/**
+ * Notes in the order to report them, without what they were sorted by.
+ *
+ * @param notes The notes, in the order they were taken.
+ * @param compare Orders two notes; notes it finds equal keep the order they
+ *   were taken in.
+ * @returns Each note's file, line and text, sorted.
+ */
+export function sortedNotes<T extends ImportNote>(
+  notes: readonly T[],
+  compare: (a: T, b: T) => number,
+): ImportNote[] {
+  return notes
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => compare(a.n, b.n) || a.i - b.i)
+    .map(({ n }) => ({ file: n.file, line: n.line, text: n.text }));
 }
 
 /** How importers reach the file system (injectable for tests). */

@@ -1,5 +1,6 @@
 /**
- * Writing TOML values for generated configs.
+ * Writing TOML for generated configs: values, and the text of a whole
+ * carp.toml around its tables.
  * @module
  */
 
@@ -26,4 +27,22 @@ export function tomlValue(
   if (typeof v === "string") return tomlString(v);
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   return `[${v.map((x) => tomlValue(x)).join(", ")}]`;
+}
+
+/**
+ * The text of a generated carp.toml: the header comments, a `[daemon]` table
+ * that logs at info, then each table after a blank line.
+ *
+ * @param header The comment lines at the top.
+ * @param tables The lines of each table (`[[vhid]]`, `[[check]]`, ...),
+ *   comments included.
+ * @returns The file's text, ending in a newline.
+ */
+export function carpTomlText(
+  header: readonly string[],
+  tables: readonly (readonly string[])[],
+): string {
+  const out = [...header, "", "[daemon]", 'log_level = "info"'];
+  for (const t of tables) out.push("", ...t);
+  return out.join("\n") + "\n";
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type Config, parseConfig } from "../../src/config/mod.ts";
-import { importIfupdown } from "../../src/import/ifupdown.ts";
+import { importIfupdown } from "../../src/import/ifupdown/mod.ts";
 import {
   ImportError,
   type ImportFiles,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { parse as parseToml } from "smol-toml";
 import { parseConfig } from "../../src/config/mod.ts";
-import { importKeepalived } from "../../src/import/keepalived.ts";
-import { splitCommand } from "../../src/import/keepalived_lexer.ts";
+import { importKeepalived } from "../../src/import/keepalived/mod.ts";
+import { splitCommand } from "../../src/import/keepalived/mod.ts";
 import {
   ImportError,
   type ImportFiles,
