@@ -5,5 +5,4 @@
  * @module
  */
 
-export { splitCommand } from "./command_line.ts";
-export { importKeepalived, type KeepalivedImportOptions } from "./importer.ts";
+export { importKeepalived } from "./importer.ts";
