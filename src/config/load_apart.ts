@@ -10,7 +10,7 @@
 
 import { commandLine } from "../../ffi/process.ts";
 import { ConfigError, EXIT_CONFIG } from "./error.ts";
-import type { Config } from "./load.ts";
+import type { Config } from "./types.ts";
 import { configFromText, configToText } from "./transfer.ts";
 
 /** The hidden command the child runs. */

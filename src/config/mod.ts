@@ -4,15 +4,17 @@
  */
 
 export { ConfigError, EXIT_CONFIG } from "./error.ts";
-export {
-  type CheckConfig,
-  type Config,
-  type FileReader,
-  loadConfig,
-  parseConfig,
-  type TrackInterfaceConfig,
-  type VhidConfig,
-} from "./load.ts";
+export { loadConfig, parseConfig } from "./load.ts";
+export type {
+  CarpVhidConfig,
+  CheckConfig,
+  Config,
+  FileReader,
+  TrackInterfaceConfig,
+  VhidCommon,
+  VhidConfig,
+  VrrpVhidConfig,
+} from "./types.ts";
 export { looseSecretFiles } from "./permissions.ts";
 export {
   type MetricsListen,

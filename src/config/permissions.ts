@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Config } from "./load.ts";
+import type { Config } from "./types.ts";
 
 /**
  * Warnings for secret-bearing files that group or others can read.
@@ -16,7 +16,9 @@ import type { Config } from "./load.ts";
 export function looseSecretFiles(configPath: string, config: Config): string[] {
   const files = new Set([
     configPath,
-    ...config.vhids.map((v) => v.keySource).filter((s) => s !== "password"),
+    ...config.vhids.flatMap((v) =>
+      v.protocol === "carp" && v.keySource !== "password" ? [v.keySource] : []
+    ),
   ]);
   const out: string[] = [];
   for (const file of files) {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { VhidConfig } from "./load.ts";
+import type { VhidConfig } from "./types.ts";
 
 /**
  * What happens to one vhid:
@@ -56,7 +56,7 @@ function identity(c: VhidConfig): string {
     c.protocol,
     c.id,
     c.vips,
-    c.key,
+    c.protocol === "carp" ? c.key : null,
     c.mode,
     c.group,
     c.peers,

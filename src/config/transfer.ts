@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Config } from "./load.ts";
+import type { Config } from "./types.ts";
 
 /** A JSON value. */
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

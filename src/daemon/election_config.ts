@@ -7,11 +7,35 @@
 import type { VhidConfig } from "../config/mod.ts";
 import {
   advertIntervalMs,
+  carpElection,
+  type Election,
   type ElectionConfig,
   initialState,
   masterDownMs,
   type PeerAddress,
+  vrrpElection,
 } from "../fsm/mod.ts";
+
+/**
+ * A vhid's election: its protocol's rules with its parameters, chosen once
+ * for the vhid.
+ *
+ * @param c The vhid's config.
+ * @returns The rules.
+ */
+export function electionOf(c: VhidConfig): Election {
+  return c.protocol === "carp"
+    ? carpElection({
+      advbase: c.advbase,
+      advskew: c.advskew,
+      deadratio: c.deadratio,
+    })
+    : vrrpElection({
+      priority: c.priority,
+      intervalCs: c.advertIntervalCs,
+      version: c.vrrpVersion,
+    });
+}
 
 /**
  * The state machine's view of a vhid's config.
@@ -28,24 +52,13 @@ export function electionConfig(
 ): ElectionConfig {
   return {
     vhid: c.id,
-    advbase: c.advbase,
-    advskew: c.advskew,
-    deadratio: c.deadratio,
+    election: electionOf(c),
     preempt: c.preempt,
     source,
     source6,
     neutral: c.neutral,
     garpCount: c.garpCount,
     garpIntervalMs: c.garpIntervalMs,
-    ...(c.protocol === "vrrp"
-      ? {
-        vrrp: {
-          priority: c.priority,
-          intervalCs: c.advertIntervalCs,
-          version: c.vrrpVersion,
-        },
-      }
-      : {}),
   };
 }
 

@@ -15,7 +15,7 @@ import type {
   VhidStatus,
 } from "../control/status.ts";
 import { STATUS_VERSION } from "../control/status.ts";
-import { effectiveAdvskew, effectivePriority, faultList } from "../fsm/mod.ts";
+import { effectiveRank, faultList } from "../fsm/mod.ts";
 import type { DropCounts } from "./counters.ts";
 import type { Link } from "./links.ts";
 import { peerText, type VhidRunner } from "./vhid_runner.ts";
@@ -54,26 +54,28 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
     ? s.heardMaster?.source ?? null
     : null;
   const c = r.counters;
-  const vrrp = r.config.protocol === "vrrp";
+  const v = r.config;
+  const vrrp = v.protocol === "vrrp";
+  const rank = effectiveRank(s);
   return {
-    vhid: r.config.id,
-    interface: r.config.interface,
-    protocol: r.config.protocol,
-    vips: r.config.vips.map((v) => v.text),
+    vhid: v.id,
+    interface: v.interface,
+    protocol: v.protocol,
+    vips: v.vips.map((x) => x.text),
     state: s.state,
     faults: s.state === "FAULT" ? faultList(s) : [],
-    advbase: vrrp ? null : r.config.advbase,
-    advskew: vrrp
-      ? null
-      : { configured: r.config.advskew, effective: effectiveAdvskew(s) },
-    priority: vrrp
-      ? { configured: r.config.priority, effective: effectivePriority(s) }
+    advbase: v.protocol === "carp" ? v.advbase : null,
+    advskew: v.protocol === "carp"
+      ? { configured: v.advskew, effective: rank }
       : null,
-    advertInterval: vrrp ? r.config.advertIntervalCs / 100 : null,
-    checksum: vrrp && r.config.vips[0]?.family === 4
-      ? r.config.vrrpChecksum
+    priority: v.protocol === "vrrp"
+      ? { configured: v.priority, effective: 255 - rank }
       : null,
-    vrrpVersion: vrrp ? r.config.vrrpVersion : null,
+    advertInterval: v.protocol === "vrrp" ? v.advertIntervalCs / 100 : null,
+    checksum: v.protocol === "vrrp" && v.vips[0]?.family === 4
+      ? v.vrrpChecksum
+      : null,
+    vrrpVersion: v.protocol === "vrrp" ? v.vrrpVersion : null,
     demotions: r.demotions(),
     standby: s.standby,
     master: master === null ? null : peerText(master),

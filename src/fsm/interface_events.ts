@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CarpEvent } from "./machine.ts";
+import type { VhidEvent } from "./machine.ts";
 
 /** What a vhid sees of its interface. */
 export interface InterfaceView {
@@ -52,7 +52,7 @@ export function interfaceEvents(
   name: string,
   view: InterfaceView,
   ignoreLinkState: boolean,
-): CarpEvent[] {
+): VhidEvent[] {
   if (!view.present || view.error !== undefined) {
     // Nothing else can be known of a missing interface.
     return [
@@ -65,7 +65,7 @@ export function interfaceEvents(
       { type: "fault_cleared", kind: "source" },
     ];
   }
-  const events: CarpEvent[] = [{ type: "fault_cleared", kind: "interface" }];
+  const events: VhidEvent[] = [{ type: "fault_cleared", kind: "interface" }];
   events.push(
     view.usable || ignoreLinkState
       ? { type: "fault_cleared", kind: "link" }

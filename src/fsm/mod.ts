@@ -1,42 +1,20 @@
 /**
- * The CARP and VRRP elections: a pure state machine per vhid, and its timer
- * arithmetic.
+ * The pure core of the election: the per-vhid state machine (the lifecycle
+ * every protocol shares), the election interface with its CARP and VRRP
+ * rules, and what the shell asks of them.
  * @module
  */
 
 export {
-  advertIntervalMs,
-  type CarpAction,
-  type CarpEvent,
-  type CarpState,
-  type CarpStep,
+  carpAdvskew,
+  type CarpElection,
+  carpElection,
+  type CarpParams,
   CLAIM_WINDOW_MS,
-  effectiveAdvskew,
-  effectivePriority,
-  effectiveRank,
-  type ElectionConfig,
-  type FaultKind,
-  faultList,
-  type Faults,
   HANDOVER_WINDOW_MS,
-  type HeardMaster,
-  initialState,
-  masterDownMs,
   MAX_DEMOTED_ADVSKEW,
-  MIN_DEMOTED_PRIORITY,
-  nextDeadline,
-  type PeerAddress,
-  RELEASE_GRACE_MS,
   RELEASE_STOP_MAX_MS,
-  step,
-  type TransitionReason,
-  type VhidState,
-  VIP_RETRY_FIRST_MS,
-  VIP_RETRY_MAX_MS,
-  vipRetryDelayMs,
-  type VrrpElection,
-} from "./machine.ts";
-export { activeDownMs, skewMs, vrrpRemoteWinsTie } from "./vrrp_timing.ts";
+} from "./carp_election.ts";
 export {
   intervalTicks,
   masterDownTicks,
@@ -44,3 +22,47 @@ export {
   TICKS_PER_SECOND,
   ticksToMs,
 } from "./carp_timing.ts";
+export type {
+  BackupDecision,
+  CarpAdvertFields,
+  Election,
+  ElectionAdvert,
+  ElectionView,
+  HeardMaster,
+  MasterDecision,
+  PeerAddress,
+  VrrpAdvertFields,
+} from "./election.ts";
+export {
+  step,
+  type VhidAction,
+  type VhidEvent,
+  type VhidStep,
+} from "./machine.ts";
+export {
+  advertIntervalMs,
+  effectiveRank,
+  type ElectionConfig,
+  type FaultKind,
+  faultList,
+  type Faults,
+  initialState,
+  masterDownMs,
+  nextDeadline,
+  RELEASE_GRACE_MS,
+  type StateName,
+  type TransitionReason,
+  type VhidState,
+  VIP_RETRY_FIRST_MS,
+  VIP_RETRY_MAX_MS,
+  vipRetryDelayMs,
+} from "./state.ts";
+export {
+  MIN_DEMOTED_PRIORITY,
+  skewMs,
+  type VrrpElection,
+  vrrpElection,
+  type VrrpParams,
+  vrrpPriority,
+  vrrpRemoteWinsTie,
+} from "./vrrp_election.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../src/config/mod.ts";
+import { carpOf, vrrpOf } from "./_narrow.ts";
 
 const MINIMAL = `
 [[vhid]]
@@ -28,7 +29,7 @@ function problems(text: string, map: Record<string, string> = {}): string[] {
 
 Deno.test("parseConfig() fills ucarp's defaults", () => {
   const c = parseConfig(MINIMAL, "carp.toml", files());
-  const v = c.vhids[0]!;
+  const v = carpOf(c.vhids[0]);
   assert.equal(v.advbase, 1);
   assert.equal(v.advskew, 0);
   assert.equal(v.deadratio, 3);
@@ -50,7 +51,7 @@ Deno.test("parseConfig() fills ucarp's defaults", () => {
 Deno.test("parseConfig() reads the first line of password_file, stripping only \\n", () => {
   const text = MINIMAL.replace('password = "secret"', 'password_file = "/k"');
   const c = parseConfig(text, "carp.toml", files({ "/k": "abc\r\nignored\n" }));
-  assert.deepEqual([...c.vhids[0]!.key], [
+  assert.deepEqual([...carpOf(c.vhids[0]).key], [
     ...new TextEncoder().encode("abc\r"),
   ]);
 });
@@ -190,7 +191,8 @@ Deno.test("parseConfig() refuses advskew 255 (the bow-out) and a master-down too
     "c",
     files(),
   );
-  assert.equal(ok.vhids[0]!.advbase * ok.vhids[0]!.deadratio, 255);
+  const v = carpOf(ok.vhids[0]);
+  assert.equal(v.advbase * v.deadratio, 255);
 });
 
 const VRRP = `
@@ -202,20 +204,20 @@ vips = ["10.0.0.100/24"]
 `;
 
 Deno.test("parseConfig() fills the RFC's defaults for a VRRP vhid", () => {
-  const v = parseConfig(VRRP, "carp.toml", files()).vhids[0]!;
+  const v = vrrpOf(parseConfig(VRRP, "carp.toml", files()).vhids[0]);
   assert.equal(v.protocol, "vrrp");
   assert.equal(v.priority, 100);
   assert.equal(v.advertIntervalCs, 100);
   assert.equal(v.preempt, true);
   assert.equal(v.vrrpChecksum, "pseudo");
-  assert.equal(v.key.length, 0);
+  assert.equal("key" in v, false, "a VRRP vhid carries no CARP key");
   const c = parseConfig(
     VRRP + 'priority = 254\nadvert_interval = 0.1\nvrrp_checksum = "plain"\n',
     "carp.toml",
     files(),
-  ).vhids[0]!;
+  ).vhids[0];
   assert.deepEqual(
-    [c.priority, c.advertIntervalCs, c.vrrpChecksum],
+    [vrrpOf(c).priority, vrrpOf(c).advertIntervalCs, vrrpOf(c).vrrpChecksum],
     [254, 10, "plain"],
   );
   assert.equal(
@@ -300,14 +302,14 @@ Deno.test("parseConfig() refuses a CARP and a VRRP vhid with one id on one inter
 
 Deno.test("parseConfig() takes VRRPv2 (keepalived's default) with its limits", async (t) => {
   const v2 = VRRP + 'vrrp_version = 2\nauth_pass = "k33p"\n';
-  const c = parseConfig(v2, "carp.toml", files()).vhids[0]!;
+  const c = vrrpOf(parseConfig(v2, "carp.toml", files()).vhids[0]);
   assert.deepEqual([c.vrrpVersion, c.authPass, c.vrrpChecksum], [
     2,
     "k33p",
     "plain",
   ]);
   assert.equal(
-    parseConfig(VRRP, "carp.toml", files()).vhids[0]!.vrrpVersion,
+    vrrpOf(parseConfig(VRRP, "carp.toml", files()).vhids[0]).vrrpVersion,
     3,
   );
   const cases: [string, string, RegExp][] = [

@@ -60,7 +60,8 @@ Deno.test("a config comes back from its text exactly: bytes, addresses, absent f
     const c = config(text);
     const back = configFromText(configToText(c));
     assert.deepStrictEqual(back, c);
-    assert.ok(back.vhids[0]!.key instanceof Uint8Array);
+    const v = back.vhids[0]!;
+    assert.ok(v.protocol !== "carp" || v.key instanceof Uint8Array);
   }
 });
 

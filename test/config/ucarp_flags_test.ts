@@ -5,6 +5,7 @@ import {
   translateUcarpFlags,
   UsageError,
 } from "../../src/config/ucarp_flags.ts";
+import { carpOf } from "./_narrow.ts";
 
 const BASE = ["-i", "eth1", "-s", "10.1.1.1", "-v", "9", "-a", "10.1.1.252"];
 
@@ -44,7 +45,7 @@ Deno.test("translateUcarpFlags() maps every ucarp option to carp.toml", () => {
     "-f",
     "local0",
   ]);
-  const v = c.vhids[0]!;
+  const v = carpOf(c.vhids[0]);
   assert.equal(v.id, 9);
   assert.equal(v.interface, "eth1");
   assert.equal(v.source, 0x0a010101);

@@ -1,33 +1,36 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
-  type CarpEvent,
-  type CarpStep,
   faultList,
   initialState,
   step,
+  type VhidEvent,
   type VhidState,
+  type VhidStep,
 } from "../../src/fsm/mod.ts";
 import { config, ip, vrrpConfig } from "./_fixture.ts";
 
 const peer = fc.constantFrom(ip("10.99.0.2"), ip("11.99.0.0"), ip("9.0.0.1"));
 
-const event: fc.Arbitrary<CarpEvent> = fc.oneof(
-  fc.constant<CarpEvent>({ type: "start" }),
-  fc.constant<CarpEvent>({ type: "timer" }),
-  fc.constant<CarpEvent>({ type: "timer" }),
+const event: fc.Arbitrary<VhidEvent> = fc.oneof(
+  fc.constant<VhidEvent>({ type: "start" }),
+  fc.constant<VhidEvent>({ type: "timer" }),
+  fc.constant<VhidEvent>({ type: "timer" }),
   fc.record({
     type: fc.constant("advert" as const),
     source: peer,
-    advbase: fc.integer({ min: 0, max: 255 }),
-    advskew: fc.integer({ min: 0, max: 255 }),
-    counter: fc.bigInt({ min: 0n, max: 1n << 40n }),
+    advert: fc.record({
+      protocol: fc.constant("carp" as const),
+      advbase: fc.integer({ min: 0, max: 255 }),
+      advskew: fc.integer({ min: 0, max: 255 }),
+      counter: fc.bigInt({ min: 0n, max: 1n << 40n }),
+    }),
   }),
   fc.record({
     type: fc.constant("demotion" as const),
     amount: fc.integer({ min: 0, max: 400 }),
   }),
-  fc.constantFrom<CarpEvent>(
+  fc.constantFrom<VhidEvent>(
     { type: "standby" },
     { type: "resume" },
     { type: "step_down" },
@@ -72,10 +75,13 @@ Deno.test("step() keeps its invariants over random event sequences (property)", 
           for (const a of r.actions) {
             if (a.type === "add_vips") ownsVips = true;
             if (a.type === "remove_vips") ownsVips = false;
-            if (a.type === "send_advert") {
-              assert.ok(a.counter > lastSent, "counters only increase");
-              if (e.type === "advert") assert.notEqual(a.counter, e.counter);
-              lastSent = a.counter;
+            if (a.type === "send_advert" && a.advert.protocol === "carp") {
+              const counter = a.advert.counter;
+              assert.ok(counter > lastSent, "counters only increase");
+              if (e.type === "advert" && e.advert.protocol === "carp") {
+                assert.notEqual(counter, e.advert.counter);
+              }
+              lastSent = counter;
             }
           }
           s = r.state;
@@ -90,8 +96,8 @@ Deno.test("step() keeps its invariants over random event sequences (property)", 
 /** What must hold after every step, for either protocol. */
 function checkInvariants(
   s: VhidState,
-  e: CarpEvent,
-  r: CarpStep,
+  e: VhidEvent,
+  r: VhidStep,
   now: number,
   ownsVips: boolean,
 ): void {
@@ -124,19 +130,25 @@ function checkInvariants(
   }
 }
 
-const vrrpEvent: fc.Arbitrary<CarpEvent> = fc.oneof(
+const vrrpEvent: fc.Arbitrary<VhidEvent> = fc.oneof(
   event,
   fc.record({
-    type: fc.constant("vrrp_advert" as const),
+    type: fc.constant("advert" as const),
     source: peer,
-    priority: fc.integer({ min: 0, max: 255 }),
-    intervalCs: fc.integer({ min: 1, max: 4095 }),
+    advert: fc.record({
+      protocol: fc.constant("vrrp" as const),
+      priority: fc.integer({ min: 0, max: 255 }),
+      intervalCs: fc.integer({ min: 1, max: 4095 }),
+    }),
   }),
   fc.record({
-    type: fc.constant("vrrp_advert" as const),
+    type: fc.constant("advert" as const),
     source: peer,
-    priority: fc.constantFrom(0, 99, 100, 101, 255),
-    intervalCs: fc.constantFrom(1, 10, 100),
+    advert: fc.record({
+      protocol: fc.constant("vrrp" as const),
+      priority: fc.constantFrom(0, 99, 100, 101, 255),
+      intervalCs: fc.constantFrom(1, 10, 100),
+    }),
   }),
 );
 
@@ -163,10 +175,12 @@ Deno.test("a VRRP vhid keeps the same invariants, advertises 1-254 and 0 only le
           for (const a of r.actions) {
             if (a.type === "add_vips") ownsVips = true;
             if (a.type === "remove_vips") ownsVips = false;
-            assert.notEqual(a.type, "send_advert", "no CARP adverts");
-            if (a.type === "send_vrrp_advert") {
-              assert.ok(a.priority >= 0 && a.priority <= 254);
-              if (a.priority === 0) assert.equal(was, "MASTER");
+            if (a.type === "send_advert") {
+              assert.equal(a.advert.protocol, "vrrp", "no CARP adverts");
+              if (a.advert.protocol !== "vrrp") continue;
+              const priority = a.advert.priority;
+              assert.ok(priority >= 0 && priority <= 254);
+              if (priority === 0) assert.equal(was, "MASTER");
               else assert.equal(r.state.state, "MASTER");
             }
           }

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   advertIntervalMs,
   CLAIM_WINDOW_MS,
-  effectiveAdvskew,
   faultList,
   HANDOVER_WINDOW_MS,
   masterDownMs,
@@ -12,7 +11,15 @@ import {
   VIP_RETRY_FIRST_MS,
   VIP_RETRY_MAX_MS,
 } from "../../src/fsm/mod.ts";
-import { Harness, ip, kinds } from "./_fixture.ts";
+import {
+  advskewOf,
+  carpSent,
+  config,
+  Harness,
+  ip,
+  kinds,
+  settingsOf,
+} from "./_fixture.ts";
 
 // Rows of ucarp.md section 3.4, in order.
 
@@ -113,7 +120,7 @@ Deno.test("event table: BACKUP takes over when the master's interval exceeds mas
     const claim = h.advert("10.99.0.2", 255, 255); // the bow-out advert
     assert.deepEqual(kinds(claim), ["send_advert"], "the claim");
     const a = claim[0]!;
-    assert.ok(a.type === "send_advert" && a.advbase === 1 && a.advskew === 50);
+    assert.ok(carpSent(a)?.advbase === 1 && carpSent(a)?.advskew === 50);
     assert.equal(h.s.state, "BACKUP");
     assert.equal(h.deadline, 700 + CLAIM_WINDOW_MS);
     const t = h.at(h.deadline!).find((x) => x.type === "transition");
@@ -167,7 +174,7 @@ Deno.test("handover: a MASTER whose health demotes it bows out once, and comes b
     "the VIPs stay until a successor takes them",
   );
   const bow = h.actions[0]!;
-  assert.ok(bow.type === "send_advert" && bow.advbase === 255);
+  assert.ok(carpSent(bow)?.advbase === 255);
   assert.equal(h.deadline, 5000 + HANDOVER_WINDOW_MS);
   const back = h.at(h.deadline!);
   assert.ok(!kinds(back).includes("remove_vips"), "never released");
@@ -361,7 +368,10 @@ Deno.test("the counter starts where told, increments, and never echoes a peer's"
   const h = new Harness({ garpCount: 1 }, 5n);
   h.becomeMaster();
   const sent = () =>
-    h.actions.flatMap((a) => a.type === "send_advert" ? [a.counter] : []);
+    h.actions.flatMap((a) => {
+      const c = carpSent(a);
+      return c === undefined ? [] : [c.counter];
+    });
   assert.deepEqual(sent(), [5n]);
   h.advert("10.99.0.2", 2, 0, 1000n); // worse master, re-asserted
   assert.deepEqual(sent(), [1001n]);
@@ -381,21 +391,24 @@ Deno.test("a demotion is advertised at once by a MASTER and capped at 254", () =
   assert.deepEqual(actions, [
     {
       type: "send_advert",
-      advbase: 1,
-      advskew: 150,
-      counter: h.s.counter - 1n,
+      advert: {
+        protocol: "carp",
+        advbase: 1,
+        advskew: 150,
+        counter: h.s.counter - 1n,
+      },
     },
   ]);
   assert.equal(h.deadline, h.now + advertIntervalMs(h.s));
   h.feed({ type: "demotion", amount: 1000 });
-  assert.equal(effectiveAdvskew(h.s), 254);
+  assert.equal(advskewOf(h.s), 254);
   assert.deepEqual(
     h.feed({ type: "demotion", amount: 1000 }),
     [],
     "no change, no advert",
   );
   h.feed({ type: "demotion", amount: 0 });
-  assert.equal(effectiveAdvskew(h.s), 50);
+  assert.equal(advskewOf(h.s), 50);
 });
 
 Deno.test("a demoted MASTER yields to a backup that now preempts it", () => {
@@ -410,11 +423,15 @@ Deno.test("a demoted MASTER yields to a backup that now preempts it", () => {
   const advert = master.feed({ type: "demotion", amount: 200 })[0]!;
   assert.equal(advert.type, "send_advert");
   if (advert.type !== "send_advert") return;
-  backup.feed({ ...advert, type: "advert", source: ip("10.0.0.1") });
+  backup.feed({
+    type: "advert",
+    advert: advert.advert,
+    source: ip("10.0.0.1"),
+  });
   assert.equal(backup.s.state, "MASTER");
   const claim = backup.actions.find((a) => a.type === "send_advert")!;
   if (claim.type !== "send_advert") return;
-  master.feed({ ...claim, type: "advert", source: ip("10.0.0.2") });
+  master.feed({ type: "advert", advert: claim.advert, source: ip("10.0.0.2") });
   assert.equal(master.s.state, "BACKUP");
 });
 
@@ -425,13 +442,13 @@ Deno.test("standby bows out as MASTER, stays at 254, and resume restores the ske
   assert.deepEqual(kinds(actions), ["send_advert", "MASTER->BACKUP"]);
   const bow = actions[0]!;
   assert.ok(
-    bow.type === "send_advert" && bow.advbase === 255 && bow.advskew === 255,
+    carpSent(bow)?.advbase === 255 && carpSent(bow)?.advskew === 255,
   );
-  assert.equal(effectiveAdvskew(h.s), 254);
+  assert.equal(advskewOf(h.s), 254);
   h.feed({ type: "demotion", amount: 0 });
-  assert.equal(effectiveAdvskew(h.s), 254, "standby is sticky");
+  assert.equal(advskewOf(h.s), 254, "standby is sticky");
   h.feed({ type: "resume" });
-  assert.equal(effectiveAdvskew(h.s), 50);
+  assert.equal(advskewOf(h.s), 50);
 });
 
 Deno.test("step_down (USR2) bows out and re-arms master-down", () => {
@@ -532,7 +549,7 @@ Deno.test("VIPs that cannot be added: bow-out, FAULT, retry with back-off, reset
   ]);
   const bow = h.actions[0]!;
   assert.ok(
-    bow.type === "send_advert" && bow.advbase === 255 && bow.advskew === 255,
+    carpSent(bow)?.advbase === 255 && carpSent(bow)?.advskew === 255,
   );
   const t = h.actions[3]!;
   assert.ok(t.type === "transition" && t.reason === "cannot add VIPs");
@@ -653,11 +670,11 @@ Deno.test("configure keeps the state and advertises a new interval at once as MA
   h.now += 100;
   const actions = h.feed({
     type: "configure",
-    config: { ...h.s.config, advskew: 80 },
+    config: config({ ...settingsOf(h), advskew: 80 }),
   });
   assert.equal(h.s.state, "MASTER");
   assert.deepEqual(kinds(actions), ["send_advert"]);
-  assert.equal(effectiveAdvskew(h.s), 80);
+  assert.equal(advskewOf(h.s), 80);
   assert.equal(h.deadline, h.now + advertIntervalMs(h.s));
   assert.deepEqual(
     h.feed({ type: "configure", config: { ...h.s.config, preempt: true } }),
@@ -666,7 +683,10 @@ Deno.test("configure keeps the state and advertises a new interval at once as MA
   const b = new Harness();
   b.feed({ type: "start" });
   assert.deepEqual(
-    b.feed({ type: "configure", config: { ...b.s.config, advskew: 10 } }),
+    b.feed({
+      type: "configure",
+      config: config({ ...settingsOf(b), advskew: 10 }),
+    }),
     [],
   );
   assert.equal(b.s.state, "BACKUP");
@@ -682,7 +702,7 @@ Deno.test("a failing check with fault = true: a MASTER bows out into FAULT; pass
     ["send_advert", "remove_vips", "hook:down", "MASTER->FAULT"],
   );
   assert.equal(
-    h.actions[0]?.type === "send_advert" && h.actions[0].advskew,
+    carpSent(h.actions[0])?.advskew,
     255,
   );
   assert.deepEqual(faultList(h.s), ["check squid failing"]);

@@ -2,15 +2,22 @@
 // (../shared/research/vrrp_ipv6.md section 1.7).
 import assert from "node:assert/strict";
 import {
-  activeDownMs,
   advertIntervalMs,
-  effectivePriority,
   masterDownMs,
   RELEASE_GRACE_MS,
   skewMs,
   vrrpRemoteWinsTie,
 } from "../../src/fsm/mod.ts";
-import { Harness, ip, kinds, vrrpConfig } from "./_fixture.ts";
+import {
+  activeDownMs,
+  config,
+  Harness,
+  ip,
+  kinds,
+  priorityOf,
+  settingsOf,
+  vrrpConfig,
+} from "./_fixture.ts";
 
 function reasonOf(h: Harness): string | undefined {
   const t = h.actions.find((a) => a.type === "transition");
@@ -69,7 +76,10 @@ Deno.test("vrrp Backup: an advert of higher or equal priority adopts its interva
   h.now = 1100;
   h.vrrp("10.99.0.2", 100, 10);
   assert.equal(h.deadline, 1100 + activeDownMs(100, 10));
-  assert.equal(h.s.heardMaster?.priority, 100);
+  assert.equal(
+    (h.s.heardMaster?.advert as { priority?: number } | undefined)?.priority,
+    100,
+  );
 });
 
 Deno.test("vrrp Backup, preempting: a lower-priority advert is discarded and the timer keeps running", () => {
@@ -171,10 +181,10 @@ Deno.test("vrrp demotions subtract from the priority, never below 1, and are adv
   const h = new Harness(vrrpConfig(100));
   h.becomeMaster();
   h.feed({ type: "demotion", amount: 30 });
-  assert.equal(effectivePriority(h.s), 70);
+  assert.equal(priorityOf(h.s), 70);
   assert.deepEqual(kinds(h.actions), ["vrrp:70"]);
   h.feed({ type: "demotion", amount: 500 });
-  assert.equal(effectivePriority(h.s), 1);
+  assert.equal(priorityOf(h.s), 1);
   // A lower priority means a longer skew for a backup.
   const b = new Harness(vrrpConfig(100));
   b.feed({ type: "start" });
@@ -220,9 +230,9 @@ Deno.test("vrrp standby sends priority 0 and stays at priority 1; resume restore
     "vrrp:0",
     "MASTER->BACKUP",
   ]);
-  assert.equal(effectivePriority(h.s), 1);
+  assert.equal(priorityOf(h.s), 1);
   h.feed({ type: "resume" });
-  assert.equal(effectivePriority(h.s), 150);
+  assert.equal(priorityOf(h.s), 150);
 });
 
 Deno.test("vrrp stop sends priority 0 and waits for a successor up to its interval's Skew_Time", () => {
@@ -261,12 +271,14 @@ Deno.test("vrrp configure: a new priority or interval is advertised at once as M
   const h = new Harness(vrrpConfig(100, 100, { garpCount: 1 }));
   h.becomeMaster();
   h.now += 100;
-  const c = h.s.config;
   assert.deepEqual(
     kinds(
       h.feed({
         type: "configure",
-        config: { ...c, vrrp: { priority: 120, intervalCs: 100 } },
+        config: config({
+          ...settingsOf(h),
+          vrrp: { priority: 120, intervalCs: 100 },
+        }),
       }),
     ),
     ["vrrp:120"],
@@ -275,7 +287,10 @@ Deno.test("vrrp configure: a new priority or interval is advertised at once as M
     kinds(
       h.feed({
         type: "configure",
-        config: { ...h.s.config, vrrp: { priority: 120, intervalCs: 50 } },
+        config: config({
+          ...settingsOf(h),
+          vrrp: { priority: 120, intervalCs: 50 },
+        }),
       }),
     ),
     ["vrrp:120"],

@@ -6,6 +6,7 @@ import {
   type ImportFiles,
   type ImportNote,
 } from "../../src/import/result.ts";
+import { carpOf } from "../config/_narrow.ts";
 
 const ROOT = "/etc/network/interfaces";
 const FIXTURES = new URL("./fixtures/ifupdown/", import.meta.url);
@@ -140,7 +141,7 @@ preempt = false  # ucarp-master no: no -P
 `,
   );
   assert.deepEqual(notes, []);
-  const v = config.vhids[0]!;
+  const v = carpOf(config.vhids[0]);
   assert.equal(v.id, 3);
   assert.equal(v.interface, "eth1");
   assert.deepEqual(v.vips.map((x) => [x.text, x.prefix]), [[
@@ -340,7 +341,7 @@ down_script = "/etc/ucarp/down"
 xparam = "extra"
 manage_vips = false  # as ucarp: the up/down scripts add and remove the address
 `));
-  const v = config.vhids[0]!;
+  const v = carpOf(config.vhids[0]);
   assert.deepEqual(
     [v.advbase, v.advskew, v.deadratio, v.preempt, v.mode, v.neutral],
     [2, 100, 7, true, "multicast", false],
@@ -359,7 +360,7 @@ Deno.test("importIfupdown() keeps a stock script beside a custom one, with a not
   const { notes, config } = imported(
     stanza("    ucarp-upscript /etc/ucarp/up\n"),
   );
-  const v = config.vhids[0]!;
+  const v = carpOf(config.vhids[0]);
   assert.deepEqual([v.upScript, v.downScript, v.manageVips], [
     "/etc/ucarp/up",
     "/usr/share/ucarp/vip-down",
@@ -522,7 +523,7 @@ iface eth1 inet static inherits ucarp-common
 `);
   assert.match(toml, /\nid = 7\ninterface = "eth1"\n/);
   assert.match(toml, /\nadvbase = 3\n/);
-  assert.equal(config.vhids[0]!.advbase, 3);
+  assert.equal(carpOf(config.vhids[0]).advbase, 3);
   assert.deepEqual(lines(notes), [
     "1: not imported: iface ucarp-common inet manual is inherited from and not listed in auto or allow-*: taken for a template",
     "5: ucarp-facility is not an option of Debian's if-up.d/ucarp: ucarp never saw it; not carried over",

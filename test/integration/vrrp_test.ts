@@ -8,7 +8,8 @@
 
 import assert from "node:assert/strict";
 import type { VhidStatus } from "../../src/control/status.ts";
-import { activeDownMs, skewMs } from "../../src/fsm/mod.ts";
+import { skewMs } from "../../src/fsm/mod.ts";
+import { activeDownMs } from "../fsm/_fixture.ts";
 import {
   canBuildLab,
   eventually,

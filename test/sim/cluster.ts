@@ -5,12 +5,12 @@
  */
 
 import {
-  type CarpAction,
-  type CarpEvent,
-  type CarpState,
   type ElectionConfig,
   initialState,
+  type StateName,
   step,
+  type VhidAction,
+  type VhidEvent,
   type VhidState,
 } from "../../src/fsm/mod.ts";
 
@@ -31,8 +31,8 @@ export interface SimTransition {
   time: number;
   node: number;
   vhid: number;
-  from: CarpState;
-  to: CarpState;
+  from: StateName;
+  to: StateName;
 }
 
 /** An advert put on the wire. */
@@ -51,7 +51,7 @@ interface Pending {
   vhid: number;
   /** A timer generation, or the advert delivered. */
   timer?: number;
-  event?: CarpEvent;
+  event?: VhidEvent;
 }
 
 /** A small seeded PRNG (mulberry32). */
@@ -195,7 +195,7 @@ export class Cluster {
   }
 
   /** Feeds an event to every vhid of a node (stop, standby, demotion...). */
-  signal(node: number, event: CarpEvent, vhid?: number): void {
+  signal(node: number, event: VhidEvent, vhid?: number): void {
     const n = this.#nodes[node]!;
     for (const id of n.vhids.keys()) {
       if (vhid === undefined || vhid === id) this.#feed(node, id, event);
@@ -268,7 +268,7 @@ export class Cluster {
   }
 
   /** The state of one vhid on one node. */
-  stateOf(node: number, vhid: number): CarpState {
+  stateOf(node: number, vhid: number): StateName {
     const n = this.#nodes[node]!;
     return n.alive ? n.vhids.get(vhid)?.state.state ?? "INIT" : "INIT";
   }
@@ -285,7 +285,7 @@ export class Cluster {
     return this.adverts.findLast((a) => a.node === node && a.vhid === vhid);
   }
 
-  #feed(node: number, vhid: number, event: CarpEvent): void {
+  #feed(node: number, vhid: number, event: VhidEvent): void {
     const v = this.#nodes[node]!.vhids.get(vhid)!;
     const r = step(v.state, event, this.now);
     v.state = r.state;
@@ -307,7 +307,7 @@ export class Cluster {
     this.#push({ time: v.queuedAt, node, vhid, timer: v.generation });
   }
 
-  #act(node: number, vhid: number, a: CarpAction): void {
+  #act(node: number, vhid: number, a: VhidAction): void {
     if (a.type === "transition") {
       this.transitions.push({
         time: this.now,
@@ -316,14 +316,14 @@ export class Cluster {
         from: a.from,
         to: a.to,
       });
-    } else if (a.type === "send_advert") {
+    } else if (a.type === "send_advert" && a.advert.protocol === "carp") {
       if (this.recordAdverts) {
         this.adverts.push({
           time: this.now,
           node,
           vhid,
-          advbase: a.advbase,
-          advskew: a.advskew,
+          advbase: a.advert.advbase,
+          advskew: a.advert.advskew,
         });
       }
       this.#broadcast(node, vhid, a);
@@ -333,7 +333,7 @@ export class Cluster {
   #broadcast(
     from: number,
     vhid: number,
-    a: Extract<CarpAction, { type: "send_advert" }>,
+    a: Extract<VhidAction, { type: "send_advert" }>,
   ): void {
     const sender = this.#nodes[from]!;
     const source = sender.vhids.get(vhid)!.state.config.source;
@@ -345,13 +345,7 @@ export class Cluster {
         time: this.now + delay,
         node: to,
         vhid,
-        event: {
-          type: "advert",
-          source,
-          advbase: a.advbase,
-          advskew: a.advskew,
-          counter: a.counter,
-        },
+        event: { type: "advert", source, advert: a.advert },
       });
     });
   }

@@ -7,7 +7,7 @@ import {
   masterDownMs,
   TICKS_PER_SECOND,
 } from "../../src/fsm/mod.ts";
-import { config, ip } from "../fsm/_fixture.ts";
+import { config, ip, type Settings } from "../fsm/_fixture.ts";
 import { Cluster } from "./cluster.ts";
 
 const ONE_TICK_MS = 1000 / TICKS_PER_SECOND;
@@ -15,7 +15,7 @@ const ONE_TICK_MS = 1000 / TICKS_PER_SECOND;
 /** Node `i` gets address 10.0.0.(i+1) and the given skew on one vhid. */
 function group(
   skews: number[],
-  overrides: Partial<ElectionConfig> = {},
+  overrides: Settings = {},
 ): ElectionConfig[][] {
   return skews.map((advskew, i) => [
     config({ vhid: 1, advskew, source: ip(`10.0.0.${i + 1}`), ...overrides }),
