@@ -9,4 +9,4 @@ ensure_deno
 ensure_packages
 ensure_npm_cache
 systemctl stop keepalived >/dev/null 2>&1 || true
-exec "$DENO" run -A "$ROOT/scripts/bench.ts" "$@"
+exec "$DENO" run -A "$ROOT/scripts/bench/main.ts" "$@"
