@@ -5,9 +5,9 @@
  * @module
  */
 
-import { Errno, errno, fail, libc, SyscallError } from "./libc.ts";
+import { Errno, SyscallError } from "./errors.ts";
+import { errno, fail, libc } from "./libc.ts";
 import {
-  AF_INET,
   MSG_DONTWAIT,
   SIOCGSTAMPNS,
   SO_BINDTODEVICE,
@@ -15,10 +15,6 @@ import {
 } from "./constants.ts";
 import { cString } from "./c_string.ts";
 
-/** sizeof(struct sockaddr_in). */
-export const SOCKADDR_IN_SIZE = 16;
-/** sizeof(struct ip_mreqn). */
-export const IP_MREQN_SIZE = 12;
 /** sizeof(int), for integer socket options. */
 const INT_SIZE = 4;
 /** sizeof(struct timespec). */
@@ -163,28 +159,4 @@ export function openSocket(
   const fd = libc.socket(domain, type, protocol);
   if (fd < 0) fail("open", what);
   return fd;
-}
-
-/** Encodes a `struct sockaddr_in`. */
-export function sockaddrIn(address: number, port = 0): Uint8Array {
-  const buf = new Uint8Array(SOCKADDR_IN_SIZE);
-  const view = new DataView(buf.buffer);
-  view.setUint16(0, AF_INET, true);
-  view.setUint16(2, port);
-  view.setUint32(4, address);
-  return buf;
-}
-
-/** Encodes a `struct ip_mreqn`. */
-export function ipMreqn(
-  group: number,
-  address: number,
-  ifindex: number,
-): Uint8Array {
-  const buf = new Uint8Array(IP_MREQN_SIZE);
-  const view = new DataView(buf.buffer);
-  view.setUint32(0, group);
-  view.setUint32(4, address);
-  view.setInt32(8, ifindex, true);
-  return buf;
 }

@@ -1,13 +1,8 @@
 /**
- * rtnetlink sockets: requests (links, addresses, add and remove a VIP) and
- * a monitor for link and address events.
- *
- * Requests never block the event loop: each is sent at once and its reply
- * read without waiting. The kernel answers most requests inside the send
- * call, so the reply is usually there already; when it is not, a poll on
- * the helper thread waits for it, and a request still unanswered after
- * {@linkcode REPLY_TIMEOUT_MS} fails with ETIMEDOUT, naming the request and
- * the object.
+ * The rtnetlink requests carpd makes: list links and addresses, add and
+ * remove a VIP (either family), probe whether it may; and, on a monitor
+ * socket, the link and address events. The request/reply plumbing is in
+ * `netlink_socket.ts`, the events in `netlink_events.ts`.
  * @module
  */
 
@@ -17,93 +12,63 @@ import {
   NETLINK_ROUTE,
   NLM_F_ACK,
   NLM_F_CREATE,
-  NLM_F_DUMP,
   NLM_F_EXCL,
   NLM_F_REQUEST,
-  NLMSG_DONE,
-  NLMSG_ERROR,
   RTM_DELADDR,
-  RTM_DELLINK,
   RTM_GETADDR,
   RTM_GETLINK,
   RTM_NEWADDR,
   RTM_NEWLINK,
-  SO_RCVBUF,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_RAW,
-  SOL_SOCKET,
 } from "./constants.ts";
-import { openSocket, OwnedFd } from "./fd.ts";
-import { Errno, errno, libc, SyscallError } from "./libc.ts";
+import { Errno, SyscallError } from "./errors.ts";
+import { openSocket } from "./fd.ts";
+import { formatIpv4, type PrefixedAddress } from "./inet_address.ts";
+import { monitorEvents, type NetlinkEvent } from "./netlink_events.ts";
 import {
   type Address4Info,
   type Address6Info,
   address6Request,
   type AddressInfo,
   addressRequest,
-  encodeMessage,
-  errorCode,
   IFADDRMSG_LEN,
   ifinfomsg,
   type LinkInfo,
   type NetlinkMessage,
   parseAddress,
   parseLink,
-  splitMessages,
 } from "./netlink_message.ts";
-import { waitReadable } from "./poll.ts";
+import { NetlinkSocket } from "./netlink_socket.ts";
 
-export type { Address4Info, Address6Info, AddressInfo, LinkInfo };
+export type {
+  Address4Info,
+  Address6Info,
+  AddressInfo,
+  LinkInfo,
+  NetlinkEvent,
+  PrefixedAddress,
+};
+export { REPLY_TIMEOUT_MS } from "./netlink_socket.ts";
 
-/** How long a request may wait for the kernel's answer. */
-export const REPLY_TIMEOUT_MS = 2000;
-/** sizeof(struct sockaddr_nl). */
-const SOCKADDR_NL_SIZE = 12;
-/** Room for one datagram of a dump (the kernel sends at most a page or so). */
-const RECEIVE_SIZE = 64 * 1024;
-/** The monitor's socket buffer: a burst of events between two wake-ups. */
-const MONITOR_BUFFER_BYTES = 1 << 20;
-
-/** A link or address change seen by a monitor socket. */
-export type NetlinkEvent =
-  | { kind: "link"; removed: boolean; link: LinkInfo }
-  | { kind: "address"; removed: boolean; address: AddressInfo }
-  /** Events were lost (the socket buffer overflowed): re-read everything. */
-  | { kind: "overflow" };
-
-/** A request waiting for its reply. */
-interface Pending {
-  what: string;
-  object: string;
-  deadline: number;
-  messages: NetlinkMessage[];
-  done: (m: NetlinkMessage) => boolean;
-  resolve: (messages: NetlinkMessage[]) => void;
-  reject: (e: Error) => void;
+/** An interface as the address requests name it. */
+export interface LinkRef {
+  /** Its index. */
+  index: number;
+  /** Its name, for messages. */
+  name: string;
 }
 
-function sockaddrNl(groups: number): Uint8Array {
-  const addr = new Uint8Array(SOCKADDR_NL_SIZE);
-  const view = new DataView(addr.buffer);
-  view.setUint16(0, AF_NETLINK, true);
-  view.setUint32(8, groups, true);
-  return addr;
-}
+/** The answers to a removal that mean the address was not there. */
+const ABSENT: ReadonlySet<number> = new Set([
+  Errno.EADDRNOTAVAIL,
+  Errno.ENOENT,
+  Errno.ENODEV,
+]);
 
 /** An rtnetlink socket. */
-export class Netlink extends OwnedFd {
-  readonly #rx = new Uint8Array(RECEIVE_SIZE);
-  readonly #pending = new Map<number, Pending>();
-  #seq = Math.floor(Math.random() * 0x7fffffff);
-  #pumping = false;
-  /** A socket runs one dump at a time (the kernel says EBUSY otherwise). */
-  #dumps: Promise<unknown> = Promise.resolve();
-
-  private constructor(fd: number, what: string) {
-    super(fd, what);
-  }
-
+export class Netlink extends NetlinkSocket {
   /**
    * Opens a socket; with `groups` it also receives those multicast events
    * (RTMGRP_LINK, RTMGRP_IPV4_IFADDR).
@@ -121,13 +86,7 @@ export class Netlink extends OwnedFd {
     );
     const s = new Netlink(fd, what);
     try {
-      const addr = sockaddrNl(groups);
-      if (libc.bind(fd, addr, addr.length) < 0) {
-        throw new SyscallError("bind", what, errno());
-      }
-      if (groups !== 0) {
-        s.setInt(SOL_SOCKET, SO_RCVBUF, MONITOR_BUFFER_BYTES, "SO_RCVBUF");
-      }
+      s.bindGroups(groups);
     } catch (e) {
       s.close();
       throw e;
@@ -135,27 +94,9 @@ export class Netlink extends OwnedFd {
     return s;
   }
 
-  /**
-   * Shrinks the receive buffer (tests use it to provoke an overflow).
-   *
-   * @param bytes The new size.
-   */
-  setReceiveBuffer(bytes: number): void {
-    this.setInt(SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
-  }
-
-  /** Closes the socket; requests still waiting fail. */
-  override close(): void {
-    super.close();
-    for (const [seq, p] of this.#pending) {
-      this.#pending.delete(seq);
-      p.reject(new SyscallError(p.what, p.object, Errno.EBADF, "closed"));
-    }
-  }
-
   /** Every link. */
   async links(): Promise<LinkInfo[]> {
-    const got = await this.#dump(RTM_GETLINK, ifinfomsg(), "list links");
+    const got = await this.dump(RTM_GETLINK, ifinfomsg(), "list links");
     return got.flatMap((m) => {
       const l = m.type === RTM_NEWLINK ? parseLink(m.payload) : null;
       return l === null ? [] : [l];
@@ -165,7 +106,7 @@ export class Netlink extends OwnedFd {
   /** Every IPv4 and IPv6 address. */
   async addresses(): Promise<AddressInfo[]> {
     const fixed = new Uint8Array(IFADDRMSG_LEN); // AF_UNSPEC: every family
-    const got = await this.#dump(RTM_GETADDR, fixed, "list addresses");
+    const got = await this.dump(RTM_GETADDR, fixed, "list addresses");
     return got.flatMap((m) => {
       const a = m.type === RTM_NEWADDR ? parseAddress(m.payload) : null;
       return a === null ? [] : [a];
@@ -173,132 +114,64 @@ export class Netlink extends OwnedFd {
   }
 
   /**
-   * Adds an IPv4 address; an address already there counts as added.
+   * Adds an address; one already there counts as added. An IPv6 address
+   * goes on without duplicate address detection (a VIP must serve at
+   * once) and without a label (IPv6 addresses have none).
    *
    * @param link The interface.
-   * @param address The address.
-   * @param prefix Prefix length.
-   * @param label Label such as `eth1:carp`, or `null`.
+   * @param address The address, its family and its prefix length.
+   * @param label IPv4: a label such as `eth1:carp`, or `null`.
    * @returns `true` when added now, `false` when it was already there.
    * @throws {SyscallError} Naming the address, the interface and errno.
    */
   async addAddress(
-    link: { index: number; name: string },
-    address: number,
-    prefix: number,
+    link: LinkRef,
+    address: PrefixedAddress,
     label: string | null,
   ): Promise<boolean> {
-    const { fixed, attrs } = addressRequest(link.index, address, prefix, label);
-    const object = `${formatAddress(address, prefix)} on "${link.name}"`;
-    const err = await this.#ask(
+    const err = await this.#changeAddress(
       RTM_NEWADDR,
       NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-      fixed,
-      attrs,
+      link,
+      address,
+      { label, flags6: IFA_F_NODAD },
       "add address",
-      object,
     );
     if (err === Errno.EEXIST) return false;
-    if (err !== 0) throw new SyscallError("add address", object, err);
+    if (err !== 0) {
+      throw new SyscallError("add address", addressObject(link, address), err);
+    }
     return true;
   }
 
   /**
-   * Removes an IPv4 address; an absent one counts as removed.
+   * Removes an address; an absent one counts as removed.
    *
    * @param link The interface.
-   * @param address The address.
-   * @param prefix Prefix length.
+   * @param address The address, its family and its prefix length.
    * @returns `true` when removed now, `false` when it was not there.
    * @throws {SyscallError} Naming the address, the interface and errno.
    */
   async removeAddress(
-    link: { index: number; name: string },
-    address: number,
-    prefix: number,
+    link: LinkRef,
+    address: PrefixedAddress,
   ): Promise<boolean> {
-    const { fixed, attrs } = addressRequest(link.index, address, prefix, null);
-    const object = `${formatAddress(address, prefix)} on "${link.name}"`;
-    const err = await this.#ask(
+    const err = await this.#changeAddress(
       RTM_DELADDR,
       NLM_F_REQUEST | NLM_F_ACK,
-      fixed,
-      attrs,
-      "remove address",
-      object,
-    );
-    if (
-      err === Errno.EADDRNOTAVAIL || err === Errno.ENOENT ||
-      err === Errno.ENODEV
-    ) return false;
-    if (err !== 0) throw new SyscallError("remove address", object, err);
-    return true;
-  }
-
-  /**
-   * Adds an IPv6 address without duplicate address detection (a VIP must
-   * serve at once); an address already there counts as added.
-   *
-   * @param link The interface.
-   * @param address The 16 bytes.
-   * @param prefix Prefix length.
-   * @returns `true` when added now, `false` when it was already there.
-   * @throws {SyscallError} Naming the address, the interface and errno.
-   */
-  async addAddress6(
-    link: { index: number; name: string },
-    address: Uint8Array,
-    prefix: number,
-  ): Promise<boolean> {
-    const { fixed, attrs } = address6Request(
-      link.index,
+      link,
       address,
-      prefix,
-      IFA_F_NODAD,
-    );
-    const object = `${formatIpv6Text(address)}/${prefix} on "${link.name}"`;
-    const err = await this.#ask(
-      RTM_NEWADDR,
-      NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-      fixed,
-      attrs,
-      "add address",
-      object,
-    );
-    if (err === Errno.EEXIST) return false;
-    if (err !== 0) throw new SyscallError("add address", object, err);
-    return true;
-  }
-
-  /**
-   * Removes an IPv6 address; an absent one counts as removed.
-   *
-   * @param link The interface.
-   * @param address The 16 bytes.
-   * @param prefix Prefix length.
-   * @returns `true` when removed now, `false` when it was not there.
-   * @throws {SyscallError} Naming the address, the interface and errno.
-   */
-  async removeAddress6(
-    link: { index: number; name: string },
-    address: Uint8Array,
-    prefix: number,
-  ): Promise<boolean> {
-    const { fixed, attrs } = address6Request(link.index, address, prefix, 0);
-    const object = `${formatIpv6Text(address)}/${prefix} on "${link.name}"`;
-    const err = await this.#ask(
-      RTM_DELADDR,
-      NLM_F_REQUEST | NLM_F_ACK,
-      fixed,
-      attrs,
+      { label: null, flags6: 0 },
       "remove address",
-      object,
     );
-    if (
-      err === Errno.EADDRNOTAVAIL || err === Errno.ENOENT ||
-      err === Errno.ENODEV
-    ) return false;
-    if (err !== 0) throw new SyscallError("remove address", object, err);
+    if (ABSENT.has(err)) return false;
+    if (err !== 0) {
+      throw new SyscallError(
+        "remove address",
+        addressObject(link, address),
+        err,
+      );
+    }
     return true;
   }
 
@@ -311,7 +184,7 @@ export class Netlink extends OwnedFd {
    */
   probeAddressChange(): Promise<number> {
     const { fixed, attrs } = addressRequest(0, 0x7f000001, 32, null);
-    return this.#ask(
+    return this.ask(
       RTM_NEWADDR,
       NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
       fixed,
@@ -330,9 +203,9 @@ export class Netlink extends OwnedFd {
   events(): NetlinkEvent[] {
     const out: NetlinkEvent[] = [];
     for (;;) {
-      let n: number | null;
+      let got: NetlinkMessage[] | null;
       try {
-        n = this.receiveInto(this.#rx);
+        got = this.receiveMessages();
       } catch (e) {
         if (e instanceof SyscallError && e.errno === Errno.ENOBUFS) {
           out.push({ kind: "overflow" });
@@ -340,188 +213,50 @@ export class Netlink extends OwnedFd {
         }
         throw e;
       }
-      if (n === null) return out;
-      for (const m of splitMessages(this.#rx.subarray(0, n))) {
-        if (m.type === RTM_NEWLINK || m.type === RTM_DELLINK) {
-          const link = parseLink(m.payload);
-          if (link) {
-            out.push({ kind: "link", removed: m.type === RTM_DELLINK, link });
-          }
-        } else if (m.type === RTM_NEWADDR || m.type === RTM_DELADDR) {
-          const address = parseAddress(m.payload);
-          if (address) {
-            out.push({
-              kind: "address",
-              removed: m.type === RTM_DELADDR,
-              address,
-            });
-          }
-        }
-      }
+      if (got === null) return out;
+      out.push(...monitorEvents(got));
     }
   }
 
-  /** Requests sent and not yet answered. */
-  get waiting(): number {
-    return this.#pending.size;
-  }
-
-  #next(): number {
-    this.#seq = (this.#seq % 0x7fffffff) + 1;
-    return this.#seq;
-  }
-
-  /** Sends a request whose answer is one NLMSG_ERROR; returns its errno. */
-  async #ask(
+  /** Asks for one address to be added or removed; returns the errno. */
+  #changeAddress(
     type: number,
     flags: number,
-    fixed: Uint8Array,
-    attrs: Parameters<typeof encodeMessage>[4],
+    link: LinkRef,
+    a: PrefixedAddress,
+    extra: { label: string | null; flags6: number },
     what: string,
-    object: string,
   ): Promise<number> {
-    const seq = this.#next();
-    const reply = await this.#send(
-      encodeMessage(type, flags, seq, fixed, attrs),
-      seq,
+    const { fixed, attrs } = a.family === 4
+      ? addressRequest(link.index, a.address, a.prefix, extra.label)
+      : address6Request(link.index, a.address, a.prefix, extra.flags6);
+    return this.ask(
+      type,
+      flags,
+      fixed,
+      attrs,
       what,
-      object,
-      (m) => m.type === NLMSG_ERROR,
+      addressObject(link, a),
     );
-    return errorCode(reply[reply.length - 1]!.payload);
-  }
-
-  #dump(
-    type: number,
-    fixed: Uint8Array,
-    what: string,
-  ): Promise<NetlinkMessage[]> {
-    const run = this.#dumps.then(
-      () => this.#dumpNow(type, fixed, what),
-      () => this.#dumpNow(type, fixed, what),
-    );
-    this.#dumps = run.catch(() => {});
-    return run;
-  }
-
-  async #dumpNow(
-    type: number,
-    fixed: Uint8Array,
-    what: string,
-  ): Promise<NetlinkMessage[]> {
-    const seq = this.#next();
-    const got = await this.#send(
-      encodeMessage(type, NLM_F_REQUEST | NLM_F_DUMP, seq, fixed),
-      seq,
-      what,
-      this.what,
-      (m) => m.type === NLMSG_DONE || m.type === NLMSG_ERROR,
-    );
-    const last = got[got.length - 1]!;
-    if (last.type === NLMSG_ERROR && errorCode(last.payload) !== 0) {
-      throw new SyscallError(what, this.what, errorCode(last.payload));
-    }
-    return got;
-  }
-
-  #send(
-    msg: Uint8Array,
-    seq: number,
-    what: string,
-    object: string,
-    done: (m: NetlinkMessage) => boolean,
-  ): Promise<NetlinkMessage[]> {
-    const err = this.sendTo(msg, sockaddrNl(0), `(${what} ${object})`);
-    if (err !== null) return Promise.reject(err);
-    const reply = new Promise<NetlinkMessage[]>((resolve, reject) => {
-      this.#pending.set(seq, {
-        what,
-        object,
-        deadline: performance.now() + REPLY_TIMEOUT_MS,
-        messages: [],
-        done,
-        resolve,
-        reject,
-      });
-    });
-    this.#drain();
-    if (this.#pending.size > 0) void this.#pump();
-    return reply;
-  }
-
-  /** Reads every reply waiting, without blocking; settles what is complete. */
-  #drain(): void {
-    for (;;) {
-      let n: number | null;
-      try {
-        n = this.receiveInto(this.#rx);
-      } catch (e) {
-        for (const [seq, p] of this.#pending) {
-          this.#pending.delete(seq);
-          p.reject(e instanceof Error ? e : new Error(String(e)));
-        }
-        return;
-      }
-      if (n === null) break;
-      for (const m of splitMessages(this.#rx.slice(0, n))) {
-        const p = this.#pending.get(m.seq);
-        if (p === undefined) continue; // a late reply to an expired request
-        p.messages.push(m);
-        if (p.done(m)) {
-          this.#pending.delete(m.seq);
-          p.resolve(p.messages);
-        }
-      }
-    }
-    const now = performance.now();
-    for (const [seq, p] of this.#pending) {
-      if (now < p.deadline) continue;
-      this.#pending.delete(seq);
-      p.reject(
-        new SyscallError(
-          p.what,
-          p.object,
-          Errno.ETIMEDOUT,
-          `no reply from the kernel within ${REPLY_TIMEOUT_MS} ms`,
-        ),
-      );
-    }
-  }
-
-  /** Waits on the helper thread for replies while requests are pending. */
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      for (
-        let i = 0;
-        i < 10_000 && this.#pending.size > 0 && this.fd >= 0;
-        i++
-      ) {
-        const first = Math.min(
-          ...[...this.#pending.values()].map((p) => p.deadline),
-        );
-        const wait = Math.max(0, Math.min(100, first - performance.now()));
-        await waitReadable([this.fd], wait);
-        this.#drain();
-      }
-    } finally {
-      this.#pumping = false;
-    }
   }
 }
 
-/** IPv6 text for messages (full groups, no compression: ffi stays small). */
-function formatIpv6Text(a: Uint8Array): string {
+/** An address on an interface, in messages: `10.0.0.1/24 on "eth1"`. */
+function addressObject(link: LinkRef, a: PrefixedAddress): string {
+  const text = a.family === 4
+    ? formatIpv4(a.address)
+    : formatIpv6Full(a.address);
+  return `${text}/${a.prefix} on "${link.name}"`;
+}
+
+/**
+ * IPv6 text as address messages have always given it: full groups, no
+ * compression (the raw socket's messages use RFC 5952).
+ */
+function formatIpv6Full(a: Uint8Array): string {
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) {
     groups.push(((a[i]! << 8) | a[i + 1]!).toString(16));
   }
   return groups.join(":");
-}
-
-function formatAddress(address: number, prefix: number): string {
-  return `${address >>> 24}.${(address >>> 16) & 255}.${
-    (address >>> 8) & 255
-  }.${address & 255}/${prefix}`;
 }

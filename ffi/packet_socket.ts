@@ -13,7 +13,7 @@ import {
   SOCK_NONBLOCK,
 } from "./constants.ts";
 import { openSocket, OwnedFd } from "./fd.ts";
-import type { SyscallError } from "./libc.ts";
+import type { SyscallError } from "./errors.ts";
 
 /** ff:ff:ff:ff:ff:ff. */
 export const BROADCAST_MAC: Uint8Array = new Uint8Array(6).fill(0xff);

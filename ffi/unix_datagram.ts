@@ -12,7 +12,8 @@ import {
   SOCK_NONBLOCK,
 } from "./constants.ts";
 import { openSocket, OwnedFd } from "./fd.ts";
-import { errno, fail, libc, SyscallError } from "./libc.ts";
+import { SyscallError } from "./errors.ts";
+import { errno, fail, libc } from "./libc.ts";
 
 /** sizeof(struct sockaddr_un). */
 export const SOCKADDR_UN_SIZE = 110;

@@ -11,7 +11,7 @@ import {
   RTMGRP_IPV6_IFADDR,
   RTMGRP_LINK,
 } from "../../ffi/constants.ts";
-import { Errno, SyscallError } from "../../ffi/libc.ts";
+import { Errno, SyscallError } from "../../ffi/errors.ts";
 import { Netlink } from "../../ffi/netlink.ts";
 import { PacketSocket } from "../../ffi/packet_socket.ts";
 import { isRealtime, setNormal, setRealtime } from "../../ffi/scheduling.ts";
@@ -229,13 +229,8 @@ export class Daemon {
                 Errno.EPERM,
               ),
             )
-            : vip.family === 4
-            ? netlink.addAddress(link, vip.address, vip.prefix, label)
-            : netlink.addAddress6(link, vip.address, vip.prefix),
-        removeVip: (link, vip) =>
-          vip.family === 4
-            ? netlink.removeAddress(link, vip.address, vip.prefix)
-            : netlink.removeAddress6(link, vip.address, vip.prefix),
+            : netlink.addAddress(link, vip, label),
+        removeVip: (link, vip) => netlink.removeAddress(link, vip),
       },
       frames: handles.frames,
       interfaces: this.#interfaces,

@@ -6,8 +6,7 @@
  * @module
  */
 
-import { CarpSocket } from "../../ffi/carp_socket.ts";
-import { Carp6Socket } from "../../ffi/carp6_socket.ts";
+import { RawSocket } from "../../ffi/raw_socket.ts";
 import { CARP6_GROUP } from "../carp/mod.ts";
 import type { Link } from "./links.ts";
 
@@ -15,8 +14,8 @@ import type { Link } from "./links.ts";
 export class Port {
   /** The interface's name. */
   readonly name: string;
-  #socket: CarpSocket | null = null;
-  #socket6: Carp6Socket | null = null;
+  #socket: RawSocket<4> | null = null;
+  #socket6: RawSocket<6> | null = null;
   #index = 0;
   readonly #groups = new Set<number>();
   #wants6 = false;
@@ -28,12 +27,12 @@ export class Port {
   }
 
   /** The IPv4 socket, or `null` while the interface is missing. */
-  get socket(): CarpSocket | null {
+  get socket(): RawSocket<4> | null {
     return this.#socket;
   }
 
   /** The IPv6 socket, or `null` when missing or not wanted. */
-  get socket6(): Carp6Socket | null {
+  get socket6(): RawSocket<6> | null {
     return this.#socket6;
   }
 
@@ -64,7 +63,7 @@ export class Port {
    */
   join(group: number): void {
     if (this.#groups.has(group)) return;
-    this.#socket?.join(group, this.#index);
+    this.#socket?.join(group);
     this.#groups.add(group);
   }
 
@@ -76,7 +75,8 @@ export class Port {
     if (this.#wants6) return;
     this.#wants6 = true;
     if (this.#socket !== null && this.#socket6 === null) {
-      this.#socket6 = Carp6Socket.open({
+      this.#socket6 = RawSocket.open({
+        family: 6,
         ifname: this.name,
         ifindex: this.#index,
         groups: [CARP6_GROUP],
@@ -96,7 +96,7 @@ export class Port {
       if (wanted.has(g)) continue;
       this.#groups.delete(g);
       try {
-        this.#socket?.leave(g, this.#index);
+        this.#socket?.leave(g);
       } catch {
         // a membership the kernel no longer has
       }
@@ -127,13 +127,15 @@ export class Port {
     const reopening = this.#socket !== null;
     this.close();
     try {
-      this.#socket = CarpSocket.open({
+      this.#socket = RawSocket.open({
+        family: 4,
         ifname: link.name,
         ifindex: link.index,
         groups: [...this.#groups],
       });
       if (this.#wants6) {
-        this.#socket6 = Carp6Socket.open({
+        this.#socket6 = RawSocket.open({
+          family: 6,
           ifname: link.name,
           ifindex: link.index,
           groups: [CARP6_GROUP],

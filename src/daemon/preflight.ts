@@ -5,7 +5,7 @@
  */
 
 import { hasCapability } from "../../ffi/capabilities.ts";
-import { Errno } from "../../ffi/libc.ts";
+import { Errno } from "../../ffi/errors.ts";
 import type { Config } from "../config/mod.ts";
 
 /** What the preflight needs to ask the system. */

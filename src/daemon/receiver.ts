@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Received6 } from "../../ffi/carp6_socket.ts";
+import type { Received } from "../../ffi/raw_socket.ts";
 import {
   type Advert,
   decodeCarp6,
@@ -142,6 +142,29 @@ function judge4(packet: Uint8Array, rules: InterfaceRules): Judged {
     : r;
 }
 
+/**
+ * A packet from the IPv6 socket as the IPv6 decoders take it: the payload,
+ * and what the kernel said of it (the IPv6 socket always names the sender).
+ */
+interface Received6 {
+  payload: Uint8Array;
+  source: Uint8Array;
+  hopLimit: number | null;
+  destination: Uint8Array | null;
+  truncated: boolean;
+}
+
+/** What the IPv6 socket received, as {@linkcode Received6}. */
+function received6(got: Received): Received6 {
+  return {
+    payload: got.bytes,
+    source: got.source ?? new Uint8Array(16),
+    hopLimit: got.hopLimit,
+    destination: got.destination,
+    truncated: got.truncated,
+  };
+}
+
 /** Judges an IPv6 payload as VRRPv3 or CARP. */
 function judge6(got: Received6, rules: InterfaceRules6): Judged {
   if (got.truncated) {
@@ -200,7 +223,7 @@ export class Receiver {
       port.name,
       "recv",
       () => socket.receive(),
-      (packet) => judge4(packet, rules),
+      (got) => judge4(got.bytes, rules),
       () => socket.lastArrivalMs(),
     );
   }
@@ -218,7 +241,7 @@ export class Receiver {
       port.name,
       "recv6",
       () => socket.receive(),
-      (got) => judge6(got, rules),
+      (got) => judge6(received6(got), rules),
       () => socket.lastArrivalMs(),
     );
   }

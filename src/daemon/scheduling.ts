@@ -12,7 +12,7 @@
  * @module
  */
 
-import { SyscallError } from "../../ffi/libc.ts";
+import { SyscallError } from "../../ffi/errors.ts";
 import type { Config, VhidConfig } from "../config/mod.ts";
 import type { SchedulingStatus } from "../control/status.ts";
 import { configuredIntervalMs } from "./election_config.ts";

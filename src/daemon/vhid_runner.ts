@@ -13,7 +13,7 @@ import {
   IFA_F_DEPRECATED,
   IFA_F_TENTATIVE,
 } from "../../ffi/constants.ts";
-import type { SyscallError } from "../../ffi/libc.ts";
+import type { SyscallError } from "../../ffi/errors.ts";
 import { BROADCAST_MAC } from "../../ffi/packet_socket.ts";
 import {
   CARP6_GROUP,
@@ -123,7 +123,6 @@ export interface Advert6Socket {
     payload: Uint8Array,
     destination: Ipv6,
     source: Ipv6,
-    to: string,
   ): SyscallError | null;
 }
 
@@ -1091,17 +1090,10 @@ export class VhidRunner {
     const source = this.#source6;
     if (!socket || source === null) return 0;
     const c = this.#config;
-    const destinations = c.mode === "unicast"
-      ? c.peers6.map((address) => ({ address, text: formatIpv6(address) }))
-      : [{ address: CARP6_GROUP, text: "ff02::12" }];
+    const destinations = c.mode === "unicast" ? c.peers6 : [CARP6_GROUP];
     let sent = 0;
     for (const d of destinations) {
-      const err = socket.send(
-        payload6(source, d.address),
-        d.address,
-        source,
-        d.text,
-      );
+      const err = socket.send(payload6(source, d), d, source);
       if (err === null) sent++;
       else failures.push(err);
     }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { SyscallError } from "../../ffi/libc.ts";
+import type { SyscallError } from "../../ffi/errors.ts";
 import { formatIpv4 } from "../carp/mod.ts";
 import type { VhidConfig } from "../config/mod.ts";
 import { vhidKey } from "../config/reload_plan.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { SyscallError } from "../../ffi/libc.ts";
+import type { SyscallError } from "../../ffi/errors.ts";
 import { BROADCAST_MAC } from "../../ffi/packet_socket.ts";
 import {
   ALL_NODES_MAC,

@@ -1,6 +1,6 @@
 /** Fakes of the shell's outside world, for driving a VhidRunner. */
 
-import { Errno, SyscallError } from "../../ffi/libc.ts";
+import { Errno, SyscallError } from "../../ffi/errors.ts";
 import {
   decodeAdvertHeader,
   formatIpv6,

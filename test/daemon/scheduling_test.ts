@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Errno, SyscallError } from "../../ffi/libc.ts";
+import { Errno, SyscallError } from "../../ffi/errors.ts";
 import { type Config, parseConfig } from "../../src/config/mod.ts";
 import { configuredIntervalMs } from "../../src/daemon/election_config.ts";
 import {

@@ -6,7 +6,7 @@ import {
   openDescriptors,
   threadIds,
 } from "../../ffi/process.ts";
-import { SyscallError } from "../../ffi/libc.ts";
+import { SyscallError } from "../../ffi/errors.ts";
 
 Deno.test("threadIds() lists this process's threads, where Deno's file API may not look", () => {
   const ids = threadIds();

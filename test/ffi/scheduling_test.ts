@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { isRealtime, setNormal, setRealtime } from "../../ffi/scheduling.ts";
 import { threadIds } from "../../ffi/process.ts";
-import { SyscallError } from "../../ffi/libc.ts";
+import { SyscallError } from "../../ffi/errors.ts";
 
 Deno.test("setRealtime() and setNormal() move a thread and back (root)", () => {
   // A helper thread, not the test runner's own.

@@ -2,18 +2,18 @@ import assert from "node:assert/strict";
 import {
   IP_MREQN_SIZE,
   ipMreqn,
+  IPV6_MREQ_SIZE,
+  SOCKADDR_IN6_SIZE,
   SOCKADDR_IN_SIZE,
   sockaddrIn,
-} from "../../ffi/fd.ts";
+  sockaddrIn6,
+} from "../../ffi/inet_address.ts";
 import {
   CMSGHDR_SIZE,
   IN6_PKTINFO_SIZE,
   IOVEC_SIZE,
-  IPV6_MREQ_SIZE,
   MSGHDR_SIZE,
-  SOCKADDR_IN6_SIZE,
-  sockaddrIn6,
-} from "../../ffi/carp6_socket.ts";
+} from "../../ffi/socket_message.ts";
 import { POLLFD_SIZE } from "../../ffi/poll.ts";
 import { SOCKADDR_LL_SIZE, sockaddrLl } from "../../ffi/packet_socket.ts";
 import { SOCKADDR_UN_SIZE } from "../../ffi/unix_datagram.ts";

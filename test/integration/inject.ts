@@ -7,9 +7,8 @@
  * `source6`, for an IPv6 `vip`). Prints a JSON summary of what it sent.
  */
 
-import { Carp6Socket } from "../../ffi/carp6_socket.ts";
-import { CarpSocket } from "../../ffi/carp_socket.ts";
 import { interfaceIndex } from "../../ffi/poll.ts";
+import { RawSocket } from "../../ffi/raw_socket.ts";
 import {
   CARP6_GROUP,
   CARP_GROUP,
@@ -38,17 +37,24 @@ const [kind, json] = Deno.args;
 const o = JSON.parse(json ?? "{}") as Options;
 const v6 = kind === "garbage6";
 const ifindex = interfaceIndex("eth0");
-const socket = CarpSocket.open({
+const socket = RawSocket.open({
+  family: 4,
   ifname: "eth0",
   ifindex,
   groups: v6 ? [] : [CARP_GROUP],
 });
 const socket6 = v6
-  ? Carp6Socket.open({ ifname: "eth0", ifindex, groups: [] })
+  ? RawSocket.open({ family: 6, ifname: "eth0", ifindex, groups: [] })
   : null;
 // A neighbour a router away: its adverts arrive with hop limit 64.
 const routed6 = v6
-  ? Carp6Socket.open({ ifname: "eth0", ifindex, groups: [], hopLimit: 64 })
+  ? RawSocket.open({
+    family: 6,
+    ifname: "eth0",
+    ifindex,
+    groups: [],
+    hopLimit: 64,
+  })
   : null;
 const source = parseIpv4(o.source)!;
 const source6 = v6 ? parseIpv6(o.source6 ?? "")! : new Uint8Array(16);
@@ -67,7 +73,7 @@ function send(label: string, packet: Uint8Array): void {
   if (!v6) err = socket.send(packet, CARP_GROUP);
   else {
     const via = label.includes("hop limit") ? routed6! : socket6!;
-    err = via.send(packet.subarray(20), CARP6_GROUP, source6, "ff02::12");
+    err = via.send(packet.subarray(20), CARP6_GROUP, source6);
   }
   if (err === null) sent[label] = (sent[label] ?? 0) + 1;
 }
