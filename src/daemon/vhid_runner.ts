@@ -32,19 +32,15 @@ import type { VhidConfig, Vip, Vip4, Vip6 } from "../config/mod.ts";
 import { vhidKey } from "../config/reload_plan.ts";
 import {
   advertIntervalMs,
-  type CarpAction,
-  type CarpEvent,
-  type CarpState,
-  effectiveAdvskew,
-  effectivePriority,
   initialState,
   intervalTicks,
   masterDownMs,
-  MAX_DEMOTED_ADVSKEW,
-  MIN_DEMOTED_PRIORITY,
   type PeerAddress,
+  type StateName,
   step,
   ticksToMs,
+  type VhidAction,
+  type VhidEvent,
   type VhidState,
 } from "../fsm/mod.ts";
 import { interfaceEvents } from "../fsm/interface_events.ts";
@@ -203,7 +199,7 @@ export class VhidRunner {
   #state: VhidState;
   /** The state last announced (logged, notified); MASTER only once the
    * VIPs are on. */
-  #announced: CarpState = "INIT";
+  #announced: StateName = "INIT";
   #lastTransitionAt: number;
   #port: PortView | null = null;
   /** What {@linkcode attach} last saw, to skip repeats. */
@@ -228,7 +224,7 @@ export class VhidRunner {
   readonly #history: TransitionRecord[] = [];
   /** VRRP peers whose address list differs from ours, with the warning. */
   readonly #mismatches = new Map<PeerAddress, string>();
-  #queue: CarpAction[] = [];
+  #queue: VhidAction[] = [];
   #running = false;
   #waitingForVips = false;
   #cancelTimer: (() => void) | undefined;
@@ -247,7 +243,7 @@ export class VhidRunner {
     this.#vips4 = config.vips.filter((v) => v.family === 4);
     this.#vips6 = config.vips.filter((v) => v.family === 6);
     this.#auth = {
-      key: config.key,
+      key: config.protocol === "carp" ? config.key : new Uint8Array(0),
       vips: this.#vips4.map((v) => v.address),
       vips6: this.#vips6.map((v) => v.address),
     };
@@ -340,12 +336,9 @@ export class VhidRunner {
       out.push({ reason: this.#sends.reason, advskew: SEND_ERROR_DEMOTION });
     }
     if (this.#state.standby) {
-      const c = this.#config;
       out.push({
         reason: "standby",
-        advskew: c.protocol === "vrrp"
-          ? c.priority - MIN_DEMOTED_PRIORITY
-          : MAX_DEMOTED_ADVSKEW,
+        advskew: this.#state.config.election.standbyDemotion(),
       });
     }
     return out;
@@ -450,7 +443,7 @@ export class VhidRunner {
     arrivedAt: number = this.#ctx.now(),
   ): "accepted" | "replay" {
     if (
-      this.#config.replayProtection &&
+      this.#config.protocol === "carp" && this.#config.replayProtection &&
       !this.#replay.admit(source, advert.counter)
     ) {
       this.counters.drops.replay++;
@@ -474,9 +467,12 @@ export class VhidRunner {
     this.#feed({
       type: "advert",
       source,
-      advbase: advert.advbase,
-      advskew: advert.advskew,
-      counter: advert.counter,
+      advert: {
+        protocol: "carp",
+        advbase: advert.advbase,
+        advskew: advert.advskew,
+        counter: advert.counter,
+      },
     });
     return "accepted";
   }
@@ -517,10 +513,13 @@ export class VhidRunner {
     }
     this.#checkAddressList(source, advert);
     this.#feed({
-      type: "vrrp_advert",
+      type: "advert",
       source,
-      priority: advert.priority,
-      intervalCs: advert.intervalCs,
+      advert: {
+        protocol: "vrrp",
+        priority: advert.priority,
+        intervalCs: advert.intervalCs,
+      },
     });
     return "accepted";
   }
@@ -640,27 +639,26 @@ export class VhidRunner {
   #checkDemotionWarning(): void {
     const health = this.#health.reduce((n, d) => n + d.advskew, 0);
     let warning: string | null = null;
-    if (health > 0 && this.#config.protocol === "vrrp") {
-      const mine = effectivePriority(this.#state);
+    if (health > 0) {
+      const election = this.#state.config.election;
       for (const [peer, p] of this.#peers) {
-        if (p.priority === undefined || p.priority > mine) continue;
-        warning = `demoted to priority ${mine}, no lower than ${
-          peerText(peer)
-        } (priority ${p.priority}): raise demote above ${
-          this.#config.priority - p.priority
-        } so it can take over`;
-        break;
-      }
-    } else if (health > 0) {
-      const mine = effectiveAdvskew(this.#state);
-      for (const [peer, p] of this.#peers) {
-        if (p.advbase !== this.#config.advbase || p.advskew < mine) continue;
-        warning = `demoted to advskew ${mine}, no worse than ${
-          peerText(peer)
-        } (advskew ${p.advskew}): raise demote above ${
-          p.advskew - this.#config.advskew
-        } so it can take over`;
-        break;
+        warning = election.demotionWarning(
+          this.#state,
+          peerText(peer),
+          p.priority === undefined
+            ? {
+              protocol: "carp",
+              advbase: p.advbase,
+              advskew: p.advskew,
+              counter: 0n,
+            }
+            : {
+              protocol: "vrrp",
+              priority: p.priority,
+              intervalCs: p.intervalCs ?? 0,
+            },
+        );
+        if (warning !== null) break;
       }
     }
     if (warning !== null && warning !== this.#warning) {
@@ -691,8 +689,9 @@ export class VhidRunner {
    * @param config The new settings.
    */
   reconfigure(config: VhidConfig): void {
-    const replayChanged = config.replayProtection !==
-      this.#config.replayProtection;
+    const replayOf = (c: VhidConfig): boolean =>
+      c.protocol === "carp" && c.replayProtection;
+    const replayChanged = replayOf(config) !== replayOf(this.#config);
     this.#config = config;
     if (replayChanged) this.#replay.clear();
     const primary = this.address;
@@ -782,7 +781,7 @@ export class VhidRunner {
     return usable[0]?.address ?? null;
   }
 
-  #feed(event: CarpEvent): void {
+  #feed(event: VhidEvent): void {
     const now = this.#ctx.now();
     // A timer overdue when something else comes first (adverts read after a
     // stall) may be re-armed without ever firing: its lateness counts now.
@@ -836,17 +835,17 @@ export class VhidRunner {
     }
   }
 
-  #execute(a: CarpAction): void {
+  #execute(a: VhidAction): void {
     switch (a.type) {
       case "send_advert":
-        return this.#sendAdvert(
-          this.#config.id,
-          a.advbase,
-          a.advskew,
-          a.counter,
-        );
-      case "send_vrrp_advert":
-        return this.#sendVrrpAdvert(this.#config.id, a.priority);
+        return a.advert.protocol === "carp"
+          ? this.#sendAdvert(
+            this.#config.id,
+            a.advert.advbase,
+            a.advert.advskew,
+            a.advert.counter,
+          )
+          : this.#sendVrrpAdvert(this.#config.id, a.advert.priority);
       case "add_vips":
         return this.#addVips();
       case "remove_vips":
@@ -967,6 +966,7 @@ export class VhidRunner {
     const link = this.#link;
     if (link === null || this.#port === null) return; // FAULT: no way out
     const c = this.#config;
+    if (c.protocol !== "vrrp") return;
     const base = { vrid, priority, intervalCs: c.advertIntervalCs };
     const v4 = {
       family: 4 as const,
@@ -996,11 +996,13 @@ export class VhidRunner {
 
   /** Encodes a VRRP advert of each family once (see `#warmUp`). */
   #warmUpVrrp(): void {
+    const c = this.#config;
+    if (c.protocol !== "vrrp") return;
     const base = { vrid: this.#config.id, priority: 1, intervalCs: 100 };
     encodeVrrp4Packet(
       { source: 1, id: 1 },
       { family: 4, ...base, addresses: [1] },
-      this.#config.vrrpChecksum,
+      c.vrrpChecksum,
     );
     encodeVrrp6Message(
       { family: 6, ...base, addresses: [CARP6_GROUP] },
@@ -1164,7 +1166,7 @@ export class VhidRunner {
     }
   }
 
-  #transition(a: Extract<CarpAction, { type: "transition" }>): void {
+  #transition(a: Extract<VhidAction, { type: "transition" }>): void {
     // A MASTER whose VIPs did not go on was never announced: say where it
     // really comes from.
     const from = this.#announced;

@@ -112,9 +112,13 @@ export class Vhids {
     ctx.log.info(
       `${runner.name} on ${v.interface}: ${
         v.vips.map((x) => x.text).join(", ")
-      } from ${src}, advbase ${v.advbase} advskew ${v.advskew}${
-        v.preempt ? " preempt" : ""
-      }, ${v.mode}`,
+      } from ${src}, ${
+        v.protocol === "carp"
+          ? `advbase ${v.advbase} advskew ${v.advskew}`
+          : `priority ${v.priority} advert_interval ${
+            v.advertIntervalCs / 100
+          } s`
+      }${v.preempt ? " preempt" : ""}, ${v.mode}`,
     );
     return runner;
   }

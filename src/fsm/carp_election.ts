@@ -124,6 +124,10 @@ export function carpElection(params: CarpParams): CarpElection {
     handoverWindowMs: (s) => Math.min(HANDOVER_WINDOW_MS, masterDownMs(s)),
     advert: (s) => carpAdvert(p.advbase, skew(s), s.counter),
     bowOut: (s) => carpAdvert(CARP_BOW_OUT, CARP_BOW_OUT, s.counter),
+    peerIntervalMs: (a) =>
+      a.protocol === "carp"
+        ? ticksToMs(intervalTicks(a.advbase, a.advskew))
+        : 0,
     isBowOut: (a) => a.protocol !== "carp" || a.advskew === CARP_BOW_OUT,
     counterAfter(s, a): bigint {
       if (a.protocol !== "carp") return s.counter;

@@ -141,6 +141,8 @@ export interface Election {
   advert(s: ElectionView): ElectionAdvert;
   /** The advert that says this master is leaving. */
   bowOut(s: ElectionView): ElectionAdvert;
+  /** The interval a heard advert announces, ms (0 for another protocol's). */
+  peerIntervalMs(a: ElectionAdvert): number;
   /** Whether a heard advert is a bow-out (and thus no successor). */
   isBowOut(a: ElectionAdvert): boolean;
   /** The counter to send next after hearing `a` (it only moves forward). */

@@ -136,6 +136,7 @@ export function vrrpElection(params: VrrpParams): VrrpElection {
     handoverWindowMs: (s) => Math.min(2 * intervalMs() + 100, masterDownMs(s)),
     advert: (s) => advert(priority(s)),
     bowOut: () => advert(VRRP_PRIORITY_BOW_OUT),
+    peerIntervalMs: (a) => a.protocol === "vrrp" ? a.intervalCs * 10 : 0,
     isBowOut: (a) =>
       a.protocol !== "vrrp" || a.priority === VRRP_PRIORITY_BOW_OUT,
     counterAfter: (s) => s.counter,
