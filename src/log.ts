@@ -163,3 +163,27 @@ export class LogRateLimiter {
     return null;
   }
 }
+
+/**
+ * Logs a line unless its kind has been said too often lately; the first
+ * line let through after a pause says how many were held back.
+ *
+ * @param log The logger.
+ * @param limiter The limiter.
+ * @param key What kind of line (`"eth1 bad_hmac"`).
+ * @param now The time.
+ * @param level The level to log at.
+ * @param line The line.
+ */
+export function logLimited(
+  log: Logger,
+  limiter: LogRateLimiter,
+  key: string,
+  now: number,
+  level: "error" | "warning" | "debug",
+  line: string,
+): void {
+  const verdict = limiter.admit(key, now);
+  if (verdict === null) return;
+  log[level](verdict > 0 ? `${line} (${verdict} similar suppressed)` : line);
+}

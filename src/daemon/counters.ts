@@ -4,16 +4,7 @@
  * @module
  */
 
-import { DROP_REASONS, type DropReason } from "../carp/mod.ts";
-import { VRRP_DROP_REASONS, type VrrpDropReason } from "../vrrp/mod.ts";
-
-/** Why a CARP or a VRRP packet was dropped. */
-export type AnyDropReason = DropReason | VrrpDropReason;
-
-/** Every reason, CARP's first. */
-const ALL_DROP_REASONS: readonly AnyDropReason[] = [
-  ...new Set<AnyDropReason>([...DROP_REASONS, ...VRRP_DROP_REASONS]),
-];
+import { ALL_DROP_REASONS, type AnyDropReason } from "../wire/mod.ts";
 
 /** Drops by reason, every reason present. */
 export type DropCounts = Record<AnyDropReason, number>;

@@ -1,48 +1,32 @@
 /**
- * The shell, composed: the receive loop, the box's links and the
- * interfaces in use, the vhids, health, and the control socket. This file
- * wires them together and runs the start, stop and reload paths; each part
- * owns its own state (see the other modules of `src/daemon/`).
+ * The daemon's lifecycle: start (the shell composed on its platform, every
+ * vhid started, health and the services opened), run (the receive loop),
+ * reload (atomic), standby and resume, and the graceful stop (bow-outs,
+ * make before break, VIPs released, hooks awaited). The composition is in
+ * `assemble.ts`; each part owns its own state.
  * @module
  */
 
-import {
-  RTMGRP_IPV4_IFADDR,
-  RTMGRP_IPV6_IFADDR,
-  RTMGRP_LINK,
-} from "../../ffi/constants.ts";
-import { Errno, SyscallError } from "../../ffi/errors.ts";
-import { Netlink } from "../../ffi/netlink.ts";
-import { PacketSocket } from "../../ffi/packet_socket.ts";
-import { isRealtime, setNormal, setRealtime } from "../../ffi/scheduling.ts";
-import { readSmallFile, threadIds, threadName } from "../../ffi/process.ts";
 import { ConfigError } from "../config/error.ts";
-import type { Config, MetricsListen } from "../config/mod.ts";
-import {
-  ControlServer,
-  formatMetricsAddress,
-  MetricsServer,
-  renderMetrics,
-} from "../control/mod.ts";
+import type { Config } from "../config/mod.ts";
 import {
   formatStatus,
   type ReloadStatus,
   type Status,
 } from "../control/status.ts";
-import { Health } from "../health/mod.ts";
+import { errorMessage } from "../errors.ts";
 import { type Logger, LogRateLimiter } from "../log.ts";
 import { VERSION } from "../version.ts";
+import { assemble, type Shell } from "./assemble.ts";
+import { sleep } from "./clock.ts";
 import { answerControl } from "./control_handler.ts";
-import { EventLoop } from "./event_loop.ts";
-import { Interfaces } from "./interfaces.ts";
-import { Links } from "./links.ts";
-import { readProcessFigures } from "./process_figures.ts";
-import { Receiver } from "./receiver.ts";
-import { realtimeBudgetHint, Scheduling } from "./scheduling.ts";
+import type { LoopObserver, Platform } from "./platform.ts";
 import { applyReload } from "./reload.ts";
+import { Scheduling } from "./scheduling.ts";
+import { Services, type StagedMetrics } from "./services.ts";
 import { projectStatus, statusLine } from "./status_projection.ts";
-import { Vhids } from "./vhids.ts";
-import type { VhidRunner } from "./vhid_runner.ts";
+import { systemPlatform } from "./system_platform.ts";
+import type { VhidDriver } from "./driver.ts";
 
 /** Exit code after a fatal error inside the daemon (EX_SOFTWARE). */
 export const EXIT_FATAL = 70;
@@ -82,6 +66,13 @@ export const QUIET: DaemonObserver = {
   timerFired: ignore,
 };
 
+/** The system under a daemon, made for its logger and observer. */
+export type PlatformFactory = (
+  log: Logger,
+  limiter: LogRateLimiter,
+  observer: LoopObserver,
+) => Platform;
+
 /** How the daemon starts. */
 export interface DaemonOptions {
   /** Reads the config again on reload. */
@@ -96,31 +87,15 @@ export interface DaemonOptions {
   observer?: DaemonObserver;
   /** Accept the control socket's `test` command (fault injection). */
   testHooks?: boolean;
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** Looks for the one refusal of realtime the kernel lets us explain. */
-function explainRealtimeRefusal(): string | null {
-  const budget = (path: string): string | null => {
-    for (const mount of ["cpu", "cpu,cpuacct"]) {
-      try {
-        return readSmallFile(
-          `/sys/fs/cgroup/${mount}${path}/cpu.rt_runtime_us`,
-        );
-      } catch {
-        // not mounted there
-      }
-    }
-    return null;
-  };
-  try {
-    return realtimeBudgetHint(readSmallFile("/proc/self/cgroup"), budget);
-  } catch {
-    return null;
-  }
+  /** The system to run on: the machine when omitted. */
+  platform?: PlatformFactory;
+  /**
+   * Serve the control socket and metrics (a real box); `false` for a
+   * daemon inside the simulator.
+   */
+  services?: boolean;
+  /** The process id status shows. */
+  pid?: number;
 }
 
 /** The running daemon. */
@@ -128,26 +103,17 @@ export class Daemon {
   readonly #o: DaemonOptions;
   readonly #log: Logger;
   readonly #observer: DaemonObserver;
-  readonly #netlink: Netlink;
-  readonly #monitor: Netlink;
-  readonly #frames: PacketSocket;
-  readonly #loop: EventLoop;
-  readonly #interfaces: Interfaces;
-  readonly #vhids: Vhids;
-  readonly #health: Health;
-  readonly #startedAt = performance.now();
-  #control: ControlServer | null = null;
-  #metrics: MetricsServer | null = null;
-  #metricsAt: MetricsListen | null = null;
-  #controlPath: string | null = null;
+  readonly #shell: Shell;
+  readonly #scheduling: Scheduling;
+  readonly #services: Services | null;
+  readonly #startedAt: number;
   #reload: ReloadStatus = { count: 0, ok: null, error: null };
   /** The reload under way, and whether another was asked for meanwhile. */
   #reloading: Promise<boolean> | null = null;
   #reloadAgain = false;
   #worstLateMs = 0;
-  readonly #scheduling: Scheduling;
   /** Moves threads created since to the wanted scheduling policy. */
-  #sweep: ReturnType<typeof setInterval> | undefined;
+  #sweep: (() => void) | null = null;
   #ready = false;
   #announcing = false;
   #stopped: Promise<void> | null = null;
@@ -159,100 +125,30 @@ export class Daemon {
     refuseAddresses(on: boolean): void;
     monitorBuffer(bytes: number): void;
   } | null;
-  #refuseAddresses = false;
 
-  private constructor(
-    o: DaemonOptions,
-    handles: { netlink: Netlink; monitor: Netlink; frames: PacketSocket },
-    links: Links,
-  ) {
+  private constructor(o: DaemonOptions, shell: Shell) {
     this.#o = o;
     this.#log = o.log;
     this.#observer = o.observer ?? QUIET;
-    this.#netlink = handles.netlink;
-    this.#monitor = handles.monitor;
-    this.#frames = handles.frames;
-    this.#scheduling = new Scheduling(
-      {
-        threads: threadIds,
-        isRealtime,
-        name: threadName,
-        setRealtime,
-        setNormal,
-        explainRefusal: explainRealtimeRefusal,
-      },
-      o.log,
-    );
-    const limiter = new LogRateLimiter();
-    this.#loop = new EventLoop(o.log, limiter, {
-      turned: () => this.#observer.loopTurned(),
-    });
-    const receiver = new Receiver({
+    this.#shell = shell;
+    this.#startedAt = shell.clock.now();
+    this.#scheduling = new Scheduling(shell.platform.threads, o.log);
+    this.#services = o.services === false ? null : new Services({
       log: o.log,
-      limiter,
-      now: () => performance.now(),
-      rules: (iface) => this.#interfaces.rules(iface),
-      rules6: (iface) => this.#interfaces.rules6(iface),
-      vhid: (iface, id) => this.#vhids.get(`${iface}/${id}`),
+      status: () => this.status(),
+      answer: (req) => answerControl(req, this, this.#log),
+      stopping: () => this.#stopped !== null,
     });
-    this.#health = new Health({
-      log: o.log,
-      vhidKeys: (ids) =>
-        this.#vhids.all().filter((r) =>
-          ids === null || ids.includes(r.config.id)
-        ).map((r) => r.key),
-      linkUsable: (name) => links.byName(name)?.usable ?? null,
-      apply: (key, list) => this.#vhids.get(key)?.setHealthDemotions(list),
-    });
-    this.#interfaces = new Interfaces({
-      log: o.log,
-      loop: this.#loop,
-      links,
-      netlink: handles.netlink,
-      monitor: handles.monitor,
-      receiver,
-      vhidsOn: (name) => this.#vhids.on(name),
-      linkChanged: (name, usable) => this.#health.linkChanged(name, usable),
-      fatal: (e) => this.fatal(e),
-    });
-    const netlink = handles.netlink;
-    this.#vhids = new Vhids({
-      log: o.log,
-      limiter,
-      addresses: {
-        addVip: (link, vip, label) =>
-          this.#refuseAddresses
-            ? Promise.reject(
-              new SyscallError(
-                "add address",
-                `${vip.text} on "${link.name}" (test hook)`,
-                Errno.EPERM,
-              ),
-            )
-            : netlink.addAddress(link, vip, label),
-        removeVip: (link, vip) => netlink.removeAddress(link, vip),
-      },
-      frames: handles.frames,
-      interfaces: this.#interfaces,
-      links,
-      timers: this.#loop.timers,
-      demotionsOf: (key) => this.#health.demotions(key),
-      onTransition: () => this.#announceChange(),
-      onTimer: (lateMs, intervalMs) => {
-        if (lateMs > this.#worstLateMs) this.#worstLateMs = lateMs;
-        this.#scheduling.timerFired(lateMs, intervalMs);
-        this.#observer.timerFired(lateMs);
-      },
-    });
+    const loop = shell.loop;
     this.testHooks = o.testHooks === true
       ? {
         throwInLoop: () =>
-          this.#loop.inject(() => {
+          loop.inject(() => {
             throw new Error("test hook: an exception in the receive loop");
           }),
-        stallLoop: (ms) => this.#loop.stall(ms),
-        refuseAddresses: (on) => this.#refuseAddresses = on,
-        monitorBuffer: (bytes) => handles.monitor.setReceiveBuffer(bytes),
+        stallLoop: (ms) => loop.stall(ms),
+        refuseAddresses: (on) => shell.refuseAddresses(on),
+        monitorBuffer: (bytes) => shell.monitor.setReceiveBuffer(bytes),
       }
       : null;
   }
@@ -266,33 +162,37 @@ export class Daemon {
    * @throws {Error} When sockets cannot be opened.
    */
   static async start(o: DaemonOptions): Promise<Daemon> {
-    const opened: { close(): void }[] = [];
+    const limiter = new LogRateLimiter();
+    let d: Daemon | null = null;
+    const platform = (o.platform ?? systemPlatform)(o.log, limiter, {
+      turned: () => (o.observer ?? QUIET).loopTurned(),
+    });
+    const shell = await assemble(platform, o.log, limiter, {
+      transition: () => {
+        if (d !== null) d.#announceChange();
+      },
+      timer: (lateMs, intervalMs) => {
+        if (d !== null) d.#timerFired(lateMs, intervalMs);
+      },
+      fatal: (e) => d?.fatal(e),
+    });
+    d = new Daemon(o, shell);
     try {
-      const netlink = Netlink.open();
-      opened.push(netlink);
-      const monitor = Netlink.open(
-        RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
-      );
-      opened.push(monitor);
-      const frames = PacketSocket.open();
-      opened.push(frames);
-      const links = await Links.load(netlink);
-      const d = new Daemon(o, { netlink, monitor, frames }, links);
-      for (const v of o.config.vhids) d.#vhids.prepare(v);
-      for (const v of o.config.vhids) d.#vhids.start(v, false);
-      d.#health.configure(o.config);
+      const { vhids, health } = shell;
+      for (const v of o.config.vhids) vhids.prepare(v);
+      for (const v of o.config.vhids) vhids.start(v, false);
+      health.configure(o.config);
       d.#scheduling.configure(o.config);
-      d.#sweep = setInterval(() => d.#scheduling.sweep(), SWEEP_MS);
-      d.#openControl(o.config.controlSocket);
+      d.#sweep = d.#every(SWEEP_MS, () => d!.#scheduling.sweep());
       // A metrics address that cannot be bound stops the start (exit 71).
-      d.#metrics = d.#listenMetrics(o.config.metrics);
-      d.#metricsAt = o.config.metrics;
-      if (d.#metrics !== null) opened.push(d.#metrics);
+      d.#services?.open(o.config);
       d.#ready = true;
       d.#observer.ready(d.summary());
       return d;
     } catch (e) {
-      for (const h of opened) h.close();
+      d.#sweep?.();
+      d.#services?.close();
+      shell.close();
       throw e;
     }
   }
@@ -306,7 +206,7 @@ export class Daemon {
    */
   async run(): Promise<number> {
     try {
-      await this.#loop.run();
+      await this.#shell.loop.run();
     } catch (e) {
       this.fatal(e);
     }
@@ -323,8 +223,8 @@ export class Daemon {
    */
   fatal(e: unknown): void {
     const stack = e instanceof Error && e.stack ? ` ${e.stack}` : "";
-    this.#log.error(`fatal error: ${message(e)};${stack}`);
-    void this.stop(`fatal error: ${message(e)}`, EXIT_FATAL);
+    this.#log.error(`fatal error: ${errorMessage(e)};${stack}`);
+    void this.stop(`fatal error: ${errorMessage(e)}`, EXIT_FATAL);
   }
 
   /**
@@ -340,47 +240,37 @@ export class Daemon {
     this.#exitCode = exitCode;
     this.#log.info(`stopping (${why})`);
     this.#observer.stopping();
-    clearInterval(this.#sweep);
-    this.#control?.close();
-    this.#control = null;
-    this.#metrics?.close();
-    this.#metrics = null;
-    const checks = this.#health.stop();
-    const runners = this.#vhids.all();
-    for (const r of runners) r.stop();
+    this.#sweep?.();
+    this.#services?.close();
+    const shell = this.#shell;
+    const clock = shell.clock;
+    const checks = shell.health.stop();
+    const drivers = shell.vhids.all();
+    for (const r of drivers) r.stop();
     const limit =
-      Math.max(1000, ...runners.map((r) => r.config.scriptTimeoutMs)) + 1000;
+      Math.max(1000, ...drivers.map((r) => r.config.scriptTimeoutMs)) + 1000;
     this.#stopped = (async () => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
       if (exitCode === 0) {
         // Make before break: the loop keeps running while MASTERs that
         // bowed out keep their VIPs until a successor has taken over
         // (bounded by the state machine). After a fatal error the loop
         // cannot be trusted: release at once.
         await Promise.race([
-          Promise.all(runners.map((r) => r.released())),
-          new Promise((resolve) =>
-            timer = setTimeout(resolve, releaseWaitMs(runners) + 500)
-          ),
+          Promise.all(drivers.map((r) => r.released())),
+          sleep(clock, releaseWaitMs(drivers, clock.now()) + 500),
         ]);
-        clearTimeout(timer);
       }
-      for (const r of runners) r.release();
-      this.#loop.stop();
+      for (const r of drivers) r.release();
+      shell.loop.stop();
       await Promise.race([
-        Promise.all([checks, ...runners.map((r) => r.hooksIdle())]),
-        new Promise((resolve) => timer = setTimeout(resolve, limit)),
+        Promise.all([checks, ...drivers.map((r) => r.hooksIdle())]),
+        sleep(clock, limit),
       ]);
-      clearTimeout(timer);
-      const until = performance.now() + NETLINK_DRAIN_MS;
-      while (this.#netlink.waiting > 0 && performance.now() < until) {
-        await new Promise((r) => setTimeout(r, 10));
+      const until = clock.now() + NETLINK_DRAIN_MS;
+      while (shell.netlink.waiting > 0 && clock.now() < until) {
+        await sleep(clock, 10);
       }
-      this.#interfaces.closeAll();
-      this.#netlink.close();
-      this.#monitor.close();
-      this.#frames.close();
-      this.#loop.close();
+      shell.close();
       this.#log.info("stopped");
     })();
     return this.#stopped;
@@ -388,13 +278,13 @@ export class Daemon {
 
   /**
    * Planned handover: the vhids (all, or one id) bow out if MASTER and stay
-   * at advskew 254 until {@linkcode resume}; kept across reloads.
+   * least preferred until {@linkcode resume}; kept across reloads.
    *
    * @param vhid One vhid id, or all.
    * @returns How many vhids it applied to.
    */
   standby(vhid?: number): number {
-    return this.#vhids.each(vhid, (r) => r.standby());
+    return this.#shell.vhids.each(vhid, (r) => r.standby());
   }
 
   /**
@@ -404,31 +294,37 @@ export class Daemon {
    * @returns How many vhids it applied to.
    */
   resume(vhid?: number): number {
-    return this.#vhids.each(vhid, (r) => r.resume());
+    return this.#shell.vhids.each(vhid, (r) => r.resume());
   }
 
   /** Drops every MASTER vhid to BACKUP with a bow-out (SIGUSR2). */
   stepDown(): void {
-    this.#vhids.each(undefined, (r) => r.stepDown());
+    this.#shell.vhids.each(undefined, (r) => r.stepDown());
+  }
+
+  /** The running vhids (for the simulator and tests). */
+  vhids(): readonly VhidDriver[] {
+    return this.#shell.vhids.all();
   }
 
   /** The state of everything, for `carpd status`. */
   status(): Status {
+    const shell = this.#shell;
     return projectStatus({
       version: VERSION,
-      pid: Deno.pid,
-      now: performance.now(),
+      pid: this.#o.pid ?? Deno.pid,
+      now: shell.clock.now(),
       startedAt: this.#startedAt,
       reload: { ...this.#reload },
       worstTimerLatenessMs: this.#worstLateMs,
       scheduling: this.#scheduling.status(),
-      linkResyncs: this.#interfaces.resyncs,
-      vhids: this.#vhids.all(),
-      checks: this.#health.checks(),
-      tracked: this.#health.tracked(),
-      interfaces: this.#interfaces.names(),
-      link: (name) => this.#interfaces.link(name),
-      interfaceDrops: (name) => this.#interfaces.drops(name),
+      linkResyncs: shell.interfaces.resyncs,
+      vhids: shell.vhids.all(),
+      checks: shell.health.checks(),
+      tracked: shell.health.tracked(),
+      interfaces: shell.interfaces.names(),
+      link: (name) => shell.interfaces.link(name),
+      interfaceDrops: (name) => shell.receiver.interfaceDrops(name),
     });
   }
 
@@ -440,7 +336,7 @@ export class Daemon {
   /** One line for systemd's STATUS=. */
   summary(): string {
     return statusLine(
-      this.#vhids.all(),
+      this.#shell.vhids.all(),
       this.#reload.ok === false ? this.#reload.error : null,
     );
   }
@@ -482,34 +378,36 @@ export class Daemon {
     try {
       next = await this.#o.load();
     } catch (e) {
-      error = e instanceof ConfigError ? e.problems.join("; ") : message(e);
+      error = e instanceof ConfigError
+        ? e.problems.join("; ")
+        : errorMessage(e);
     }
     if (this.#stopped !== null) return false; // stopped meanwhile
-    let metrics: MetricsServer | null | undefined;
-    if (next !== null && !sameListen(next.metrics, this.#metricsAt)) {
+    let metrics: StagedMetrics = { commit(): void {}, abort(): void {} };
+    if (next !== null && this.#services !== null) {
       try {
-        metrics = this.#listenMetrics(next.metrics);
+        metrics = this.#services.stageMetrics(next);
       } catch (e) {
-        error = `[daemon] metrics: ${message(e)}`;
+        error = `[daemon] metrics: ${errorMessage(e)}`;
         next = null;
       }
     }
     if (next !== null) {
-      const outcome = applyReload(next, this.#vhids, this.#interfaces);
-      if (outcome.ok && metrics !== undefined) {
-        this.#metrics?.close();
-        this.#metrics = metrics;
-        this.#metricsAt = next.metrics;
-      } else metrics?.close();
+      const shell = this.#shell;
+      const outcome = applyReload(next, shell.vhids, shell.interfaces);
       if (outcome.ok) {
-        this.#health.configure(next);
+        metrics.commit();
+        shell.health.configure(next);
         this.#scheduling.configure(next);
-        this.#openControl(next.controlSocket);
+        this.#services?.openControl(next.controlSocket);
         this.#log.level = next.logLevel;
         this.#log.info(
           `reloaded ${this.#o.label}: ${next.vhids.length} vhid(s), ${outcome.started} (re)started, ${outcome.updated} updated in place`,
         );
-      } else error = outcome.error;
+      } else {
+        metrics.abort();
+        error = outcome.error;
+      }
     }
     if (error !== null) {
       this.#log.error(`reload rejected, running config kept: ${error}`);
@@ -519,69 +417,38 @@ export class Daemon {
     return error === null;
   }
 
+  /** A protocol timer fired this late. */
+  #timerFired(lateMs: number, intervalMs: number): void {
+    if (lateMs > this.#worstLateMs) this.#worstLateMs = lateMs;
+    this.#scheduling.timerFired(lateMs, intervalMs);
+    this.#observer.timerFired(lateMs);
+  }
+
   /** Tells the observer once for all the transitions of one turn. */
   #announceChange(): void {
     if (this.#announcing) return;
     this.#announcing = true;
-    setTimeout(() => {
+    this.#shell.clock.after(0, () => {
       this.#announcing = false;
       if (this.#ready && this.#stopped === null) {
         this.#observer.changed(this.summary());
       }
-    }, 0);
-  }
-
-  /** Serves `GET /metrics` at an address, or nowhere; throws if it cannot. */
-  #listenMetrics(at: MetricsListen | null): MetricsServer | null {
-    if (at === null) return null;
-    const server = MetricsServer.listen({
-      address: at,
-      render: () => renderMetrics(this.status(), readProcessFigures()),
-      log: this.#log,
     });
-    this.#log.info(
-      `serving metrics on http://${formatMetricsAddress(at)}/metrics`,
-    );
-    return server;
   }
 
-  #openControl(path: string): void {
-    if (this.#controlPath === path) return;
-    this.#control?.close();
-    this.#control = null;
-    this.#controlPath = path;
-    ControlServer.open(
-      path,
-      this.#log,
-      (req) => answerControl(req, this, this.#log),
-    ).then(
-      (server) => {
-        if (this.#stopped === null && this.#controlPath === path) {
-          this.#control = server;
-        } else server.close();
-      },
-      (e) =>
-        this.#log.error(
-          `control socket "${path}": ${
-            message(e)
-          }; status and standby are unavailable`,
-        ),
-    );
+  /** Runs `f` every `ms` on the daemon's clock; returns a cancel. */
+  #every(ms: number, f: () => void): () => void {
+    let cancel = (): void => {};
+    const tick = (): void => {
+      f();
+      cancel = this.#shell.clock.after(ms, tick);
+    };
+    cancel = this.#shell.clock.after(ms, tick);
+    return () => cancel();
   }
 }
 
 /** The longest any stopping vhid holds its VIPs for a successor. */
-function releaseWaitMs(runners: readonly VhidRunner[]): number {
-  const now = performance.now();
-  return Math.max(
-    0,
-    ...runners.map((r) => (r.state.releaseAt ?? now) - now),
-  );
-}
-
-function sameListen(
-  a: MetricsListen | null,
-  b: MetricsListen | null,
-): boolean {
-  return a?.hostname === b?.hostname && a?.port === b?.port;
+function releaseWaitMs(drivers: readonly VhidDriver[], now: number): number {
+  return Math.max(0, ...drivers.map((r) => (r.state.releaseAt ?? now) - now));
 }

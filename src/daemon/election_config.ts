@@ -41,21 +41,22 @@ export function electionOf(c: VhidConfig): Election {
  * The state machine's view of a vhid's config.
  *
  * @param c The vhid's config.
- * @param source Its IPv4 source, or for an IPv6-only vhid its IPv6 one.
- * @param source6 Its IPv6 source, when it has IPv6 VIPs.
+ * @param source The address peers know it by (its IPv4 source, or for an
+ *   IPv6-only vhid its IPv6 one).
+ * @param ownAddresses Every address its adverts go out from.
  * @returns The election settings.
  */
 export function electionConfig(
   c: VhidConfig,
   source: PeerAddress,
-  source6: string | null = null,
+  ownAddresses: readonly PeerAddress[] = [],
 ): ElectionConfig {
   return {
     vhid: c.id,
     election: electionOf(c),
     preempt: c.preempt,
     source,
-    source6,
+    ownAddresses,
     neutral: c.neutral,
     garpCount: c.garpCount,
     garpIntervalMs: c.garpIntervalMs,

@@ -1,78 +1,76 @@
 /**
- * The interfaces the vhids use: one socket each (a {@linkcode Port}),
- * opened, reopened and closed as rtnetlink says the interface appears, is
- * re-created or goes; link and address changes routed to the vhids that
- * care; and what each socket accepts (its vhids' keys and destinations).
+ * The interfaces the vhids use: one socket of each family they need (a
+ * {@linkcode Port}), opened, reopened and closed as rtnetlink says the
+ * interface appears, is re-created or goes; link and address changes
+ * routed to the vhids that care; and what each interface accepts, built by
+ * the wire (`src/wire/accept.ts`) from its vhids and kept until something
+ * it depends on changes.
  * @module
  */
 
-import type { Netlink } from "../../ffi/netlink.ts";
-import {
-  CARP6_GROUP,
-  formatIpv6,
-  type Receive6Options,
-  type ReceiveOptions,
-} from "../carp/mod.ts";
+import { errorMessage } from "../errors.ts";
+import type { LinkAddress } from "../fsm/mod.ts";
 import type { Logger } from "../log.ts";
-import type {
-  Vrrp2Expect,
-  Vrrp2ReceiveOptions,
-  VrrpReceive6Options,
-  VrrpReceiveOptions,
-} from "../vrrp/mod.ts";
-import type { EventLoop } from "./event_loop.ts";
-import type { DropCounts } from "./counters.ts";
+import { formatIpv6 } from "../net/mod.ts";
+import {
+  type FamilyAccept,
+  type InterfaceAccept,
+  interfaceAccept,
+  type WireEntry,
+} from "../wire/mod.ts";
+import type { Clock } from "./clock.ts";
 import type { Link, LinkChange, Links } from "./links.ts";
-import { Port } from "./ports.ts";
-import type { Receiver } from "./receiver.ts";
-import type { VhidRunner } from "./vhid_runner.ts";
+import type { LoopPort, MonitorPort, NetlinkPort } from "./platform.ts";
+import { Port, type SocketOpener } from "./ports.ts";
+import type { ReadableSocket } from "./receiver.ts";
+import type { SocketsView } from "./transmit.ts";
 
-/** What an interface's IPv4 socket accepts, for each protocol. */
-export interface InterfaceRules {
-  /** CARP: the CARP vhids' keys, the destinations. */
-  carp: ReceiveOptions;
-  /** VRRPv3: the VRRPv3 vhids' ids, the same destinations. */
-  vrrp: VrrpReceiveOptions;
-  /** VRRPv2: the VRRPv2 vhids' intervals and passwords by id. */
-  vrrp2: Vrrp2ReceiveOptions;
-}
+/** How long to wait before reading links again after a failed resync. */
+const RESYNC_RETRY_MS = 1000;
 
-/** The same over IPv6. */
-export interface InterfaceRules6 {
-  /** CARP over IPv6. */
-  carp: Receive6Options;
-  /** VRRP over IPv6. */
-  vrrp: VrrpReceive6Options;
+/** A vhid as its interface sees it. */
+export interface InterfaceVhid {
+  /** What it asks its interface to accept. */
+  readonly wire: WireEntry;
+  /** Its multicast group (IPv4). */
+  readonly config: { readonly group: number };
+  /** Tells it of its interface. */
+  attach(sockets: SocketsView, link: Link | null): void;
+  /**
+   * An address of its interface came or went.
+   *
+   * @returns Whether it wants to be attached again.
+   */
+  addressChanged(address: LinkAddress, removed: boolean): boolean;
 }
 
 /** What the interfaces need from the daemon. */
 export interface InterfacesContext {
   log: Logger;
-  loop: EventLoop;
+  clock: Clock;
+  loop: Pick<LoopPort, "watch" | "unwatch">;
   links: Links;
+  /** How ports open their sockets. */
+  sockets: SocketOpener;
   /** The rtnetlink request socket, to re-read everything after lost events. */
-  netlink: Netlink;
+  netlink: Pick<NetlinkPort, "links" | "addresses">;
   /** The rtnetlink monitor. */
-  monitor: Netlink;
-  receiver: Receiver;
+  monitor: Pick<MonitorPort, "fd" | "events">;
+  /** Reads a socket that became readable. */
+  drain: (iface: string, family: 4 | 6, socket: ReadableSocket) => void;
   /** The vhids on an interface. */
-  vhidsOn: (name: string) => VhidRunner[];
+  vhidsOn: (name: string) => InterfaceVhid[];
   /** A link changed state (for tracked interfaces). */
   linkChanged: (name: string, usable: boolean) => void;
   /** The monitor was closed: nothing can be followed any more. */
   fatal: (e: Error) => void;
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** The interfaces in use. */
 export class Interfaces {
   readonly #ctx: InterfacesContext;
   readonly #ports = new Map<string, Port>();
-  readonly #rules = new Map<string, InterfaceRules>();
-  readonly #rules6 = new Map<string, InterfaceRules6>();
+  readonly #accept = new Map<string, InterfaceAccept>();
   /** The descriptors watched for each port. */
   readonly #watched = new Map<string, number[]>();
   #resyncs = 0;
@@ -107,7 +105,7 @@ export class Interfaces {
   portOf(name: string): Port {
     let port = this.#ports.get(name);
     if (port === undefined) {
-      port = new Port(name);
+      port = new Port(name, this.#ctx.sockets);
       this.#ports.set(name, port);
       this.#sync(port);
     }
@@ -119,26 +117,18 @@ export class Interfaces {
     return this.#ctx.links.byName(name);
   }
 
-  /** Drops of packets for no vhid on this interface. */
-  drops(name: string): DropCounts {
-    return this.#ctx.receiver.interfaceDrops(name);
-  }
-
   /**
-   * Makes sure an interface's port has what a vhid needs: its IPv4 group
-   * and, for IPv6 VIPs, the IPv6 socket. May throw (setsockopt, socket).
+   * Makes sure an interface's port has what a vhid needs: its IPv4 group,
+   * and a socket of each family of its VIPs. May throw (setsockopt,
+   * socket).
    *
    * @param name The interface.
    * @param group The vhid's IPv4 group.
-   * @param ipv6 Whether the vhid has IPv6 VIPs.
+   * @param families The families of its VIPs.
    */
-  prepare(name: string, group: number, ipv6: boolean): void {
+  prepare(name: string, group: number, families: ReadonlySet<4 | 6>): void {
     const port = this.portOf(name);
-    port.join(group);
-    if (ipv6 && !port.wants6) {
-      port.join6();
-      this.#watch(port);
-    }
+    if (port.want(group, families)) this.#watch(port);
   }
 
   /** Whether a port exists for this interface. */
@@ -147,8 +137,8 @@ export class Interfaces {
   }
 
   /**
-   * After a reload: closes ports no vhid uses, and leaves the groups no vhid
-   * of a port uses.
+   * After a reload: closes ports no vhid uses, and leaves the groups and
+   * families no vhid of a port uses.
    */
   prune(): void {
     for (const [name, port] of this.#ports) {
@@ -157,7 +147,7 @@ export class Interfaces {
       else {
         port.retain(
           new Set(users.map((r) => r.config.group)),
-          users.some((r) => r.config.vips.some((v) => v.family === 6)),
+          new Set(users.flatMap((r) => [...r.wire.families])),
         );
         this.#watch(port);
       }
@@ -171,91 +161,43 @@ export class Interfaces {
     port.close();
     this.#watch(port);
     this.#ports.delete(name);
-    this.#rules.delete(name);
-    this.#rules6.delete(name);
+    this.#accept.delete(name);
   }
 
-  /** What a vhid's receive rules depend on changed. */
+  /** What a vhid's acceptance depends on changed. */
   invalidate(name: string): void {
-    this.#rules.delete(name);
-    this.#rules6.delete(name);
+    this.#accept.delete(name);
   }
 
-  /** Forgets every cached rule (after a reload). */
+  /** Forgets everything accepted (after a reload). */
   invalidateAll(): void {
-    this.#rules.clear();
-    this.#rules6.clear();
+    this.#accept.clear();
   }
 
   /**
-   * What an interface's IPv6 socket accepts: its IPv6 vhids' keys and
-   * addresses, ff02::12, and in unicast mode the interface's own addresses.
+   * What an interface accepts over a family: its vhids' keys and ids, the
+   * groups it joined, and in unicast mode its own addresses.
    *
    * @param name Interface name.
-   * @returns The rules, or `undefined` for an interface not in use.
+   * @param family The socket's family.
+   * @returns The tables, or `undefined` for an interface not in use.
    */
-  rules6(name: string): InterfaceRules6 | undefined {
-    const cached = this.#rules6.get(name);
-    if (cached !== undefined) return cached;
-    if (!this.#ports.has(name)) return undefined;
-    const vhids = new Map<number, VhidRunner["auth"]>();
-    const vrids = new Set<number>();
-    const destinations = new Set<string>([formatIpv6(CARP6_GROUP)]);
-    const link = this.#ctx.links.byName(name);
-    for (const r of this.#ctx.vhidsOn(name)) {
-      if (!r.config.vips.some((v) => v.family === 6)) continue;
-      if (r.config.protocol === "vrrp") vrids.add(r.config.id);
-      else vhids.set(r.config.id, r.auth);
-      if (r.config.mode === "unicast") {
-        for (const a of link?.addresses6 ?? []) {
-          destinations.add(formatIpv6(a.address));
-        }
-      }
+  accept(name: string, family: 4 | 6): FamilyAccept | undefined {
+    let tables = this.#accept.get(name);
+    if (tables === undefined) {
+      const port = this.#ports.get(name);
+      if (port === undefined) return undefined;
+      const own6 = (this.#ctx.links.byName(name)?.addresses6 ?? []).map((a) =>
+        formatIpv6(a.address)
+      );
+      tables = interfaceAccept(
+        this.#ctx.vhidsOn(name).map((r) => r.wire),
+        port.groups,
+        own6,
+      );
+      this.#accept.set(name, tables);
     }
-    const rules = {
-      carp: { vhids, destinations },
-      vrrp: { vrids, destinations },
-    };
-    this.#rules6.set(name, rules);
-    return rules;
-  }
-
-  /**
-   * What an interface's socket accepts: its vhids' keys, its groups, and in
-   * unicast mode our own addresses.
-   *
-   * @param name Interface name.
-   * @returns The rules, or `undefined` for an interface not in use.
-   */
-  rules(name: string): InterfaceRules | undefined {
-    const cached = this.#rules.get(name);
-    if (cached !== undefined) return cached;
-    const port = this.#ports.get(name);
-    if (port === undefined) return undefined;
-    const vhids = new Map<number, VhidRunner["auth"]>();
-    const vrids = new Set<number>();
-    const vrids2 = new Map<number, Vrrp2Expect>();
-    const destinations = new Set<number>(port.groups);
-    for (const r of this.#ctx.vhidsOn(name)) {
-      const c = r.config;
-      if (c.protocol === "carp") vhids.set(c.id, r.auth);
-      else if (c.vrrpVersion === 2) {
-        vrids2.set(c.id, {
-          intervalS: c.advertIntervalCs / 100,
-          authPass: c.authPass,
-        });
-      } else if (c.vips.some((v) => v.family === 4)) vrids.add(c.id);
-      if (r.config.mode === "unicast" && r.source !== null) {
-        destinations.add(r.source);
-      }
-    }
-    const rules = {
-      carp: { vhids, destinations },
-      vrrp: { vrids, destinations },
-      vrrp2: { vrids: vrids2, destinations },
-    };
-    this.#rules.set(name, rules);
-    return rules;
+    return tables[family];
   }
 
   /** Closes every port. */
@@ -269,23 +211,13 @@ export class Interfaces {
       this.#ctx.loop.unwatch(fd);
     }
     const fds: number[] = [];
-    const v4 = port.socket;
-    if (v4 !== null) {
+    for (const { family, socket } of port.sockets()) {
       this.#ctx.loop.watch(
-        v4.fd,
-        () => this.#ctx.receiver.drain(port),
+        socket.fd,
+        () => this.#ctx.drain(port.name, family, socket),
         () => this.#reopen(port),
       );
-      fds.push(v4.fd);
-    }
-    const v6 = port.socket6;
-    if (v6 !== null) {
-      this.#ctx.loop.watch(
-        v6.fd,
-        () => this.#ctx.receiver.drain6(port),
-        () => this.#reopen(port),
-      );
-      fds.push(v6.fd);
+      fds.push(socket.fd);
     }
     this.#watched.set(port.name, fds);
   }
@@ -298,7 +230,7 @@ export class Interfaces {
       change = port.sync(link);
     } catch (e) {
       this.#watch(port);
-      this.#ctx.log.error(`interface ${port.name}: ${message(e)}`);
+      this.#ctx.log.error(`interface ${port.name}: ${errorMessage(e)}`);
       return;
     }
     if (change === "unchanged") return;
@@ -335,9 +267,9 @@ export class Interfaces {
     );
     this.#ctx.links.resync(this.#ctx.netlink).catch((e) => {
       this.#ctx.log.error(
-        `cannot re-read links: ${message(e)}; trying again in 1 s`,
+        `cannot re-read links: ${errorMessage(e)}; trying again in 1 s`,
       );
-      setTimeout(() => this.#resync(), 1000);
+      this.#ctx.clock.after(RESYNC_RETRY_MS, () => this.#resync());
     });
   }
 
@@ -347,23 +279,14 @@ export class Interfaces {
     const port = this.#ports.get(c.name);
     if (port === undefined) return;
     if (c.type === "link") this.#sync(port);
+    // Unicast adverts may be sent to any of our addresses.
+    else this.#accept.delete(c.name);
     for (const r of this.#ctx.vhidsOn(c.name)) {
-      if (c.type === "address") {
-        // Only a vhid without a source, the one whose source went, and the
-        // owner of a VIP that went care (our own VIPs going on would
-        // otherwise cost every vhid a look, for every one of them).
-        if (c.removed) r.addressRemoved(c.address);
-        if (typeof c.address === "number") {
-          const concerned = c.removed
-            ? r.source === c.address
-            : r.source === null;
-          if (!concerned) continue;
-        } else {
-          // IPv6: a link-local coming, going, or leaving DAD.
-          if (!r.config.vips.some((v) => v.family === 6)) continue;
-          if (r.source6 !== null && !c.removed) continue;
-          this.#rules6.delete(c.name);
-        }
+      // Only a vhid whose source may move, and the owner of a VIP that went,
+      // care (our own VIPs going on would otherwise cost every vhid a look,
+      // for every one of them).
+      if (c.type === "address" && !r.addressChanged(c.address, c.removed)) {
+        continue;
       }
       r.attach(port, link);
     }

@@ -6,6 +6,11 @@
  * @module
  */
 
+import {
+  IFA_F_DADFAILED,
+  IFA_F_DEPRECATED,
+  IFA_F_TENTATIVE,
+} from "../../ffi/constants.ts";
 import type {
   Address6Info,
   AddressInfo,
@@ -25,6 +30,8 @@ export interface LinkAddress6 {
   prefix: number;
   /** IFA_F_* (tentative, DAD failed, deprecated...). */
   flags: number;
+  /** Usable as a source: not tentative, DAD not failed, not deprecated. */
+  ready: boolean;
   /** RT_SCOPE_* (253: link-local). */
   scope: number;
 }
@@ -234,6 +241,7 @@ export class Links {
       address: info.address,
       prefix: info.prefix,
       flags: info.flags,
+      ready: ready6(info.flags),
       scope: info.scope,
     };
     const old = link.addresses6.find((a) => same6(a, entry));
@@ -282,6 +290,7 @@ async function snapshot(source: LinkSource): Promise<Map<number, Link>> {
             address: a.address,
             prefix: a.prefix,
             flags: a.flags,
+            ready: ready6(a.flags),
             scope: a.scope,
           }]
           : []
@@ -289,4 +298,10 @@ async function snapshot(source: LinkSource): Promise<Map<number, Link>> {
     });
   }
   return out;
+}
+
+/** Whether an IPv6 address with these IFA_F_* flags can be a source. */
+function ready6(flags: number): boolean {
+  return (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED)) ===
+    0;
 }

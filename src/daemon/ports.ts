@@ -6,34 +6,61 @@
  * @module
  */
 
-import { RawSocket } from "../../ffi/raw_socket.ts";
-import { CARP6_GROUP } from "../carp/mod.ts";
+import { errorMessage } from "../errors.ts";
+import { CARP6_GROUP } from "../net/mod.ts";
 import type { Link } from "./links.ts";
+import type { Platform, SocketPort } from "./platform.ts";
+
+/** How a port opens its sockets. */
+export type SocketOpener = Pick<Platform, "openSocket4" | "openSocket6">;
 
 /** The sockets of one interface, while the interface exists. */
 export class Port {
   /** The interface's name. */
   readonly name: string;
-  #socket: RawSocket<4> | null = null;
-  #socket6: RawSocket<6> | null = null;
+  readonly #open: SocketOpener;
+  #socket: SocketPort<number> | null = null;
+  #socket6: SocketPort<Uint8Array> | null = null;
   #index = 0;
   readonly #groups = new Set<number>();
   #wants6 = false;
   /** Why the last open failed, or `null`. */
   #error: string | null = null;
 
-  constructor(name: string) {
+  /**
+   * A port, closed until its interface is there.
+   *
+   * @param name The interface's name.
+   * @param open How it opens sockets.
+   */
+  constructor(name: string, open: SocketOpener) {
     this.name = name;
+    this.#open = open;
   }
 
   /** The IPv4 socket, or `null` while the interface is missing. */
-  get socket(): RawSocket<4> | null {
+  get socket(): SocketPort<number> | null {
     return this.#socket;
   }
 
   /** The IPv6 socket, or `null` when missing or not wanted. */
-  get socket6(): RawSocket<6> | null {
+  get socket6(): SocketPort<Uint8Array> | null {
     return this.#socket6;
+  }
+
+  /** Whether the port is open (its interface is there and took a socket). */
+  get open(): boolean {
+    return this.#socket !== null;
+  }
+
+  /**
+   * Whether the socket of a family is open.
+   *
+   * @param family The family.
+   * @returns `true` when open.
+   */
+  has(family: 4 | 6): boolean {
+    return (family === 4 ? this.#socket : this.#socket6) !== null;
   }
 
   /** The index the sockets are bound to (0 when closed). */
@@ -51,47 +78,41 @@ export class Port {
     return this.#groups;
   }
 
-  /** Whether a vhid here speaks IPv6. */
-  get wants6(): boolean {
-    return this.#wants6;
-  }
-
   /**
-   * Joins an IPv4 group now, or when the socket opens.
+   * Makes the port serve a vhid: its IPv4 group joined (now, or when the
+   * socket opens), and an IPv6 socket (member of ff02::12) when it has
+   * IPv6 VIPs.
    *
-   * @param group A multicast group.
+   * @param group The vhid's IPv4 group.
+   * @param families The families of its VIPs.
+   * @returns Whether a socket was opened (the loop must watch it).
+   * @throws {SyscallError} When a group cannot be joined or the socket
+   *   cannot be opened.
    */
-  join(group: number): void {
-    if (this.#groups.has(group)) return;
-    this.#socket?.join(group);
-    this.#groups.add(group);
-  }
-
-  /**
-   * Opens the IPv6 socket (member of ff02::12) now if the interface
-   * exists, or when it appears.
-   */
-  join6(): void {
-    if (this.#wants6) return;
-    this.#wants6 = true;
-    if (this.#socket !== null && this.#socket6 === null) {
-      this.#socket6 = RawSocket.open({
-        family: 6,
-        ifname: this.name,
-        ifindex: this.#index,
-        groups: [CARP6_GROUP],
-      });
+  want(group: number, families: ReadonlySet<4 | 6>): boolean {
+    if (!this.#groups.has(group)) {
+      this.#socket?.join(group);
+      this.#groups.add(group);
     }
+    if (!families.has(6) || this.#wants6) return false;
+    this.#wants6 = true;
+    if (this.#socket === null || this.#socket6 !== null) return false;
+    this.#socket6 = this.#open.openSocket6({
+      ifname: this.name,
+      ifindex: this.#index,
+      groups: [CARP6_GROUP],
+    });
+    return true;
   }
 
   /**
    * Leaves every IPv4 group not in `wanted`, and closes the IPv6 socket
-   * unless `keep6` (after a reload removed vhids).
+   * when no vhid here has IPv6 VIPs any more (after a reload).
    *
    * @param wanted The IPv4 groups still in use.
-   * @param keep6 Whether a vhid here still speaks IPv6.
+   * @param families The families the vhids here still have.
    */
-  retain(wanted: ReadonlySet<number>, keep6: boolean): void {
+  retain(wanted: ReadonlySet<number>, families: ReadonlySet<4 | 6>): void {
     for (const g of [...this.#groups]) {
       if (wanted.has(g)) continue;
       this.#groups.delete(g);
@@ -101,11 +122,25 @@ export class Port {
         // a membership the kernel no longer has
       }
     }
-    if (!keep6) {
+    if (!families.has(6)) {
       this.#wants6 = false;
       this.#socket6?.close();
       this.#socket6 = null;
     }
+  }
+
+  /** The open sockets, each with its family. */
+  sockets(): (
+    | { family: 4; socket: SocketPort<number> }
+    | { family: 6; socket: SocketPort<Uint8Array> }
+  )[] {
+    const out: (
+      | { family: 4; socket: SocketPort<number> }
+      | { family: 6; socket: SocketPort<Uint8Array> }
+    )[] = [];
+    if (this.#socket !== null) out.push({ family: 4, socket: this.#socket });
+    if (this.#socket6 !== null) out.push({ family: 6, socket: this.#socket6 });
+    return out;
   }
 
   /**
@@ -127,15 +162,13 @@ export class Port {
     const reopening = this.#socket !== null;
     this.close();
     try {
-      this.#socket = RawSocket.open({
-        family: 4,
+      this.#socket = this.#open.openSocket4({
         ifname: link.name,
         ifindex: link.index,
         groups: [...this.#groups],
       });
       if (this.#wants6) {
-        this.#socket6 = RawSocket.open({
-          family: 6,
+        this.#socket6 = this.#open.openSocket6({
           ifname: link.name,
           ifindex: link.index,
           groups: [CARP6_GROUP],
@@ -145,7 +178,7 @@ export class Port {
       this.#error = null;
     } catch (e) {
       this.close();
-      this.#error = e instanceof Error ? e.message : String(e);
+      this.#error = errorMessage(e);
       throw e;
     }
     return reopening ? "reopened" : "opened";

@@ -7,6 +7,7 @@
  */
 
 import type { Config } from "../config/mod.ts";
+import { errorMessage } from "../errors.ts";
 import { planReload } from "../config/reload_plan.ts";
 import type { Interfaces } from "./interfaces.ts";
 import type { Vhids } from "./vhids.ts";
@@ -15,10 +16,6 @@ import type { Vhids } from "./vhids.ts";
 export type ReloadOutcome =
   | { ok: true; started: number; updated: number }
   | { ok: false; error: string };
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /**
  * Brings the running vhids in line with a new config.
@@ -53,7 +50,7 @@ export function applyReload(
     }
   } catch (e) {
     for (const name of fresh) interfaces.drop(name);
-    return { ok: false, error: message(e) };
+    return { ok: false, error: errorMessage(e) };
   }
   let started = 0;
   let updated = 0;

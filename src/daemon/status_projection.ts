@@ -4,7 +4,7 @@
  * @module
  */
 
-import { formatIpv4 } from "../carp/mod.ts";
+import { formatPeer } from "../net/mod.ts";
 import type {
   CheckStatus,
   InterfaceStatus,
@@ -18,7 +18,7 @@ import { STATUS_VERSION } from "../control/status.ts";
 import { effectiveRank, faultList } from "../fsm/mod.ts";
 import type { DropCounts } from "./counters.ts";
 import type { Link } from "./links.ts";
-import { peerText, type VhidRunner } from "./vhid_runner.ts";
+import type { VhidDriver } from "./driver.ts";
 
 /** What the projection reads. */
 export interface StatusSources {
@@ -30,7 +30,7 @@ export interface StatusSources {
   worstTimerLatenessMs: number;
   scheduling: SchedulingStatus;
   linkResyncs: number;
-  vhids: readonly VhidRunner[];
+  vhids: readonly VhidDriver[];
   checks: CheckStatus[];
   tracked: TrackedInterfaceStatus[];
   /** Interface names in use. */
@@ -46,7 +46,7 @@ export interface StatusSources {
  * @param now The daemon's clock.
  * @returns Its part of the contract.
  */
-export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
+export function vhidStatus(r: VhidDriver, now: number): VhidStatus {
   const s = r.state;
   const master = s.state === "MASTER"
     ? r.address
@@ -55,7 +55,6 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
     : null;
   const c = r.counters;
   const v = r.config;
-  const vrrp = v.protocol === "vrrp";
   const rank = effectiveRank(s);
   return {
     vhid: v.id,
@@ -78,19 +77,22 @@ export function vhidStatus(r: VhidRunner, now: number): VhidStatus {
     vrrpVersion: v.protocol === "vrrp" ? v.vrrpVersion : null,
     demotions: r.demotions(),
     standby: s.standby,
-    master: master === null ? null : peerText(master),
-    source: r.source === null ? null : formatIpv4(r.source),
-    source6: r.source6,
+    master: master === null ? null : formatPeer(master),
+    source: r.sourceText(4),
+    source6: r.sourceText(6),
     secondsSinceTransition: Math.round(now - r.lastTransitionAt) / 1000,
-    peers: r.peers().map(([address, p]) => ({
-      address: peerText(address),
-      advbase: vrrp ? null : p.advbase,
-      advskew: vrrp ? null : p.advskew,
-      priority: p.priority ?? null,
-      advertInterval: p.intervalCs === undefined ? null : p.intervalCs / 100,
-      checksums: { ...p.checksums },
-      secondsAgo: Math.round(now - p.at) / 1000,
-    })),
+    peers: r.peers().map(([address, p]) => {
+      const a = p.advert;
+      return {
+        address: formatPeer(address),
+        advbase: a.protocol === "carp" ? a.advbase : null,
+        advskew: a.protocol === "carp" ? a.advskew : null,
+        priority: a.protocol === "vrrp" ? a.priority : null,
+        advertInterval: a.protocol === "vrrp" ? a.intervalCs / 100 : null,
+        checksums: { ...p.checksums },
+        secondsAgo: Math.round(now - p.at) / 1000,
+      };
+    }),
     worstTimerLatenessMs: Math.round(r.timeliness.worstLatenessMs * 10) / 10,
     worstAdvertGapMs: Math.round(r.timeliness.worstAdvertGapMs * 10) / 10,
     warnings: r.warnings(),
@@ -155,7 +157,7 @@ export function projectStatus(src: StatusSources): Status {
  * @returns The line.
  */
 export function statusLine(
-  vhids: readonly VhidRunner[],
+  vhids: readonly VhidDriver[],
   reloadError: string | null,
 ): string {
   const parts = [...vhids]

@@ -1,72 +1,51 @@
 /**
- * The running vhids, by `interface/id`: started on their interface's port,
- * told their demotions, stopped.
+ * The running vhids, by `interface/id`: each a driver built on its
+ * interface's port, told its demotions, started and stopped.
  * @module
  */
 
-import type { SyscallError } from "../../ffi/errors.ts";
-import { formatIpv4 } from "../carp/mod.ts";
 import type { VhidConfig } from "../config/mod.ts";
 import { vhidKey } from "../config/reload_plan.ts";
 import type { Demotion } from "../health/mod.ts";
-import type { Logger, LogRateLimiter } from "../log.ts";
+import { type DriverContext, VhidDriver } from "./driver.ts";
 import type { Interfaces } from "./interfaces.ts";
 import type { Links } from "./links.ts";
-import type { Timers } from "./timers.ts";
-import { type AddressControl, VhidRunner } from "./vhid_runner.ts";
 
 /** What the vhids need from the daemon. */
-export interface VhidsContext {
-  log: Logger;
-  limiter: LogRateLimiter;
-  addresses: AddressControl;
-  frames: {
-    send(
-      ifindex: number,
-      ifname: string,
-      ethertype: number,
-      destination: Uint8Array,
-      payload: Uint8Array,
-    ): SyscallError | null;
-  };
+export interface VhidsContext
+  extends Omit<DriverContext, "onReceiveRulesChanged"> {
   interfaces: Interfaces;
   links: Links;
-  /** The protocol timers (the receive loop's). */
-  timers: Timers;
   /** The demotions health applies to a vhid now. */
   demotionsOf: (key: string) => Demotion[];
-  /** Some vhid changed state. */
-  onTransition: () => void;
-  /** A protocol timer fired this late. */
-  onTimer: (lateMs: number, intervalMs: number) => void;
 }
 
 /** The running vhids. */
 export class Vhids {
   readonly #ctx: VhidsContext;
-  readonly #byKey = new Map<string, VhidRunner>();
+  readonly #byKey = new Map<string, VhidDriver>();
 
   constructor(ctx: VhidsContext) {
     this.#ctx = ctx;
   }
 
   /** Every vhid. */
-  all(): VhidRunner[] {
+  all(): VhidDriver[] {
     return [...this.#byKey.values()];
   }
 
   /** The vhid of a key, if running. */
-  get(key: string): VhidRunner | undefined {
+  get(key: string): VhidDriver | undefined {
     return this.#byKey.get(key);
   }
 
   /** The vhids on one interface. */
-  on(iface: string): VhidRunner[] {
+  on(iface: string): VhidDriver[] {
     return this.all().filter((r) => r.config.interface === iface);
   }
 
   /**
-   * Makes sure a vhid's interface has a port with its group joined; may
+   * Makes sure a vhid's interface has a port with what it needs; may
    * throw (setsockopt), so a reload calls it before changing anything.
    *
    * @param v The vhid.
@@ -75,7 +54,7 @@ export class Vhids {
     this.#ctx.interfaces.prepare(
       v.interface,
       v.group,
-      v.vips.some((x) => x.family === 6),
+      new Set(v.vips.map((x) => x.family)),
     );
   }
 
@@ -84,43 +63,32 @@ export class Vhids {
    *
    * @param v Its config.
    * @param standby Start in standby (carried over a restart).
-   * @returns The runner.
+   * @returns The driver.
    */
-  start(v: VhidConfig, standby: boolean): VhidRunner {
+  start(v: VhidConfig, standby: boolean): VhidDriver {
     const ctx = this.#ctx;
     const port = ctx.interfaces.portOf(v.interface);
-    const runner = new VhidRunner(v, {
-      log: ctx.log,
-      limiter: ctx.limiter,
-      addresses: ctx.addresses,
-      frames: ctx.frames,
-      now: () => performance.now(),
-      timers: ctx.timers,
-      onTransition: ctx.onTransition,
-      onTimer: ctx.onTimer,
+    const driver = new VhidDriver(v, {
+      ...ctx,
       onReceiveRulesChanged: () => ctx.interfaces.invalidate(v.interface),
     });
-    this.#byKey.set(vhidKey(v), runner);
+    this.#byKey.set(vhidKey(v), driver);
     ctx.interfaces.invalidate(v.interface);
-    runner.attach(port, ctx.links.byName(v.interface));
-    if (standby) runner.standby();
-    runner.setHealthDemotions(ctx.demotionsOf(runner.key));
-    runner.start();
-    const src = runner.source === null
-      ? "no address yet"
-      : formatIpv4(runner.source);
+    driver.attach(port, ctx.links.byName(v.interface));
+    if (standby) driver.standby();
+    driver.setHealthDemotions(ctx.demotionsOf(driver.key));
+    driver.start();
+    const timers = v.protocol === "carp"
+      ? `advbase ${v.advbase} advskew ${v.advskew}`
+      : `priority ${v.priority} advert_interval ${v.advertIntervalCs / 100} s`;
     ctx.log.info(
-      `${runner.name} on ${v.interface}: ${
+      `${driver.name} on ${v.interface}: ${
         v.vips.map((x) => x.text).join(", ")
-      } from ${src}, ${
-        v.protocol === "carp"
-          ? `advbase ${v.advbase} advskew ${v.advskew}`
-          : `priority ${v.priority} advert_interval ${
-            v.advertIntervalCs / 100
-          } s`
-      }${v.preempt ? " preempt" : ""}, ${v.mode}`,
+      } from ${driver.sourceText(4) ?? "no address yet"}, ${timers}${
+        v.preempt ? " preempt" : ""
+      }, ${v.mode}`,
     );
-    return runner;
+    return driver;
   }
 
   /**
@@ -135,6 +103,7 @@ export class Vhids {
     // Forgotten, it would hear no successor: nothing is held back.
     r.release();
     this.#byKey.delete(key);
+    this.#ctx.effects.forget(key);
     this.#ctx.interfaces.invalidate(r.config.interface);
   }
 
@@ -145,7 +114,7 @@ export class Vhids {
    * @param f What to do.
    * @returns How many vhids it applied to.
    */
-  each(vhid: number | undefined, f: (r: VhidRunner) => void): number {
+  each(vhid: number | undefined, f: (r: VhidDriver) => void): number {
     let n = 0;
     for (const r of this.#byKey.values()) {
       if (vhid === undefined || r.config.id === vhid) {

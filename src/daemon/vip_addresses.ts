@@ -13,10 +13,12 @@ import {
   equalIpv6,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV6,
+  formatIpv6,
   gratuitousArp,
   type Ipv6,
+  type PeerAddress,
   unsolicitedNa,
-} from "../carp/mod.ts";
+} from "../net/mod.ts";
 import type { Vip } from "../config/mod.ts";
 import type { Link } from "./links.ts";
 
@@ -93,6 +95,17 @@ export function findVip(
       ? v.family === 4 && v.address === address
       : v.family === 6 && equalIpv6(v.address, address)
   );
+}
+
+/**
+ * A VIP's address as peers and messages key it: a number for IPv4, the
+ * text for IPv6.
+ *
+ * @param vip The VIP.
+ * @returns The key.
+ */
+export function vipKey(vip: Vip): PeerAddress {
+  return vip.family === 4 ? vip.address : formatIpv6(vip.address);
 }
 
 /** Announcements: how many left and how many failed (with the last error). */

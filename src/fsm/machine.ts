@@ -244,7 +244,9 @@ class Run {
   /** A peer's advert: what it means is the election's to say. */
   #advert(source: PeerAddress, a: ElectionAdvert): void {
     const s = this.s;
-    if (source === s.config.source || source === s.config.source6) {
+    if (
+      source === s.config.source || s.config.ownAddresses?.includes(source)
+    ) {
       return; // our own, looped back
     }
     const election = this.#election;

@@ -6,6 +6,12 @@
  */
 
 export {
+  type Admission,
+  admissionFor,
+  type AdmissionOptions,
+  type Refusal,
+} from "./admission.ts";
+export {
   carpAdvskew,
   type CarpElection,
   carpElection,
@@ -66,3 +72,21 @@ export {
   vrrpPriority,
   vrrpRemoteWinsTie,
 } from "./vrrp_election.ts";
+export { interfaceEvents, type InterfaceView } from "./interface_events.ts";
+export {
+  PEER_MEMORY_MS,
+  PeerBook,
+  type PeerNews,
+  type PeerRecord,
+} from "./peers.ts";
+export {
+  type LinkAddress,
+  type SourceRule,
+  sourceRules,
+  type SourceView,
+} from "./source.ts";
+export {
+  SEND_ERROR_DEMOTION,
+  SendErrorTracker,
+  type SendVerdict,
+} from "./send_errors.ts";

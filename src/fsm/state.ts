@@ -98,8 +98,11 @@ export interface ElectionConfig {
    * (its text).
    */
   source: PeerAddress;
-  /** Our IPv6 source (text), when the vhid advertises over IPv6 too. */
-  source6?: string | null;
+  /**
+   * Every address our adverts go out from, in any family (our own adverts
+   * looped back are ignored); `source` counts without being listed.
+   */
+  ownAddresses?: readonly PeerAddress[];
   /** Skip the down hook on the first INIT -> BACKUP (ucarp `--neutral`). */
   neutral: boolean;
   /** Gratuitous ARPs sent on becoming master (at least 1). */

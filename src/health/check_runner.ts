@@ -7,7 +7,7 @@
  */
 
 import type { CheckConfig } from "../config/mod.ts";
-import { type HookResult, runCommand } from "../hooks/runner.ts";
+import type { HookResult, Spawner } from "../hooks/runner.ts";
 import type { Logger } from "../log.ts";
 import { INITIAL_VERDICT, record, type Verdict } from "./verdict.ts";
 
@@ -62,6 +62,16 @@ export function checkHint(
   return null;
 }
 
+/** What a check takes from the machine: a clock, timers, processes. */
+export interface CheckOs {
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Calls `fire` after `ms`; returns a cancel. */
+  after(ms: number, fire: () => void): () => void;
+  /** Runs a command. */
+  spawn: Spawner;
+}
+
 /** A scheduled check. */
 export class CheckRunner {
   /** The check. */
@@ -81,7 +91,8 @@ export class CheckRunner {
   };
   readonly #log: Logger;
   readonly #onChange: (up: boolean) => void;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #os: CheckOs;
+  #cancel: (() => void) | undefined;
   #stopped = false;
   #running: Promise<void> | null = null;
   #signalStreak = 0;
@@ -92,15 +103,18 @@ export class CheckRunner {
    * @param config The check.
    * @param log The logger.
    * @param onChange Called with the new verdict when it flips.
+   * @param os The clock and how commands run.
    */
   constructor(
     config: CheckConfig,
     log: Logger,
     onChange: (up: boolean) => void,
+    os: CheckOs,
   ) {
     this.config = config;
     this.#log = log;
     this.#onChange = onChange;
+    this.#os = os;
   }
 
   /** Starts the schedule; the first run is immediate. */
@@ -111,27 +125,27 @@ export class CheckRunner {
   /** Stops scheduling; resolves when a run in progress has ended. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#cancel?.();
     await this.#running;
   }
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
+    this.#cancel = this.#os.after(delayMs, () => {
       this.#running = this.#runOnce().finally(() => this.#running = null);
-    }, delayMs);
+    });
   }
 
   async #runOnce(): Promise<void> {
     const c = this.config;
-    const started = performance.now();
-    const r = await runCommand({
+    const started = this.#os.now();
+    const r = await this.#os.spawn({
       argv: c.command,
       timeoutMs: c.timeoutMs,
       label: `check "${c.name}"`,
       ...(c.user === null ? {} : { as: c.user }),
     });
-    const elapsed = performance.now() - started;
+    const elapsed = this.#os.now() - started;
     this.#record(r, elapsed);
     this.#schedule(Math.max(0, c.intervalMs - elapsed));
   }

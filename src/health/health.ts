@@ -12,13 +12,15 @@ import type {
 } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import type { CheckStatus, TrackedInterfaceStatus } from "../control/status.ts";
-import { CheckRunner } from "./check_runner.ts";
+import { type CheckOs, CheckRunner } from "./check_runner.ts";
 import { type Demotion, DemotionTable } from "./demotions.ts";
 
 /** What health needs from the daemon. */
 export interface HealthContext {
   /** The logger. */
   log: Logger;
+  /** The clock and how check commands run. */
+  os: CheckOs;
   /** The vhid keys a `vhids` list names (all when `null`). */
   vhidKeys: (ids: number[] | null) => string[];
   /** A link's state now: usable, or `null` when there is no such link. */
@@ -59,7 +61,12 @@ export class Health {
         this.#checks.delete(c.name);
         continue;
       }
-      const runner = new CheckRunner(c, this.#ctx.log, () => this.#reapply());
+      const runner = new CheckRunner(
+        c,
+        this.#ctx.log,
+        () => this.#reapply(),
+        this.#ctx.os,
+      );
       next.set(c.name, runner);
       runner.start();
     }

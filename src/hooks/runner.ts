@@ -117,14 +117,29 @@ async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
   return new TextDecoder().decode(all.subarray(Math.max(0, size - TAIL_BYTES)));
 }
 
+/**
+ * Runs a command to its end (or its timeout) and says how it ended;
+ * {@linkcode runCommand} in production, simulated processes in the
+ * simulator.
+ */
+export type Spawner = (job: HookJob) => Promise<HookResult>;
+
 /** A queue that runs its jobs one after another, in order. */
 export class HookQueue {
   #last: Promise<void> = Promise.resolve();
   #pending = 0;
   readonly #log: Logger;
+  readonly #spawn: Spawner;
 
-  constructor(log: Logger) {
+  /**
+   * An empty queue.
+   *
+   * @param log Where failures are reported.
+   * @param spawn How commands run.
+   */
+  constructor(log: Logger, spawn: Spawner = runCommand) {
     this.#log = log;
+    this.#spawn = spawn;
   }
 
   /** Jobs queued or running. */
@@ -140,7 +155,7 @@ export class HookQueue {
    */
   enqueue(job: HookJob): Promise<HookResult> {
     this.#pending++;
-    const result = this.#last.then(() => runCommand(job));
+    const result = this.#last.then(() => this.#spawn(job));
     this.#last = result.then((r) => {
       this.#pending--;
       this.#report(r);

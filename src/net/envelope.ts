@@ -10,7 +10,7 @@
 
 import { internetChecksum } from "./checksum.ts";
 import { IPPROTO_CARP, IPV4_HEADER_LENGTH } from "./constants.ts";
-import { readIpv4, writeIpv4 } from "./ipv4_address.ts";
+import { formatIpv4, readIpv4, writeIpv4 } from "./ipv4_address.ts";
 import { formatIpv6 } from "./ipv6_address.ts";
 
 /**
@@ -18,6 +18,16 @@ import { formatIpv6 } from "./ipv6_address.ts";
  * network-order number, an IPv6 one as its RFC 5952 text.
  */
 export type PeerAddress = number | string;
+
+/**
+ * An address as text, whatever its family.
+ *
+ * @param a An IPv4 address (a number) or an IPv6 one (its text).
+ * @returns The text.
+ */
+export function formatPeer(a: PeerAddress): string {
+  return typeof a === "number" ? formatIpv4(a) : a;
+}
 
 /** A received advert with its IP layer read. */
 export interface Envelope {

@@ -18,6 +18,7 @@ export {
   checksumWith,
   type Envelope,
   type EnvelopeDrop,
+  formatPeer,
   type Ipv4Fields,
   type Ipv4Style,
   type Ipv6Meta,

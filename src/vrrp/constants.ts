@@ -18,5 +18,7 @@ export const VRRP_TOS = 0xc0;
 export const VRRP_MAX_INTERVAL_CS = 4095;
 /** Priority of the advert an Active router sends as it leaves. */
 export const VRRP_PRIORITY_BOW_OUT = 0;
+/** The VRID of a send probe: no router serves it (valid ones are 1-255). */
+export const VRRP_PROBE_VRID = 0;
 /** The IPv4 header keepalived writes: TOS 0xc0 (DSCP CS6), no DF. */
 export const VRRP_IPV4_STYLE = { tos: VRRP_TOS, dontFragment: false };

@@ -13,6 +13,8 @@ import type { Ipv6 } from "../net/mod.ts";
 import {
   VRRP_HEADER_LENGTH,
   VRRP_MAX_INTERVAL_CS,
+  VRRP_PRIORITY_BOW_OUT,
+  VRRP_PROBE_VRID,
   VRRP_TYPE_ADVERTISEMENT,
   VRRP_VERSION,
 } from "./constants.ts";
@@ -131,7 +133,9 @@ export function judgeMessage(
 }
 
 /**
- * Checks what a sender chose before it is encoded.
+ * Checks what a sender chose before it is encoded. VRID 0 is no router's:
+ * it goes out only in a send probe, with priority 0, which every router
+ * drops (carpd tests whether its packets leave again with it).
  *
  * @param advert The advert.
  * @param valid Whether one address is well formed.
@@ -143,7 +147,9 @@ export function checkAdvert(
 ): void {
   const inRange = (n: number, min: number, max: number): boolean =>
     Number.isInteger(n) && n >= min && n <= max;
-  if (!inRange(advert.vrid, 1, 255)) {
+  const probe = advert.vrid === VRRP_PROBE_VRID &&
+    advert.priority === VRRP_PRIORITY_BOW_OUT;
+  if (!probe && !inRange(advert.vrid, 1, 255)) {
     throw new RangeError(`VRID ${advert.vrid} is not 1-255`);
   }
   if (!inRange(advert.priority, 0, 255)) {

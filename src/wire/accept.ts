@@ -53,16 +53,21 @@ export type InterfaceAccept = Record<4 | 6, FamilyAccept>;
  * What a vhid asks of its interface, from its config.
  *
  * @param v The vhid's config.
- * @param source4 Its IPv4 source now (for unicast), or `null`.
+ * @param sources The addresses its adverts go out from now (unicast peers
+ *   send to its IPv4 one).
  * @returns Its entry.
  */
-export function wireEntry(v: VhidConfig, source4: number | null): WireEntry {
+export function wireEntry(
+  v: VhidConfig,
+  sources: readonly PeerAddress[],
+): WireEntry {
   const families = new Set(v.vips.map((x) => x.family));
   const unicast = v.mode === "unicast";
+  const source4 = sources.find((a) => typeof a === "number") ?? null;
   const common = {
     id: v.id,
     families,
-    unicast4: unicast ? source4 : null,
+    unicast4: unicast ? source4 as number | null : null,
     unicast6: unicast,
   };
   if (v.protocol === "carp") {

@@ -23,3 +23,9 @@ export {
   type HeardAdvert,
   type Verdict,
 } from "./classify.ts";
+export {
+  type AdvertEncoder,
+  advertEncoder,
+  type PreparedAdvert,
+  warmUpEncoder,
+} from "./encode.ts";

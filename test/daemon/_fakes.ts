@@ -1,39 +1,22 @@
-/** Fakes of the shell's outside world, for driving a VhidRunner. */
+/**
+ * Fakes of the shell's outside world, for driving a vhid's driver on the
+ * virtual clock: sockets that record what they are given, a box that
+ * records its addresses and frames, processes that end as told.
+ */
 
 import { Errno, SyscallError } from "../../ffi/errors.ts";
-import {
-  decodeAdvertHeader,
-  formatIpv6,
-  parseIpv4,
-} from "../../src/carp/mod.ts";
+import { decodeAdvertHeader } from "../../src/carp/mod.ts";
 import { parseConfig, type VhidConfig } from "../../src/config/mod.ts";
+import { VhidDriver } from "../../src/daemon/driver.ts";
+import { Effects } from "../../src/daemon/effects.ts";
 import type { Link } from "../../src/daemon/links.ts";
-import {
-  type Advert6Socket,
-  type AdvertSocket,
-  type VhidContext,
-  VhidRunner,
-} from "../../src/daemon/vhid_runner.ts";
+import type { PacketSender, SocketsView } from "../../src/daemon/transmit.ts";
+import type { HookJob, HookResult } from "../../src/hooks/runner.ts";
 import { createLogger, LogRateLimiter } from "../../src/log.ts";
-import { JS_TIMERS } from "../../src/daemon/timers.ts";
+import { formatIpv6, type Ipv6, parseIpv4 } from "../../src/net/mod.ts";
+import { VirtualClock } from "../sim/virtual_clock.ts";
 
-/** Waits for real timers. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls until true or the time is up. */
-export async function until(
-  probe: () => boolean,
-  timeoutMs = 2000,
-): Promise<boolean> {
-  const end = performance.now() + timeoutMs;
-  for (let i = 0; i < 10_000 && performance.now() < end; i++) {
-    if (probe()) return true;
-    await sleep(5);
-  }
-  return probe();
-}
+export { Errno };
 
 /** An advert the fake socket saw. */
 export interface SentAdvert {
@@ -43,8 +26,8 @@ export interface SentAdvert {
   advskew: number;
 }
 
-/** A CARP socket that records what it is given, or refuses it. */
-export class FakeSocket implements AdvertSocket {
+/** An IPv4 socket that records what it is given, or refuses it. */
+export class FakeSocket implements PacketSender<number> {
   readonly sent: SentAdvert[] = [];
   /** Every packet taken, CARP or VRRP, as given. */
   readonly packets: Uint8Array[] = [];
@@ -76,19 +59,19 @@ export interface SentAdvert6 {
   advskew: number;
 }
 
-/** An IPv6 CARP socket that records what it is given. */
-export class FakeSocket6 implements Advert6Socket {
+/** An IPv6 socket that records what it is given. */
+export class FakeSocket6 implements PacketSender<Uint8Array> {
   readonly sent: SentAdvert6[] = [];
 
   send(
     payload: Uint8Array,
     destination: Uint8Array,
-    source: Uint8Array,
+    source: Uint8Array | null,
   ): SyscallError | null {
     const a = decodeAdvertHeader(payload)!;
     this.sent.push({
       destination: formatIpv6(destination),
-      source: formatIpv6(source),
+      source: source === null ? "" : formatIpv6(source),
       vhid: a.vhid,
       advskew: a.advskew,
     });
@@ -96,67 +79,115 @@ export class FakeSocket6 implements Advert6Socket {
   }
 }
 
-/** The box as the runner changes it. */
+/** Sockets as a port shows them to its vhids. */
+export function sockets(
+  socket: PacketSender<number> | null,
+  socket6: PacketSender<Uint8Array> | null = null,
+  error: string | null = null,
+): SocketsView {
+  return {
+    socket,
+    socket6,
+    error,
+    open: socket !== null,
+    has: (f) => (f === 4 ? socket : socket6) !== null,
+  };
+}
+
+/** The box as a driver changes it, on a virtual clock. */
 export class FakeBox {
+  readonly clock = new VirtualClock(7);
   /** IPv4 VIPs added, as numbers; IPv6 ones as text. */
   readonly added: (number | string)[] = [];
   readonly removed: (number | string)[] = [];
   readonly frames: { ethertype: number; destination: Uint8Array }[] = [];
+  /** Hooks run, in order. */
+  readonly hooks: HookJob[] = [];
   /** errno for adding addresses, or 0. */
   refuseAdd = 0;
   readonly lines: string[] = [];
   readonly socket = new FakeSocket();
   readonly socket6 = new FakeSocket6();
   transitions = 0;
-
-  context(): VhidContext {
-    return {
-      log: createLogger({
-        level: "debug",
-        journald: false,
-        sink: (l) => this.lines.push(l),
-      }),
-      limiter: new LogRateLimiter(),
-      addresses: {
-        addVip: (link, vip) => {
-          if (this.refuseAdd !== 0) {
-            return Promise.reject(
-              new SyscallError(
-                "add address",
-                `${vip.text} on "${link.name}"`,
-                this.refuseAdd,
-              ),
-            );
-          }
-          this.added.push(vip.family === 4 ? vip.address : vip.text);
-          return Promise.resolve(true);
-        },
-        removeVip: (_link, vip) => {
-          this.removed.push(vip.family === 4 ? vip.address : vip.text);
-          return Promise.resolve(true);
-        },
+  readonly log = createLogger({
+    level: "debug",
+    journald: false,
+    sink: (l) => this.lines.push(l),
+    clock: () => this.clock.wallMs(),
+  });
+  readonly effects: Effects = new Effects({
+    log: this.log,
+    limiter: new LogRateLimiter(),
+    clock: this.clock,
+    spawn: (job) => this.#spawn(job),
+    addresses: {
+      addVip: (link, vip) => {
+        if (this.refuseAdd !== 0) {
+          return Promise.reject(
+            new SyscallError(
+              "add address",
+              `${vip.text} on "${link.name}"`,
+              this.refuseAdd,
+            ),
+          );
+        }
+        this.added.push(vip.family === 4 ? vip.address : vip.text);
+        return Promise.resolve(true);
       },
+      removeVip: (_link, vip) => {
+        this.removed.push(vip.family === 4 ? vip.address : vip.text);
+        return Promise.resolve(true);
+      },
+    },
+    frames: {
+      send: (_i, _n, ethertype, destination) => {
+        this.frames.push({ ethertype, destination });
+        return null;
+      },
+    },
+  });
+
+  /** A driver for a vhid on this box. */
+  driver(config: VhidConfig): VhidDriver {
+    return new VhidDriver(config, {
+      log: this.log,
+      limiter: new LogRateLimiter(),
+      clock: this.clock,
       frames: {
         send: (_i, _n, ethertype, destination) => {
           this.frames.push({ ethertype, destination });
           return null;
         },
       },
-      now: () => performance.now(),
-      timers: JS_TIMERS,
+      effects: this.effects,
       onTransition: () => this.transitions++,
       onTimer: () => {},
       onReceiveRulesChanged: () => {},
-    };
+    });
   }
 
   /** Lines matching. */
   logged(pattern: RegExp): string[] {
     return this.lines.filter((l) => pattern.test(l));
   }
-}
 
-export { Errno };
+  /** A process that exits 0 after 5 ms of virtual time. */
+  #spawn(job: HookJob): Promise<HookResult> {
+    this.hooks.push(job);
+    return new Promise((resolve) =>
+      this.clock.after(5, () =>
+        resolve({
+          label: job.label,
+          argv: job.argv,
+          code: 0,
+          signal: null,
+          timedOut: false,
+          error: null,
+          outputTail: "",
+        }))
+    );
+  }
+}
 
 /** A link named eth0 with one address of its own. */
 export function link(overrides: Partial<Link> = {}): Link {
@@ -169,6 +200,14 @@ export function link(overrides: Partial<Link> = {}): Link {
     addresses6: [],
     ...overrides,
   };
+}
+
+/** An IPv6 address of a link, ready (out of DAD) unless told. */
+export function address6(
+  address: Ipv6,
+  flags = 0,
+): Link["addresses6"][number] {
+  return { address, prefix: 64, flags, scope: 253, ready: flags === 0 };
 }
 
 /** A fast vhid on eth0 (adverts every 10/256 s, master-down 117 ms). */
@@ -192,14 +231,14 @@ export function fastVrrp(extra = ""): VhidConfig {
   ).vhids[0]!;
 }
 
-/** A runner attached to a fake box and started. */
+/** A driver attached to a fake box and started. */
 export function started(
   box: FakeBox,
   config: VhidConfig = fastVhid(),
   l: Link = link(),
-): VhidRunner {
-  const r = new VhidRunner(config, box.context());
-  r.attach({ socket: box.socket, socket6: null, error: null }, l);
+): VhidDriver {
+  const r = box.driver(config);
+  r.attach(sockets(box.socket), l);
   r.start();
   return r;
 }

@@ -6,12 +6,12 @@ import {
   vhidStatus,
 } from "../../src/daemon/status_projection.ts";
 import { emptyDrops } from "../../src/daemon/counters.ts";
-import { FakeBox, started, until } from "./_fakes.ts";
+import { FakeBox, sockets, started } from "./_fakes.ts";
 
 Deno.test("the status projection maps a vhid into the v1 contract", async () => {
   const box = new FakeBox();
   const r = started(box);
-  assert.ok(await until(() => r.state.state === "MASTER"));
+  assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
   const v = vhidStatus(r, r.lastTransitionAt + 1500);
   assert.equal(v.vhid, 7);
   assert.equal(v.interface, "eth0");
@@ -89,7 +89,7 @@ Deno.test("the status projection maps a vhid into the v1 contract", async () => 
 Deno.test("statusLine() names each vhid's state and the first fault; a failed reload first", () => {
   const box = new FakeBox();
   const a = started(box);
-  a.attach({ socket: null, socket6: null, error: null }, null);
+  a.attach(sockets(null), null);
   assert.equal(statusLine([a], null), "vhid 7 FAULT (waiting for eth0)");
   assert.equal(
     statusLine([a], "bad key"),

@@ -339,7 +339,7 @@ Deno.test("remoteWinsTie() compares IPv6 addresses byte by byte, the smaller win
 });
 
 Deno.test("an IPv6-only vhid breaks ties on its link-local address", () => {
-  const h = new Harness({ source: "fe80::5", source6: "fe80::5" });
+  const h = new Harness({ source: "fe80::5", ownAddresses: ["fe80::5"] });
   h.becomeMaster();
   h.advert("fe80::9", 1, 50);
   assert.equal(h.s.state, "MASTER", "fe80::9 loses the tie");
@@ -351,13 +351,13 @@ Deno.test("an IPv6-only vhid breaks ties on its link-local address", () => {
 Deno.test("a dual-stack vhid lets only the IPv4 copies of adverts decide ties", () => {
   // Our link-local is the larger, our IPv4 address the smaller: if both
   // decided, two masters could each yield to the other.
-  const h = new Harness({ source: ip("10.99.0.1"), source6: "fe80::9" });
+  const h = new Harness({ source: ip("10.99.0.1"), ownAddresses: ["fe80::9"] });
   h.becomeMaster();
   h.advert("fe80::1", 1, 50);
   assert.equal(h.s.state, "MASTER", "an IPv6 copy never wins a tie");
   h.advert("fe80::1", 1, 10);
   assert.equal(h.s.state, "BACKUP", "but a better IPv6 advert still counts");
-  const k = new Harness({ source: ip("10.99.0.1"), source6: "fe80::9" });
+  const k = new Harness({ source: ip("10.99.0.1"), ownAddresses: ["fe80::9"] });
   k.becomeMaster();
   k.advert("11.99.0.0", 1, 50);
   assert.equal(k.s.state, "BACKUP", "the IPv4 copy decides");

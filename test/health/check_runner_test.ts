@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { checkHint, CheckRunner } from "../../src/health/check_runner.ts";
+import {
+  checkHint,
+  type CheckOs,
+  CheckRunner,
+} from "../../src/health/check_runner.ts";
+import { runCommand } from "../../src/hooks/runner.ts";
 import { createLogger } from "../../src/log.ts";
 import type { CheckConfig } from "../../src/config/mod.ts";
 
@@ -20,6 +25,16 @@ Deno.test("checkHint() calls out a check that never passed, or dies by a signal 
     null,
   );
 });
+
+/** The machine: these tests run real commands (signals, another user). */
+const REAL: CheckOs = {
+  now: () => performance.now(),
+  after(ms, fire): () => void {
+    const t = setTimeout(fire, ms);
+    return () => clearTimeout(t);
+  },
+  spawn: runCommand,
+};
 
 function config(command: string[]): CheckConfig {
   return {
@@ -46,7 +61,7 @@ async function runs(c: CheckConfig, n: number): Promise<{
     journald: false,
     sink: (l) => lines.push(l),
   });
-  const runner = new CheckRunner(c, log, () => {});
+  const runner = new CheckRunner(c, log, () => {}, REAL);
   runner.start();
   for (let i = 0; i < 200 && runner.stats.runs < n; i++) {
     await new Promise((r) => setTimeout(r, 20));

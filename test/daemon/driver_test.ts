@@ -1,24 +1,50 @@
+// The per-vhid driver on the virtual clock: no test here waits on real time.
 import assert from "node:assert/strict";
 import { IFA_F_TENTATIVE } from "../../ffi/constants.ts";
-import { parseIpv4, parseIpv6 } from "../../src/carp/mod.ts";
-import { VhidRunner } from "../../src/daemon/vhid_runner.ts";
+import type { ElectionAdvert } from "../../src/fsm/mod.ts";
+import { parseIpv4, parseIpv6, type PeerAddress } from "../../src/net/mod.ts";
 import { decodeVrrp4Packet } from "../../src/vrrp/mod.ts";
+import type { HeardAdvert } from "../../src/wire/mod.ts";
 import {
+  address6,
   Errno,
   FakeBox,
   fastVhid,
   fastVrrp,
   link,
+  sockets,
   started,
-  until,
 } from "./_fakes.ts";
 
 const VIP = parseIpv4("10.9.0.50")!;
 
-Deno.test("VhidRunner becomes MASTER in order: VIPs on, then ARP, advert and up hook", async () => {
+/** A CARP advert as the wire hands it over. */
+function carp(
+  source: PeerAddress,
+  advbase: number,
+  advskew: number,
+  counter: bigint,
+): HeardAdvert {
+  const advert: ElectionAdvert = {
+    protocol: "carp",
+    advbase,
+    advskew,
+    counter,
+  };
+  return {
+    ok: true,
+    vhid: 7,
+    source,
+    advert,
+    dialect: null,
+    addresses: null,
+  };
+}
+
+Deno.test("VhidDriver becomes MASTER in order: VIPs on, then ARP, advert and up hook", async () => {
   const box = new FakeBox();
   const r = started(box);
-  assert.ok(await until(() => r.state.state === "MASTER"));
+  assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
   assert.deepEqual(box.added, [VIP]);
   assert.equal(box.frames.length, 1, "one gratuitous ARP");
   assert.ok(box.socket.sent.length >= 1);
@@ -33,11 +59,11 @@ Deno.test("VhidRunner becomes MASTER in order: VIPs on, then ARP, advert and up 
   assert.deepEqual(box.removed.slice(-1), [VIP]);
 });
 
-Deno.test("VhidRunner never claims MASTER without its VIPs: FAULT, bow-out, no ARP, retry", async () => {
+Deno.test("VhidDriver never claims MASTER without its VIPs: FAULT, bow-out, no ARP, retry", async () => {
   const box = new FakeBox();
   box.refuseAdd = Errno.EPERM;
   const r = started(box);
-  assert.ok(await until(() => r.state.state === "FAULT"));
+  assert.ok(await box.clock.until(() => r.state.state === "FAULT"));
   assert.equal(box.frames.length, 0, "no gratuitous ARP for a VIP we lack");
   assert.deepEqual(
     box.socket.sent.map((a) => [a.advbase, a.advskew]),
@@ -54,18 +80,21 @@ Deno.test("VhidRunner never claims MASTER without its VIPs: FAULT, bow-out, no A
     box.lines.join("\n"),
   );
   box.refuseAdd = 0;
-  assert.ok(await until(() => r.state.state === "MASTER", 3000), "retried");
+  assert.ok(
+    await box.clock.until(() => r.state.state === "MASTER", 3000),
+    "retried",
+  );
   assert.deepEqual(box.added, [VIP]);
   assert.equal(r.state.vipFailures, 0, "back-off reset");
   r.stop();
 });
 
-Deno.test("VhidRunner demotes itself while its adverts cannot leave, and recovers", async () => {
+Deno.test("VhidDriver demotes itself while its adverts cannot leave, and recovers", async () => {
   const box = new FakeBox();
   const r = started(box);
-  assert.ok(await until(() => r.state.state === "MASTER"));
+  assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
   box.socket.refuse = Errno.EPERM;
-  assert.ok(await until(() => r.demotions().length > 0));
+  assert.ok(await box.clock.until(() => r.demotions().length > 0));
   assert.deepEqual(r.demotions(), [{
     reason: "send errors, EPERM",
     advskew: 240,
@@ -74,25 +103,28 @@ Deno.test("VhidRunner demotes itself while its adverts cannot leave, and recover
   assert.ok((r.counters.sendErrors.get("EPERM") ?? 0) >= 3);
   const sent = r.counters.advertsSent;
   // A peer (skew 100) takes over; the demoted master yields to it.
-  r.receive(parseIpv4("10.9.0.2")!, { advbase: 0, advskew: 100, counter: 1n });
+  r.receive(carp(parseIpv4("10.9.0.2")!, 0, 100, 1n), box.clock.now());
   assert.equal(r.state.state, "BACKUP");
   assert.equal(r.counters.advertsSent, sent, "refused sends are not counted");
   // Sends work again: the probes (vhid 0) find out, and the demotion ends.
   box.socket.refuse = 0;
-  assert.ok(await until(() => r.demotions().length === 0, 5000), "recovered");
+  assert.ok(
+    await box.clock.until(() => r.demotions().length === 0, 5000),
+    "recovered",
+  );
   assert.ok(box.socket.sent.some((a) => a.vhid === 0), "probes for vhid 0");
   r.stop();
 });
 
-Deno.test("VhidRunner puts back a VIP someone removed while it is MASTER", async () => {
+Deno.test("VhidDriver puts back a VIP someone removed while it is MASTER", async () => {
   const box = new FakeBox();
   const l = link();
   const r = started(box, fastVhid(), l);
-  assert.ok(await until(() => r.state.state === "MASTER"));
-  r.attach({ socket: box.socket, socket6: null, error: null }, l); // the VIP is not on l
-  r.addressRemoved(VIP);
-  assert.ok(await until(() => r.counters.vipsRestored === 1));
-  assert.ok(await until(() => box.added.length === 2));
+  assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
+  r.attach(sockets(box.socket), l); // the VIP is not on l
+  r.addressChanged(VIP, true);
+  assert.ok(await box.clock.until(() => r.counters.vipsRestored === 1));
+  assert.ok(await box.clock.until(() => box.added.length === 2));
   assert.equal(r.state.state, "MASTER");
   assert.equal(
     box.logged(/was removed from eth0 while MASTER; putting it back/).length,
@@ -101,11 +133,11 @@ Deno.test("VhidRunner puts back a VIP someone removed while it is MASTER", async
   r.stop();
 });
 
-Deno.test("VhidRunner follows its interface: missing, re-created, without an address", async () => {
+Deno.test("VhidDriver follows its interface: missing, re-created, without an address", async () => {
   const box = new FakeBox();
   const r = started(box);
-  assert.ok(await until(() => r.state.state === "MASTER"));
-  r.attach({ socket: null, socket6: null, error: null }, null);
+  assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
+  r.attach(sockets(null), null);
   assert.equal(r.state.state, "FAULT");
   assert.equal(
     box.logged(/MASTER -> FAULT \(interface missing: waiting for eth0\)/)
@@ -113,14 +145,14 @@ Deno.test("VhidRunner follows its interface: missing, re-created, without an add
     1,
   );
   r.attach(
-    { socket: box.socket, socket6: null, error: null },
+    sockets(box.socket),
     link({ index: 9 }),
   );
   assert.equal(r.state.state, "BACKUP");
-  assert.ok(await until(() => r.state.state === "MASTER"));
+  assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
   // Re-created between two looks (an overflow resync): start over.
   r.attach(
-    { socket: box.socket, socket6: null, error: null },
+    sockets(box.socket),
     link({ index: 12 }),
   );
   assert.equal(
@@ -130,25 +162,25 @@ Deno.test("VhidRunner follows its interface: missing, re-created, without an add
   assert.equal(r.state.state, "BACKUP");
   // The address goes: FAULT; another comes: the new source.
   r.attach(
-    { socket: box.socket, socket6: null, error: null },
+    sockets(box.socket),
     link({ index: 12, addresses: [] }),
   );
   assert.equal(r.state.state, "FAULT");
-  assert.equal(r.source, null);
+  assert.equal(r.sourceText(4), null);
   r.attach(
-    { socket: box.socket, socket6: null, error: null },
+    sockets(box.socket),
     link({
       index: 12,
       addresses: [{ address: parseIpv4("10.9.0.7")!, prefix: 24 }],
     }),
   );
   assert.equal(r.state.state, "BACKUP");
-  assert.equal(r.source, parseIpv4("10.9.0.7"));
+  assert.equal(r.sourceText(4), "10.9.0.7");
   assert.equal(r.state.config.source, parseIpv4("10.9.0.7"));
   r.stop();
 });
 
-Deno.test("VhidRunner keeps its source while that address stays, and never picks a VIP", () => {
+Deno.test("VhidDriver keeps its source while that address stays, and never picks a VIP", () => {
   const box = new FakeBox();
   const a = parseIpv4("10.9.0.1")!;
   const b = parseIpv4("10.9.0.2")!;
@@ -159,55 +191,48 @@ Deno.test("VhidRunner keeps its source while that address stays, and never picks
       addresses: [{ address: VIP, prefix: 24 }, { address: a, prefix: 24 }],
     }),
   );
-  assert.equal(r.source, a);
+  assert.equal(r.sourceText(4), "10.9.0.1");
   r.attach(
-    { socket: box.socket, socket6: null, error: null },
+    sockets(box.socket),
     link({
       addresses: [{ address: b, prefix: 24 }, { address: a, prefix: 24 }],
     }),
   );
-  assert.equal(r.source, a, "stable while present");
+  assert.equal(r.sourceText(4), "10.9.0.1", "stable while present");
   r.stop();
 });
 
-Deno.test("VhidRunner with replay_protection drops a repeated counter", () => {
+Deno.test("VhidDriver with replay_protection drops a repeated counter", () => {
   const box = new FakeBox();
   const r = started(box, fastVhid("replay_protection = true"));
-  const peer = parseIpv4("10.9.0.2")!;
-  const advert = { advbase: 0, advskew: 5, counter: 9n };
-  assert.equal(r.receive(peer, advert), "accepted");
-  assert.equal(r.receive(peer, advert), "replay");
+  const advert = carp(parseIpv4("10.9.0.2")!, 0, 5, 9n);
+  assert.equal(r.receive(advert, 0), "accepted");
+  assert.equal(r.receive(advert, 0), "replay");
   assert.equal(r.counters.drops.replay, 1);
   assert.equal(r.counters.advertsReceived, 1);
   r.stop();
 });
 
-Deno.test("VhidRunner measures a peer's advert gaps by arrival, not by when it read them", () => {
+Deno.test("VhidDriver measures a peer's advert gaps by arrival, not by when it read them", () => {
   const box = new FakeBox();
   const r = started(box);
-  const peer = parseIpv4("10.9.0.2")!;
-  const advert = { advbase: 0, advskew: 5, counter: 1n };
-  r.receive(peer, advert, 1000);
-  r.receive(peer, advert, 1019.5); // the peer ran 0.5 ms late
-  r.receive(peer, advert, 1039); // read late with the next one: no matter
+  const advert = carp(parseIpv4("10.9.0.2")!, 0, 5, 1n);
+  r.receive(advert, 1000);
+  r.receive(advert, 1019.5); // the peer ran 0.5 ms late
+  r.receive(advert, 1039); // read late with the next one: no matter
   assert.equal(r.timeliness.worstAdvertGapMs, 19.5);
   // A peer silent for a minute (a backup that became master) is not late.
-  r.receive(peer, advert, 61_039);
+  r.receive(advert, 61_039);
   assert.equal(r.timeliness.worstAdvertGapMs, 19.5);
   r.stop();
 });
 
-Deno.test("VhidRunner with IPv6 VIPs: waits for a link-local out of DAD, advertises to ff02::12, announces with neighbour advertisements", async () => {
+Deno.test("VhidDriver with IPv6 VIPs: waits for a link-local out of DAD, advertises to ff02::12, announces with neighbour advertisements", async () => {
   const box = new FakeBox();
   const config = fastVhid("", `"10.9.0.50/24", "2001:db8::50/64"`);
-  const r = new VhidRunner(config, box.context());
-  const tentative = [{
-    address: parseIpv6("fe80::1")!,
-    prefix: 64,
-    flags: IFA_F_TENTATIVE,
-    scope: 253,
-  }];
-  const port = { socket: box.socket, socket6: box.socket6, error: null };
+  const r = box.driver(config);
+  const tentative = [address6(parseIpv6("fe80::1")!, IFA_F_TENTATIVE)];
+  const port = sockets(box.socket, box.socket6);
   r.attach(port, link({ addresses6: tentative }));
   r.start();
   assert.equal(r.state.state, "FAULT", "no usable link-local yet");
@@ -215,9 +240,9 @@ Deno.test("VhidRunner with IPv6 VIPs: waits for a link-local out of DAD, adverti
     "no usable link-local IPv6 address on eth0 to advertise from yet",
   ]);
   // DAD done: the flags change on the same address.
-  r.attach(port, link({ addresses6: [{ ...tentative[0]!, flags: 0 }] }));
-  assert.ok(await until(() => r.state.state === "MASTER"));
-  assert.equal(r.source6, "fe80::1");
+  r.attach(port, link({ addresses6: [address6(parseIpv6("fe80::1")!)] }));
+  assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
+  assert.equal(r.sourceText(6), "fe80::1");
   assert.deepEqual(box.added, [VIP, "2001:db8::50/64"]);
   assert.deepEqual(
     box.frames.map((f) => f.ethertype.toString(16)),
@@ -243,34 +268,26 @@ Deno.test("VhidRunner with IPv6 VIPs: waits for a link-local out of DAD, adverti
   assert.deepEqual(box.removed.slice(-2), [VIP, "2001:db8::50/64"]);
 });
 
-Deno.test("VhidRunner puts back an IPv6 VIP someone removed while MASTER", async () => {
+Deno.test("VhidDriver puts back an IPv6 VIP someone removed while MASTER", async () => {
   const box = new FakeBox();
   const config = fastVhid("", `"2001:db8::50"`);
-  const ll = [{
-    address: parseIpv6("fe80::1")!,
-    prefix: 64,
-    flags: 0,
-    scope: 253,
-  }];
-  const r = new VhidRunner(config, box.context());
-  r.attach(
-    { socket: box.socket, socket6: box.socket6, error: null },
-    link({ addresses6: ll }),
-  );
+  const ll = [address6(parseIpv6("fe80::1")!)];
+  const r = box.driver(config);
+  r.attach(sockets(box.socket, box.socket6), link({ addresses6: ll }));
   r.start();
-  assert.ok(await until(() => r.state.state === "MASTER"));
-  assert.equal(r.source, null, "an IPv6-only vhid needs no IPv4 source");
+  assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
+  assert.equal(r.sourceText(4), null, "an IPv6-only vhid needs no IPv4 source");
   assert.equal(box.socket.sent.length, 0, "and sends no IPv4 adverts");
-  r.addressRemoved(parseIpv6("2001:db8::50")!);
-  assert.ok(await until(() => r.counters.vipsRestored === 1));
+  r.addressChanged(parseIpv6("2001:db8::50")!, true);
+  assert.ok(await box.clock.until(() => r.counters.vipsRestored === 1));
   assert.deepEqual(box.added, ["2001:db8::50", "2001:db8::50"]);
   r.stop();
 });
 
-Deno.test("VhidRunner with a VRRP vhid: VRRPv3 adverts in the configured dialect, priority 0 on stop, peers and mismatches recorded", async () => {
+Deno.test("VhidDriver with a VRRP vhid: VRRPv3 adverts in the configured dialect, priority 0 on stop, peers and mismatches recorded", async () => {
   const box = new FakeBox();
   const r = started(box, fastVrrp('vrrp_checksum = "plain"'));
-  assert.ok(await until(() => r.state.state === "MASTER"));
+  assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
   const rules = { vrids: new Set([7]) };
   const first = decodeVrrp4Packet(box.socket.packets[0]!, rules);
   assert.ok(first.ok, JSON.stringify(first));
@@ -282,16 +299,16 @@ Deno.test("VhidRunner with a VRRP vhid: VRRPv3 adverts in the configured dialect
   assert.equal(box.socket.packets[0]![1], 0xc0, "TOS CS6");
 
   // A better master with another address list: followed, warned once.
-  const peer = parseIpv4("10.9.0.2")!;
-  const advert = {
-    family: 4 as const,
-    vrid: 7,
-    priority: 200,
-    intervalCs: 1,
-    addresses: [VIP, parseIpv4("10.9.0.51")!],
-  };
-  r.receiveVrrp(peer, advert, "pseudo");
-  r.receiveVrrp(peer, advert, "pseudo");
+  const heard = (dialect: "pseudo" | "plain"): HeardAdvert => ({
+    ok: true,
+    vhid: 7,
+    source: parseIpv4("10.9.0.2")!,
+    advert: { protocol: "vrrp", priority: 200, intervalCs: 1 },
+    dialect,
+    addresses: ["10.9.0.50", "10.9.0.51"],
+  });
+  r.receive(heard("pseudo"), box.clock.now());
+  r.receive(heard("pseudo"), box.clock.now());
   assert.equal(r.state.state, "BACKUP");
   assert.equal(r.counters.vipListMismatches, 2);
   assert.equal(
@@ -304,12 +321,12 @@ Deno.test("VhidRunner with a VRRP vhid: VRRPv3 adverts in the configured dialect
   assert.deepEqual(r.peers()[0]![1].checksums, { pseudo: 2 });
   // One advert in the other dialect from the same peer: a flipped bit that
   // happened to verify, most likely; dropped and counted.
-  assert.equal(r.receiveVrrp(peer, advert, "plain"), "bad_checksum");
+  assert.equal(r.receive(heard("plain"), box.clock.now()), "bad_checksum");
   assert.equal(r.counters.drops.bad_checksum, 1);
   assert.equal(r.counters.advertsReceived, 2);
 
   // Master again once the peer is silent; stop sends priority 0.
-  assert.ok(await until(() => r.state.state === "MASTER"));
+  assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
   const before = box.socket.packets.length;
   r.stop();
   const last = decodeVrrp4Packet(box.socket.packets[before]!, rules);

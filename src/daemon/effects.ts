@@ -1,0 +1,271 @@
+/**
+ * The one place where what the state machines decide touches the box: VIPs
+ * added, removed and put back, the segment told (gratuitous ARP, unsolicited
+ * neighbour advertisements), up/down scripts and notify hooks queued, and
+ * each transition recorded (history, log line). One executor serves every
+ * vhid of the box; hooks run one at a time per lane (today a lane is a
+ * vhid: its hooks keep their order and never wait for another vhid's).
+ * @module
+ */
+
+import type { VhidConfig, Vip } from "../config/mod.ts";
+import { errorMessage } from "../errors.ts";
+import type { HookJob, Spawner } from "../hooks/runner.ts";
+import { HookQueue } from "../hooks/runner.ts";
+import { type Logger, logLimited, type LogRateLimiter } from "../log.ts";
+import type { Clock } from "./clock.ts";
+import type { HookKind, VhidCounters } from "./counters.ts";
+import type { Link } from "./links.ts";
+import {
+  type AddressControl,
+  announceVips,
+  type FrameSender,
+  vipLabel,
+} from "./vip_addresses.ts";
+
+/** One state change as the history keeps it. */
+export interface TransitionRecord {
+  /** ISO 8601 UTC. */
+  at: string;
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** State changes kept per vhid. */
+export const HISTORY_LENGTH = 16;
+
+/** What the executor needs from the daemon. */
+export interface EffectsContext {
+  log: Logger;
+  limiter: LogRateLimiter;
+  clock: Clock;
+  addresses: AddressControl;
+  frames: FrameSender;
+  /** How hooks run. */
+  spawn: Spawner;
+}
+
+/** A vhid as the executor acts for it. */
+export interface EffectTarget {
+  /** `interface/id`: its history and hook lane. */
+  readonly key: string;
+  /** `vhid 3`, for messages. */
+  readonly name: string;
+  /** Its settings now. */
+  readonly config: VhidConfig;
+  /** Its interface now, `null` while missing. */
+  readonly link: Link | null;
+  /** Its counters. */
+  readonly counters: VhidCounters;
+  /** Stopping with `release_vips_on_exit = false`: the VIPs stay. */
+  readonly keepVips: boolean;
+}
+
+/** The executor of effects for the box. */
+export class Effects {
+  readonly #ctx: EffectsContext;
+  readonly #lanes = new Map<string, HookQueue>();
+  readonly #histories = new Map<string, TransitionRecord[]>();
+
+  constructor(ctx: EffectsContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * Adds a vhid's VIPs (when carpd manages them) and says how it went.
+   *
+   * @param t The vhid.
+   * @param done Called once: `null` when they are on (or not carpd's to
+   *   add), else why not. Called at once when nothing is to be awaited.
+   */
+  addVips(t: EffectTarget, done: (error: string | null) => void): void {
+    const link = t.link;
+    if (!t.config.manageVips) return done(null);
+    if (link === null) return done(`${t.config.interface} is missing`);
+    const label = vipLabel(link.name);
+    Promise.allSettled(
+      t.config.vips.map((vip) =>
+        this.#ctx.addresses.addVip(link, vip, label).then((added) => {
+          if (added) {
+            this.#ctx.log.debug(`${t.name}: added ${vip.text} on ${link.name}`);
+          }
+        })
+      ),
+    ).then((results) => {
+      const failed = results.find((r) => r.status === "rejected");
+      done(failed === undefined ? null : errorMessage(failed.reason));
+    });
+  }
+
+  /**
+   * Removes a vhid's VIPs (when carpd manages them and may).
+   *
+   * @param t The vhid.
+   */
+  removeVips(t: EffectTarget): void {
+    if (!t.config.manageVips || t.keepVips) return;
+    const link = t.link;
+    if (link === null) return; // they went with the interface
+    for (const vip of t.config.vips) {
+      this.#ctx.addresses.removeVip(link, vip).then(
+        (removed) => {
+          if (removed) {
+            this.#ctx.log.debug(
+              `${t.name}: removed ${vip.text} on ${link.name}`,
+            );
+          }
+        },
+        (e) => this.#ctx.log.error(`${t.name}: ${errorMessage(e)}`),
+      );
+    }
+  }
+
+  /**
+   * Puts back a VIP someone removed while the vhid is MASTER, and tells
+   * the segment.
+   *
+   * @param t The vhid.
+   * @param vip The VIP.
+   * @param failed Called with why, when it cannot go back on.
+   */
+  restoreVip(t: EffectTarget, vip: Vip, failed: (error: string) => void): void {
+    const link = t.link;
+    if (link === null) return;
+    t.counters.vipsRestored++;
+    this.#ctx.log.warning(
+      `${t.name}: ${vip.text} was removed from ${link.name} while MASTER; putting it back`,
+    );
+    this.#ctx.addresses.addVip(link, vip, vipLabel(link.name)).then(
+      () => this.announce(t),
+      (e) => failed(errorMessage(e)),
+    );
+  }
+
+  /**
+   * Tells the segment the VIPs are here: one gratuitous ARP per IPv4 VIP,
+   * one unsolicited neighbour advertisement per IPv6 VIP.
+   *
+   * @param t The vhid.
+   */
+  announce(t: EffectTarget): void {
+    const link = t.link;
+    if (link === null) return;
+    const r = announceVips(this.#ctx.frames, link, t.config.vips);
+    t.counters.garpsSent += r.sent;
+    for (const { vip, error } of r.failures) {
+      logLimited(
+        this.#ctx.log,
+        this.#ctx.limiter,
+        `${t.name} garp`,
+        this.#ctx.clock.now(),
+        "warning",
+        `${t.name}: ${
+          vip.family === 4 ? "gratuitous ARP" : "neighbour advertisement"
+        } for ${vip.text} not sent: ${error.message}`,
+      );
+    }
+  }
+
+  /**
+   * Queues the up or down script, once per VIP, as ucarp calls it:
+   * `script <interface> <vip> [xparam]`.
+   *
+   * @param t The vhid.
+   * @param hook Which.
+   */
+  runScripts(t: EffectTarget, hook: "up" | "down"): void {
+    const c = t.config;
+    const script = hook === "up" ? c.upScript : c.downScript;
+    if (script === null) return;
+    for (const vip of c.vips) {
+      const argv = [script, c.interface, vip.text];
+      if (c.xparam !== null) argv.push(c.xparam);
+      this.#queue(t, hook, {
+        argv,
+        timeoutMs: c.scriptTimeoutMs,
+        label: `${t.name} ${hook} script`,
+      });
+    }
+  }
+
+  /**
+   * Records a transition: the history, the log line, the notify hook.
+   *
+   * @param t The vhid.
+   * @param from The state announced before.
+   * @param to The new state.
+   * @param why The reason, in words.
+   */
+  transition(t: EffectTarget, from: string, to: string, why: string): void {
+    const history = this.#histories.get(t.key) ?? [];
+    this.#histories.set(t.key, history);
+    history.push({
+      at: new Date(this.#ctx.clock.wallMs()).toISOString(),
+      from,
+      to,
+      reason: why,
+    });
+    if (history.length > HISTORY_LENGTH) history.shift();
+    const line = `${t.name}: ${from} -> ${to} (${why})`;
+    if (to === "FAULT") this.#ctx.log.warning(line);
+    else this.#ctx.log.info(line);
+    const c = t.config;
+    if (c.notify === null) return;
+    this.#queue(t, "notify", {
+      argv: [
+        ...c.notify,
+        String(c.id),
+        from,
+        to,
+        c.interface,
+        c.vips.map((v) => v.text).join(","),
+      ],
+      timeoutMs: c.scriptTimeoutMs,
+      label: `${t.name} notify`,
+    });
+  }
+
+  /**
+   * A vhid's last state changes, oldest first.
+   *
+   * @param key Its key.
+   * @returns The records.
+   */
+  history(key: string): readonly TransitionRecord[] {
+    return this.#histories.get(key) ?? [];
+  }
+
+  /**
+   * Forgets a vhid that stopped for good (its queued hooks still run).
+   *
+   * @param key Its key.
+   */
+  forget(key: string): void {
+    this.#histories.delete(key);
+  }
+
+  /**
+   * Resolves when a lane's queued hooks have finished (or timed out).
+   *
+   * @param key The vhid's key.
+   * @returns A promise.
+   */
+  hooksIdle(key: string): Promise<void> {
+    return this.#lanes.get(key)?.idle() ?? Promise.resolve();
+  }
+
+  /** Queues a hook in the vhid's lane and counts how it ends. */
+  #queue(t: EffectTarget, kind: HookKind, job: HookJob): void {
+    let lane = this.#lanes.get(t.key);
+    if (lane === undefined) {
+      lane = new HookQueue(this.#ctx.log, this.#ctx.spawn);
+      this.#lanes.set(t.key, lane);
+    }
+    lane.enqueue(job).then((r) => {
+      const n = t.counters.hooks[kind];
+      n.runs++;
+      if (r.error !== null || r.timedOut || r.code !== 0) n.failures++;
+    });
+  }
+}
