@@ -15,9 +15,6 @@ import {
 import { openSocket, OwnedFd } from "./fd.ts";
 import type { SyscallError } from "./errors.ts";
 
-/** ff:ff:ff:ff:ff:ff. */
-export const BROADCAST_MAC: Uint8Array = new Uint8Array(6).fill(0xff);
-
 /** sizeof(struct sockaddr_ll). */
 export const SOCKADDR_LL_SIZE = 20;
 /** Offset of sll_halen; sll_addr follows it. */

@@ -47,6 +47,7 @@ export {
   CARP6_GROUP,
   CARP_GROUP,
   compareIpv6,
+  type Envelope,
   equalIpv6,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV6,

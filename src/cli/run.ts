@@ -15,6 +15,8 @@ import {
   type DaemonObserver,
   holdDebuggerPort,
   preflight,
+  Services,
+  systemPlatform,
   systemProbe,
 } from "../daemon/mod.ts";
 import { createLogger, type Logger, underJournald } from "../log.ts";
@@ -91,6 +93,8 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
       log,
       observer: systemd.observer,
       testHooks: env("CARPD_TEST_HOOKS") === "1",
+      platform: systemPlatform,
+      services: (ctx) => new Services(ctx),
     });
   } catch (e) {
     log.error(`cannot start: ${message(e)}`);

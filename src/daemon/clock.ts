@@ -48,10 +48,11 @@ export function sleep(clock: Clock, ms: number): Promise<void> {
 export function systemClock(
   timers: { at(deadline: number, fire: () => void): Cancel },
 ): Clock {
+  const random = new Uint32Array(1);
   return {
     now: () => performance.now(),
     wallMs: () => Date.now(),
-    random32: () => crypto.getRandomValues(new Uint32Array(1))[0]!,
+    random32: () => crypto.getRandomValues(random)[0]!,
     at: (deadline, fire) => timers.at(deadline, fire),
     after(ms, fire): Cancel {
       const t = setTimeout(fire, Math.max(0, ms));

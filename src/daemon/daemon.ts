@@ -8,7 +8,8 @@
  */
 
 import { ConfigError } from "../config/error.ts";
-import type { Config } from "../config/mod.ts";
+import type { Config, VhidConfig } from "../config/mod.ts";
+import type { VhidState } from "../fsm/mod.ts";
 import {
   formatStatus,
   type ReloadStatus,
@@ -23,9 +24,8 @@ import { answerControl } from "./control_handler.ts";
 import type { LoopObserver, Platform } from "./platform.ts";
 import { applyReload } from "./reload.ts";
 import { Scheduling } from "./scheduling.ts";
-import { Services, type StagedMetrics } from "./services.ts";
+import type { Services, ServicesContext, StagedMetrics } from "./services.ts";
 import { projectStatus, statusLine } from "./status_projection.ts";
-import { systemPlatform } from "./system_platform.ts";
 import type { VhidDriver } from "./driver.ts";
 
 /** Exit code after a fatal error inside the daemon (EX_SOFTWARE). */
@@ -66,6 +66,14 @@ export const QUIET: DaemonObserver = {
   timerFired: ignore,
 };
 
+/** A running vhid as the outside may look at it. */
+export interface VhidView {
+  /** Its settings. */
+  readonly config: VhidConfig;
+  /** Its state machine's state. */
+  readonly state: VhidState;
+}
+
 /** The system under a daemon, made for its logger and observer. */
 export type PlatformFactory = (
   log: Logger,
@@ -87,13 +95,13 @@ export interface DaemonOptions {
   observer?: DaemonObserver;
   /** Accept the control socket's `test` command (fault injection). */
   testHooks?: boolean;
-  /** The system to run on: the machine when omitted. */
-  platform?: PlatformFactory;
+  /** The system to run on (`systemPlatform` on a real box). */
+  platform: PlatformFactory;
   /**
-   * Serve the control socket and metrics (a real box); `false` for a
-   * daemon inside the simulator.
+   * What it serves besides the protocol: the control socket and metrics
+   * (`(ctx) => new Services(ctx)` on a real box); nothing when omitted.
    */
-  services?: boolean;
+  services?: (ctx: ServicesContext) => Services;
   /** The process id status shows. */
   pid?: number;
 }
@@ -133,12 +141,12 @@ export class Daemon {
     this.#shell = shell;
     this.#startedAt = shell.clock.now();
     this.#scheduling = new Scheduling(shell.platform.threads, o.log);
-    this.#services = o.services === false ? null : new Services({
+    this.#services = o.services?.({
       log: o.log,
       status: () => this.status(),
       answer: (req) => answerControl(req, this, this.#log),
       stopping: () => this.#stopped !== null,
-    });
+    }) ?? null;
     const loop = shell.loop;
     this.testHooks = o.testHooks === true
       ? {
@@ -164,7 +172,7 @@ export class Daemon {
   static async start(o: DaemonOptions): Promise<Daemon> {
     const limiter = new LogRateLimiter();
     let d: Daemon | null = null;
-    const platform = (o.platform ?? systemPlatform)(o.log, limiter, {
+    const platform = o.platform(o.log, limiter, {
       turned: () => (o.observer ?? QUIET).loopTurned(),
     });
     const shell = await assemble(platform, o.log, limiter, {
@@ -302,8 +310,8 @@ export class Daemon {
     this.#shell.vhids.each(undefined, (r) => r.stepDown());
   }
 
-  /** The running vhids (for the simulator and tests). */
-  vhids(): readonly VhidDriver[] {
+  /** The running vhids' settings and states (for the simulator and tests). */
+  vhids(): readonly VhidView[] {
     return this.#shell.vhids.all();
   }
 

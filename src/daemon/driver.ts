@@ -569,11 +569,13 @@ export class VhidDriver {
     this.#queue.push(...r.actions);
     this.#arm(r.deadline);
     this.#run();
-    this.#transmit.probe(
-      this.#state.state === "BACKUP" && !this.#stopping,
-      advertIntervalMs(this.#state),
-      () => this.#state.config.election.bowOut(this.#state),
-    );
+    if (this.#transmit.demoted || this.#transmit.probing) {
+      this.#transmit.probe(
+        this.#state.state === "BACKUP" && !this.#stopping,
+        advertIntervalMs(this.#state),
+        () => this.#state.config.election.bowOut(this.#state),
+      );
+    }
     if (this.#state.releaseAt === null && this.#releaseWaiters.length > 0) {
       for (const resolve of this.#releaseWaiters.splice(0)) resolve();
     }

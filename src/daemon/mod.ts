@@ -9,8 +9,17 @@ export {
   type DaemonObserver,
   type DaemonOptions,
   EXIT_FATAL,
+  type PlatformFactory,
   QUIET,
+  type VhidView,
 } from "./daemon.ts";
 export { holdDebuggerPort } from "./debugger_guard.ts";
+export type { LoopObserver, Platform } from "./platform.ts";
+export {
+  Services,
+  type ServicesContext,
+  type StagedMetrics,
+} from "./services.ts";
+export { systemPlatform } from "./system_platform.ts";
 export { preflight, type PreflightProbe, systemProbe } from "./preflight.ts";
-export type { Logger, LogLevel } from "../log.ts";
+export type { Logger, LogLevel, LogRateLimiter } from "../log.ts";

@@ -46,6 +46,11 @@ export class Services {
   #metrics: MetricsServer | null = null;
   #metricsAt: MetricsListen | null = null;
 
+  /**
+   * Services not opened yet.
+   *
+   * @param ctx What they read and do.
+   */
   constructor(ctx: ServicesContext) {
     this.#ctx = ctx;
   }

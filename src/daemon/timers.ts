@@ -118,17 +118,3 @@ export class TimerQueue implements Timers {
     return top;
   }
 }
-
-/**
- * Timers on JavaScript's `setTimeout`, for code that runs without the
- * receive loop (tests, tools).
- */
-export const JS_TIMERS: Timers = {
-  at(deadline: number, fire: () => void): () => void {
-    const t = setTimeout(
-      fire,
-      Math.max(0, Math.ceil(deadline - performance.now())),
-    );
-    return () => clearTimeout(t);
-  },
-};

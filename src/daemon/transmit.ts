@@ -12,7 +12,12 @@ import type { SyscallError } from "../../ffi/errors.ts";
 import type { VhidConfig } from "../config/mod.ts";
 import type { ElectionAdvert } from "../fsm/mod.ts";
 import { SEND_ERROR_DEMOTION, SendErrorTracker } from "../fsm/mod.ts";
-import { CARP6_GROUP, type Ipv6 } from "../net/mod.ts";
+import {
+  BROADCAST_MAC,
+  CARP6_GROUP,
+  ETHERTYPE_IPV4,
+  type Ipv6,
+} from "../net/mod.ts";
 import { type Logger, logLimited, type LogRateLimiter } from "../log.ts";
 import {
   type AdvertEncoder,
@@ -24,10 +29,6 @@ import type { VhidCounters } from "./counters.ts";
 import type { Link } from "./links.ts";
 import type { FrameSender } from "./vip_addresses.ts";
 
-/** EtherType of IPv4, for adverts sent as broadcast frames. */
-const ETH_P_IP = 0x0800;
-/** The Ethernet broadcast address. */
-const BROADCAST_MAC = new Uint8Array(6).fill(0xff);
 /** Sends while demoted for send errors and not MASTER: at most this often. */
 const PROBE_MIN_INTERVAL_MS = 1000;
 /** The vhid id no CARP or VRRP box serves: probes use it. */
@@ -123,6 +124,11 @@ export class Transmitter {
    */
   route(route: Route): void {
     this.#route = route;
+  }
+
+  /** Whether a probe is scheduled. */
+  get probing(): boolean {
+    return this.#probe !== null;
   }
 
   /** Whether sends fail enough to demote. */
@@ -240,7 +246,7 @@ export class Transmitter {
         ? this.#ctx.frames.send(
           link.index,
           link.name,
-          ETH_P_IP,
+          ETHERTYPE_IPV4,
           BROADCAST_MAC,
           bytes,
         )

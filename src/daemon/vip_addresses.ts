@@ -7,9 +7,9 @@
  */
 
 import type { SyscallError } from "../../ffi/errors.ts";
-import { BROADCAST_MAC } from "../../ffi/packet_socket.ts";
 import {
   ALL_NODES_MAC,
+  BROADCAST_MAC,
   equalIpv6,
   ETHERTYPE_ARP,
   ETHERTYPE_IPV6,

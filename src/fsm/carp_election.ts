@@ -65,6 +65,7 @@ export interface CarpParams {
 
 /** CARP's rules with a vhid's parameters. */
 export interface CarpElection extends Election {
+  /** CARP. */
   readonly protocol: "carp";
   /** The parameters. */
   readonly params: CarpParams;

@@ -80,11 +80,21 @@ export class PeerBook {
     if (!election.isBowOut(heard.advert)) {
       const previous = this.#peers.get(source);
       if (previous !== undefined) news.gapMs = at - previous.at;
-      const checksums = { ...previous?.checksums };
+      // A record per peer, updated in place: adverts come many a second.
+      if (previous === undefined) {
+        this.#peers.set(source, {
+          advert: heard.advert,
+          checksums: {},
+          at,
+        });
+      } else {
+        previous.advert = heard.advert;
+        previous.at = at;
+      }
       if (heard.dialect !== null) {
+        const checksums = this.#peers.get(source)!.checksums;
         checksums[heard.dialect] = (checksums[heard.dialect] ?? 0) + 1;
       }
-      this.#peers.set(source, { advert: heard.advert, checksums, at });
       if (this.#peers.size > PEERS_BEFORE_CLEANUP) this.forgetOld(at);
     }
     if (heard.addresses !== null) {

@@ -39,6 +39,7 @@ export interface VrrpParams {
 
 /** VRRP's rules with a vhid's parameters. */
 export interface VrrpElection extends Election {
+  /** VRRP. */
   readonly protocol: "vrrp";
   /** The parameters. */
   readonly params: VrrpParams;

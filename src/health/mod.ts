@@ -4,7 +4,12 @@
  * @module
  */
 
-export { checkHint, CheckRunner, type CheckStats } from "./check_runner.ts";
+export {
+  checkHint,
+  type CheckOs,
+  CheckRunner,
+  type CheckStats,
+} from "./check_runner.ts";
 export { type Demotion, DemotionTable } from "./demotions.ts";
 export { Health, type HealthContext } from "./health.ts";
 export type { Logger, LogLevel } from "../log.ts";

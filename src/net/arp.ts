@@ -9,6 +9,10 @@ import { writeIpv4 } from "./ipv4_address.ts";
 
 /** Ethertype of ARP. */
 export const ETHERTYPE_ARP = 0x0806;
+/** EtherType of IPv4 (adverts sent as broadcast frames, ucarp's `-M`). */
+export const ETHERTYPE_IPV4 = 0x0800;
+/** The Ethernet broadcast address. */
+export const BROADCAST_MAC: Uint8Array = new Uint8Array(6).fill(0xff);
 
 /**
  * Encodes the 28-byte ARP payload (the Ethernet header is added by the

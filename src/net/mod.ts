@@ -6,7 +6,12 @@
  * @module
  */
 
-export { ETHERTYPE_ARP, gratuitousArp } from "./arp.ts";
+export {
+  BROADCAST_MAC,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  gratuitousArp,
+} from "./arp.ts";
 export { internetChecksum } from "./checksum.ts";
 export {
   ADVERT_TTL,

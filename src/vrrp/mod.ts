@@ -72,4 +72,4 @@ export {
   type VrrpVerdict,
 } from "./verify.ts";
 /** Re-exported from the shared layer: the IPv6 types this API uses. */
-export type { Ipv6, Ipv6Meta } from "../net/mod.ts";
+export type { Envelope, Ipv6, Ipv6Meta } from "../net/mod.ts";

@@ -30,7 +30,7 @@ export function randomSource(seed: number): () => number {
  * Lets pending promise reactions run (chains of a few dozen steps settle).
  */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 40; i++) await Promise.resolve();
+  for (let i = 0; i < 12; i++) await Promise.resolve();
 }
 
 /** The clock. */
@@ -97,9 +97,14 @@ export class VirtualClock implements Clock {
    *
    * @param t The time to run to.
    * @param limit At most this many timers (a runaway guard).
+   * @param onStep Called after each timer (and the promises it started).
    * @returns How many fired.
    */
-  async runUntil(t: number, limit = 10_000_000): Promise<number> {
+  async runUntil(
+    t: number,
+    limit = 100_000_000,
+    onStep?: () => boolean | void,
+  ): Promise<number> {
     let n = 0;
     await settle();
     for (; n < limit; n++) {
@@ -109,6 +114,7 @@ export class VirtualClock implements Clock {
       this.#now = e.at;
       e.fire();
       await settle();
+      if (onStep?.() === false) return n + 1;
     }
     if (n === limit) throw new Error(`more than ${limit} timers before ${t}`);
     this.#now = Math.max(this.#now, t);

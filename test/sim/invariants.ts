@@ -1,0 +1,360 @@
+/**
+ * What must hold at every step of a simulation:
+ * 1. once the group has been free of faults for a while, each vhid has
+ *    exactly one MASTER, it holds the vhid's VIPs, and no other box holds
+ *    any of them;
+ * 2. a box holds a VIP only while its vhid for it is MASTER or inside its
+ *    make-before-break release (a live daemon's box; a stopped daemon's box
+ *    holds none; a killed daemon's box is not judged until it restarts);
+ * 3. no vhid is left without a box serving its VIPs for longer than a
+ *    healthy box's master-down plus one advert interval; and when the box
+ *    that served it let go while alive and well (a reload, a stop, a
+ *    standby, a demotion: a planned handover) on a calm network, for no
+ *    longer than a planned handover takes, while a healthy box beside it
+ *    could have taken over;
+ * 4. hooks run one at a time per vhid, in the order of its transitions
+ *    (each notify goes on from where the previous one left).
+ * And no daemon logs an error, throws, or exits on its own.
+ */
+
+import {
+  advertIntervalMs,
+  masterDownMs,
+  type VhidState,
+} from "../../src/fsm/mod.ts";
+import {
+  formatIpv4,
+  formatIpv6,
+  parseIpv4,
+  parseIpv6,
+} from "../../src/net/mod.ts";
+import { formatTime } from "./faults.ts";
+import type { ProcessRecord } from "./host.ts";
+import type { SimNode } from "./node.ts";
+
+/** How long the group must be free of faults before it must have converged. */
+export const SETTLE_MS = 15_000;
+/**
+ * A converged group may show two masters, or a VIP on a box that just
+ * left, for a round trip (a preemption handing over); not for longer.
+ */
+const CONVERGE_GRACE_MS = 100;
+/**
+ * The longest a planned handover may leave a vhid unserved: the successor's
+ * claim window or VRRP Skew_Time (under one interval), and delivery.
+ */
+export const PLANNED_GAP_MS = 1500;
+/** Slack on the master-down bound (delivery delay, claim window). */
+const GAP_SLACK_MS = 100;
+/** Errors a daemon may log: none but those a fault explains. */
+const EXPECTED_ERRORS = [
+  /cannot add its VIPs: .*ENODEV/, // the interface went as it took over
+];
+
+/** A vhid as one box runs it now. */
+interface Seen {
+  node: SimNode;
+  state: VhidState;
+  vips: string[];
+  link: string;
+}
+
+/** What the checker asks of the world. */
+export interface WorldView {
+  /** Virtual now. */
+  now(): number;
+  /** Whether no network fault (loss, delay, partition) is active. */
+  calm(): boolean;
+  /** Whether two boxes can hear each other on a leg. */
+  together(a: SimNode, b: SimNode, ifname: string): boolean;
+}
+
+/** Why a vhid became unserved. */
+interface Unserved {
+  since: number;
+  /** Let go by a box that stayed alive and well: a planned handover. */
+  plannedBy: SimNode | null;
+}
+
+/** The checker. */
+export class Invariants {
+  readonly #nodes: readonly SimNode[];
+  readonly #world: WorldView;
+  readonly violations: string[] = [];
+  /** Per vhid: since when no box serves it, and why (`null` while one does). */
+  readonly #unserved = new Map<number, Unserved | null>();
+  /** Per vhid: the boxes that served it at the last step. */
+  readonly #servers = new Map<number, SimNode[]>();
+  /** Per box and vhid: since when it has been able to serve. */
+  readonly #healthySince = new Map<string, number>();
+  /** Episodes already reported (one line each). */
+  readonly #reported = new Set<string>();
+  /** Processes checked so far, per box. */
+  readonly #checked = new Map<number, number>();
+  /** The last hook of each lane (box, vhid, daemon). */
+  readonly #lastInLane = new Map<string, ProcessRecord>();
+  /** Per box and vhid: the state its last notify left it in. */
+  readonly #lastNotify = new Map<string, string>();
+  /** Errors and failures already reported, per box. */
+  readonly #errorsSeen = new Map<number, number>();
+  /** Per vhid: since when the converged group has looked wrong. */
+  readonly #wrongSince = new Map<number, number>();
+  /** The vhid ids of the group. */
+  readonly #ids: readonly number[];
+
+  constructor(nodes: readonly SimNode[], world: WorldView, ids: number[]) {
+    this.#nodes = nodes;
+    this.#world = world;
+    this.#ids = ids;
+  }
+
+  /**
+   * Checks everything once.
+   *
+   * @param quietSince Since when no fault has been active, or `null`.
+   */
+  check(quietSince: number | null): void {
+    const now = this.#world.now();
+    const seen = this.#seen();
+    this.#heldOnlyByMasters(now);
+    for (const id of this.#ids) {
+      const mine = seen.filter((s) => s.state.config.vhid === id);
+      this.#gaps(now, id, mine);
+      if (quietSince !== null && now - quietSince >= SETTLE_MS) {
+        this.#converged(now, id, mine);
+      }
+    }
+    this.#hooks();
+    this.#errors();
+  }
+
+  #seen(): Seen[] {
+    return this.#nodes.flatMap((node) => {
+      if (node.life !== "running" && node.life !== "stopping") return [];
+      return (node.daemon?.vhids() ?? []).map((d) => ({
+        node,
+        state: d.state,
+        vips: d.config.vips.map((v) => canonical(v.text)),
+        link: d.config.interface,
+      }));
+    });
+  }
+
+  /** Whether a box serves a vhid: MASTER or releasing, its VIPs on. */
+  #serves(s: Seen): boolean {
+    const holding = s.state.state === "MASTER" || s.state.releaseAt !== null;
+    return holding && !s.node.paused &&
+      s.vips.every((v) => s.node.kernel.has(s.link, key(v)));
+  }
+
+  /** Invariant 2. */
+  #heldOnlyByMasters(now: number): void {
+    for (const node of this.#nodes) {
+      if (node.life === "crashed" || node.life === "starting") continue;
+      const drivers = node.daemon?.vhids() ?? [];
+      for (const { link, address } of node.kernel.held()) {
+        if (isOwn(node, link, address)) continue;
+        const owner = drivers.find((d) =>
+          d.config.interface === link &&
+          d.config.vips.some((v) => canonical(v.text) === address)
+        );
+        let why: string | null = null;
+        if (node.life === "stopped") why = "its daemon stopped";
+        else if (owner === undefined) why = "no vhid of its config has it";
+        else if (
+          owner.state.state !== "MASTER" && owner.state.releaseAt === null
+        ) why = `vhid ${owner.config.id} is ${owner.state.state}`;
+        if (why !== null) {
+          this.#report(
+            `held:${node.id}:${address}:${why}`,
+            now,
+            `box ${node.id} holds ${address} on ${link} but ${why}`,
+          );
+        }
+      }
+    }
+  }
+
+  /** Invariant 3. */
+  #gaps(now: number, id: number, mine: Seen[]): void {
+    const servers = mine.filter((s) => this.#serves(s)).map((s) => s.node);
+    const before = this.#servers.get(id) ?? [];
+    this.#servers.set(id, servers);
+    let gap = this.#unserved.get(id) ?? null;
+    if (servers.length > 0) {
+      this.#unserved.set(id, null);
+      this.#reported.delete(`gap:${id}`);
+    } else if (gap === null) {
+      // The last box to serve it let go: planned if it stays well.
+      const left = before.find((n) =>
+        (n.life === "running" || n.life === "stopping") && !n.paused &&
+        mine.some((s) =>
+          s.node === n &&
+          (s.state.state === "BACKUP" || s.state.state === "INIT")
+        )
+      );
+      gap = {
+        since: now,
+        plannedBy: left !== undefined && this.#world.calm() ? left : null,
+      };
+      this.#unserved.set(id, gap);
+    }
+    for (const s of mine) {
+      const k = `${s.node.id}/${id}`;
+      const healthy = !s.node.paused &&
+        (s.state.state === "BACKUP" || s.state.state === "MASTER");
+      if (!healthy) {
+        this.#healthySince.delete(k);
+        continue;
+      }
+      if (!this.#healthySince.has(k)) this.#healthySince.set(k, now);
+      if (gap === null || servers.length > 0) continue;
+      const from = Math.max(gap.since, this.#healthySince.get(k)!);
+      const by = gap.plannedBy;
+      const planned = by !== null && by !== s.node && from === gap.since &&
+        this.#world.calm() && this.#world.together(by, s.node, s.link);
+      const bound = planned
+        ? PLANNED_GAP_MS
+        : masterDownMs(s.state) + advertIntervalMs(s.state) + GAP_SLACK_MS;
+      if (now - from > bound) {
+        this.#report(
+          `gap:${id}`,
+          now,
+          `vhid ${id} has been served by no box for ${
+            Math.round(now - gap.since)
+          } ms though box ${s.node.id} could have taken over after ${
+            Math.round(bound)
+          } ms${planned ? ` (box ${by.id} let go of it while well)` : ""}`,
+        );
+      }
+    }
+  }
+
+  /** Invariant 1. */
+  #converged(now: number, id: number, mine: Seen[]): void {
+    const masters = mine.filter((s) => s.state.state === "MASTER");
+    const problems: string[] = [];
+    if (masters.length !== 1) {
+      problems.push(
+        `${masters.length} masters (${masters.map((s) => s.node.id)})`,
+      );
+    }
+    for (const s of masters) {
+      if (!this.#serves(s)) {
+        problems.push(`its master box ${s.node.id} lacks its VIPs`);
+      }
+    }
+    const vips = new Set(mine.flatMap((s) => s.vips));
+    for (const node of this.#nodes) {
+      if (masters.some((s) => s.node === node)) continue;
+      for (const { address } of node.kernel.held()) {
+        if (vips.has(address)) problems.push(`box ${node.id} holds ${address}`);
+      }
+    }
+    if (problems.length === 0) {
+      this.#wrongSince.delete(id);
+      this.#reported.delete(`converged:${id}`);
+      return;
+    }
+    const since = this.#wrongSince.get(id) ?? now;
+    this.#wrongSince.set(id, since);
+    if (now - since > CONVERGE_GRACE_MS) {
+      this.#report(
+        `converged:${id}`,
+        now,
+        `vhid ${id} after ${SETTLE_MS} ms without faults: ${
+          problems.join("; ")
+        }`,
+      );
+    }
+  }
+
+  /** Invariant 4. */
+  #hooks(): void {
+    for (const node of this.#nodes) {
+      const list = node.processes;
+      let i = this.#checked.get(node.id) ?? 0;
+      for (; i < list.length; i++) {
+        const p = list[i]!;
+        const lane = `${node.id} ${
+          p.label.split(" ").slice(0, 2).join(" ")
+        } ${p.generation}`;
+        const before = this.#lastInLane.get(lane);
+        this.#lastInLane.set(lane, p);
+        if (
+          before !== undefined && (before.end === null || before.end > p.start)
+        ) {
+          this.#report(
+            `overlap:${node.id}:${i}`,
+            p.start,
+            `box ${node.id}: "${p.label}" started before "${before.label}" ended`,
+          );
+        }
+        if (p.label.endsWith(" notify")) {
+          const [id, from, to] = p.argv.slice(-5, -2);
+          const k = `${node.id}/${id}/${p.generation}`;
+          const last = this.#lastNotify.get(k) ?? "INIT";
+          if (from !== last) {
+            this.#report(
+              `notify:${k}:${i}`,
+              p.start,
+              `box ${node.id}: notify for vhid ${id} says ${from} -> ${to} after ${last}`,
+            );
+          }
+          this.#lastNotify.set(k, to!);
+        }
+      }
+      this.#checked.set(node.id, i);
+    }
+  }
+
+  #errors(): void {
+    for (const node of this.#nodes) {
+      const seen = this.#errorsSeen.get(node.id) ?? 0;
+      const all = [
+        ...node.errors.filter((e) =>
+          !EXPECTED_ERRORS.some((x) => x.test(e.message))
+        ).map((e) =>
+          `box ${node.id} logged at ${formatTime(e.at)}: ${e.message}`
+        ),
+        ...node.failures.map((f) => `box ${node.id} failed: ${f}`),
+      ];
+      for (const line of all.slice(seen)) this.violations.push(line);
+      this.#errorsSeen.set(node.id, all.length);
+    }
+  }
+
+  #report(key: string, at: number, text: string): void {
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
+    this.violations.push(`${formatTime(at)} ${text}`);
+  }
+}
+
+const canonicals = new Map<string, string>();
+
+/** A VIP's address as the kernel's list shows it (no prefix, canonical). */
+function canonical(text: string): string {
+  let c = canonicals.get(text);
+  if (c === undefined) {
+    const bare = text.replace(/\/\d+$/, "");
+    const v4 = parseIpv4(bare);
+    c = v4 !== null ? formatIpv4(v4) : formatIpv6(parseIpv6(bare)!);
+    canonicals.set(text, c);
+  }
+  return c;
+}
+
+const keys = new Map<string, number | string>();
+
+/** The kernel's key of an address text. */
+function key(text: string): number | string {
+  let k = keys.get(text);
+  if (k === undefined) keys.set(text, k = parseIpv4(text) ?? text);
+  return k;
+}
+
+/** A box's own addresses are not VIPs. */
+function isOwn(node: SimNode, link: string, address: string): boolean {
+  return node.ownTexts(link).includes(address);
+}

@@ -1,0 +1,77 @@
+/**
+ * `scripts/simulate.sh --seed S --hours H --nodes N [--faults all|settled|k1,k2]`:
+ * one deterministic simulation of the whole daemon; prints what it found
+ * (and the fault schedule when it found something), then one summary line
+ * last. Exit 0 without violations, 1 with.
+ */
+
+import { parseArgs } from "node:util";
+import { FAULT_KINDS, type FaultKind, SETTLED_KINDS } from "./faults.ts";
+import { report, simulate } from "./simulation.ts";
+
+const USAGE =
+  "usage: scripts/simulate.sh [--seed S] [--hours H] [--nodes N] [--faults all|settled|KIND,KIND...] [--stop-after VIOLATIONS]";
+
+function kinds(text: string): readonly FaultKind[] {
+  if (text === "all") return FAULT_KINDS;
+  if (text === "settled") return SETTLED_KINDS;
+  const out = text.split(",").map((k) => k.trim());
+  for (const k of out) {
+    if (!(FAULT_KINDS as readonly string[]).includes(k)) {
+      throw new Error(
+        `unknown fault kind "${k}"; expected one of ${FAULT_KINDS.join(", ")}`,
+      );
+    }
+  }
+  return out as FaultKind[];
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: Deno.args,
+      options: {
+        seed: { type: "string", default: "1" },
+        hours: { type: "string", default: "1" },
+        nodes: { type: "string", default: "3" },
+        faults: { type: "string", default: "settled" },
+        "stop-after": { type: "string", default: "10" },
+        help: { type: "boolean", default: false },
+      },
+    }).values;
+  } catch (e) {
+    console.error(`${e instanceof Error ? e.message : e}\n${USAGE}`);
+    return 64;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const seed = Number(args.seed);
+  const hours = Number(args.hours);
+  const nodes = Number(args.nodes);
+  if (
+    !Number.isInteger(seed) || !(hours > 0) || !Number.isInteger(nodes) ||
+    nodes < 2 || nodes > 8
+  ) {
+    console.error(`bad --seed, --hours or --nodes (2 to 8)\n${USAGE}`);
+    return 64;
+  }
+  const started = performance.now();
+  const r = await simulate({
+    seed,
+    hours,
+    nodes,
+    kinds: kinds(args.faults),
+    stopAfter: Number(args["stop-after"]),
+  });
+  if (r.violations.length > 0) { for (const l of report(r)) console.log(l); }
+  console.log(
+    `(${((performance.now() - started) / 1000).toFixed(1)} s of real time)`,
+  );
+  console.log(r.line);
+  return r.violations.length > 0 ? 1 : 0;
+}
+
+Deno.exit(await main());
