@@ -12,19 +12,14 @@
 import type { VhidConfig } from "../config/mod.ts";
 import { vhidKey } from "../config/reload_plan.ts";
 import {
-  type Admission,
-  admissionFor,
   advertIntervalMs,
-  faultList,
+  healthEvents,
+  initialCounter,
   initialState,
-  interfaceEvents,
   type LinkAddress,
-  masterDownMs,
   type PeerAddress,
-  PeerBook,
   type PeerRecord,
-  type SourceRule,
-  sourceRules,
+  type Refusal,
   type StateName,
   step,
   type VhidAction,
@@ -33,31 +28,30 @@ import {
 } from "../fsm/mod.ts";
 import type { Demotion } from "../health/mod.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
-import { formatPeer, type Ipv6 } from "../net/mod.ts";
+import type { Ipv6 } from "../net/mod.ts";
 import {
   type AnyDropReason,
   type HeardAdvert,
   type WireEntry,
   wireEntry,
 } from "../wire/mod.ts";
+import { ActionQueue } from "./actions.ts";
 import type { Clock } from "./clock.ts";
 import { emptyVhidCounters, type VhidCounters } from "./counters.ts";
-import type { Effects, EffectTarget, TransitionRecord } from "./effects.ts";
+import {
+  type Effects,
+  type EffectTarget,
+  type TransitionRecord,
+  transitionWhy,
+} from "./effects.ts";
 import { electionConfig } from "./election_config.ts";
 import type { Link } from "./links.ts";
-import { Timeliness } from "./timeliness.ts";
+import { InterfaceView } from "./interface_view.ts";
+import { Hearing } from "./hearing.ts";
+import type { Timeliness } from "./timeliness.ts";
 import { type SocketsView, Transmitter } from "./transmit.ts";
 import { warmUp } from "./warm_up.ts";
-import {
-  findVip,
-  type FrameSender,
-  linkHasVip,
-  vipKey,
-} from "./vip_addresses.ts";
-
-/** Someone removed a VIP; we look again after this long (an interface
- * being deleted removes its addresses just before it goes). */
-const RESTORE_DELAY_MS = 20;
+import { findVip, type FrameSender } from "./vip_addresses.ts";
 
 /** What a vhid needs from the daemon. */
 export interface DriverContext {
@@ -75,69 +69,36 @@ export interface DriverContext {
   onReceiveRulesChanged: () => void;
 }
 
-/**
- * The first counter of a vhid: milliseconds since the epoch in the high 44
- * bits and 20 random bits below. It is unpredictable, and a restarted daemon
- * starts above every counter it sent before (it sends far fewer than 2^20
- * adverts per millisecond), so peers with replay protection keep accepting
- * it.
- *
- * @param wallMs Wall-clock milliseconds.
- * @param random32 32 random bits.
- * @returns The counter.
- */
-export function initialCounter(wallMs: number, random32: number): bigint {
-  return (BigInt(Math.floor(wallMs)) << 20n) | BigInt(random32 & 0xfffff);
-}
-
 /** A running vhid. */
 export class VhidDriver {
   #config: VhidConfig;
   readonly #ctx: DriverContext;
   readonly counters: VhidCounters = emptyVhidCounters();
-  /** Its worst timer lateness and advert gap. */
-  readonly timeliness: Timeliness = new Timeliness();
   readonly #transmit: Transmitter;
-  readonly #peers = new PeerBook();
-  #admission: Admission;
+  readonly #hearing: Hearing;
   #state: VhidState;
-  /** The state last announced (logged, notified); MASTER only once the
-   * VIPs are on. */
+  /** The state last announced (MASTER only once the VIPs are on). */
   #announced: StateName = "INIT";
   #lastTransitionAt: number;
-  #sockets: SocketsView | null = null;
-  /** What {@linkcode attach} last saw, to skip repeats. */
-  #attached = "";
-  /** The deadline the timer is armed for. */
   #armedFor: number | null = null;
-  #link: Link | null = null;
-  #linkIndex = 0;
-  /** How it finds its source in each family of its VIPs, IPv4 first. */
-  readonly #rules: readonly SourceRule[];
-  /** The source in each family, as {@linkcode #rules}. */
-  #sources: (LinkAddress | null)[];
-  /** The VIPs as text, as a VRRP peer's list is compared with them. */
-  readonly #vipTexts: readonly string[];
+  readonly #iface: InterfaceView;
   #health: Demotion[] = [];
-  #queue: VhidAction[] = [];
-  #running = false;
-  #waitingForVips = false;
+  readonly #actions: ActionQueue;
   #cancelTimer: (() => void) | undefined;
   #stopping = false;
   #releaseWaiters: (() => void)[] = [];
   readonly #target: EffectTarget;
 
-  /**
-   * @param config The vhid's settings.
-   * @param ctx What it needs from the daemon.
-   */
+  /** A vhid with these settings, in INIT. */
   constructor(config: VhidConfig, ctx: DriverContext) {
     this.#config = config;
     this.#ctx = ctx;
-    this.#rules = sourceRules(config.vips, config.source);
-    this.#sources = this.#rules.map((r) => r.pick(null, null));
-    this.#vipTexts = config.vips.map((v) => formatPeer(vipKey(v)));
-    this.#admission = admissionOf(config);
+    this.#iface = new InterfaceView(() => this.#config);
+    this.#hearing = new Hearing(
+      config,
+      this.counters,
+      (line) => ctx.log.warning(`${this.name}: ${line}`),
+    );
     this.#state = initialState(
       electionConfig(config, config.source ?? 0),
       initialCounter(ctx.clock.wallMs(), ctx.clock.random32()),
@@ -152,35 +113,21 @@ export class VhidDriver {
       counters: this.counters,
       demotionChanged: () => this.#applyDemotion(),
     });
-    this.#target = this.#effectTarget();
-    warmUp(config, this.#transmit.encoder);
-  }
-
-  /** The vhid as the executor of effects acts for it: always current. */
-  #effectTarget(): EffectTarget {
-    const driver = (): {
-      config: VhidConfig;
-      link: Link | null;
-      keep: boolean;
-    } => ({
+    this.#target = effectTarget(this.key, this.name, this.counters, () => ({
       config: this.#config,
-      link: this.#link,
-      keep: this.#stopping && !this.#config.releaseVipsOnExit,
+      link: this.#iface.link,
+      keepVips: this.#stopping && !this.#config.releaseVipsOnExit,
+    }));
+    this.#actions = new ActionQueue({
+      log: ctx.log,
+      effects: ctx.effects,
+      transmit: this.#transmit,
+      target: this.#target,
+      feed: (e) => this.#feed(e),
+      vipFailures: () => this.#state.vipFailures,
+      transition: (a) => this.#transition(a),
     });
-    return {
-      key: this.key,
-      name: this.name,
-      get config(): VhidConfig {
-        return driver().config;
-      },
-      get link(): Link | null {
-        return driver().link;
-      },
-      counters: this.counters,
-      get keepVips(): boolean {
-        return driver().keep;
-      },
-    };
+    warmUp(config, this.#transmit.encoder);
   }
 
   /** The vhid's settings. */
@@ -205,7 +152,7 @@ export class VhidDriver {
 
   /** What it asks its interface to accept. */
   get wire(): WireEntry {
-    return wireEntry(this.#config, this.#ownAddresses());
+    return wireEntry(this.#config, this.#iface.ownAddresses());
   }
 
   /**
@@ -215,23 +162,17 @@ export class VhidDriver {
    * @returns The address, or `null` when there is none (or no VIP of it).
    */
   sourceText(family: 4 | 6): string | null {
-    const i = this.#rules.findIndex((r) => r.family === family);
-    const a = this.#sources[i] ?? null;
-    return a === null ? null : this.#rules[i]!.text(a);
+    return this.#iface.sourceText(family);
   }
 
   /** The address peers know this vhid by (IPv4 if it has IPv4 VIPs). */
   get address(): PeerAddress | null {
-    const a = this.#sources[0] ?? null;
-    return a === null ? null : this.#rules[0]!.key(a);
+    return this.#iface.address;
   }
 
-  /** Every address its adverts go out from now. */
-  #ownAddresses(): PeerAddress[] {
-    return this.#rules.flatMap((r, i) => {
-      const a = this.#sources[i] ?? null;
-      return a === null ? [] : [r.key(a)];
-    });
+  /** Its worst timer lateness and advert gap. */
+  get timeliness(): Timeliness {
+    return this.#hearing.timeliness;
   }
 
   /** When the last transition was, on the daemon's clock. */
@@ -261,66 +202,27 @@ export class VhidDriver {
    * @param link The interface now, or `null` when it is missing.
    */
   attach(sockets: SocketsView, link: Link | null): void {
-    const rules = this.#rules;
-    const picked = rules.map((r, i) => r.pick(link, this.#sources[i] ?? null));
-    const families = rules.map((r) => r.family);
-    const view = `${link?.index ?? 0} ${link?.usable} ${sockets.open} ${
-      families.map((f) => sockets.has(f))
-    } ${sockets.error} ${
-      picked.map((a, i) => a === null ? null : rules[i]!.text(a))
-    }`;
-    // Repeats of what the vhid already knows change nothing.
-    if (view === this.#attached && sockets === this.#sockets) {
-      this.#link = link;
-      this.#route();
-      return;
-    }
-    this.#attached = view;
-    this.#sockets = sockets;
-    const recreated = link !== null && this.#linkIndex !== 0 &&
-      link.index !== this.#linkIndex;
-    this.#link = link;
-    this.#linkIndex = link?.index ?? 0;
-    if (recreated) {
+    const look = this.#iface.look(sockets, link);
+    this.#transmit.route(this.#iface.route);
+    if (look === null) return;
+    if (look.recreated) {
       // Whatever we held went with the old interface: start over.
       this.#feed({
         type: "fault",
         kind: "interface",
-        detail: `${link.name} re-created`,
+        detail: `${link!.name} re-created`,
       });
     }
-    if (picked.some((a, i) => !rules[i]!.same(a, this.#sources[i] ?? null))) {
-      const was = this.#sourcesText();
-      this.#sources = picked;
+    if (look.moved !== null) {
       if (this.#state.state !== "INIT") {
         this.#ctx.log.info(
-          `${this.name}: source address ${was} -> ${this.#sourcesText()}`,
+          `${this.name}: source address ${look.moved.from} -> ${look.moved.to}`,
         );
       }
-      const primary = this.address;
-      if (primary !== null) {
-        this.#feed({
-          type: "configure",
-          config: electionConfig(this.#config, primary, this.#ownAddresses()),
-        });
-      }
+      this.#configureElection();
       this.#ctx.onReceiveRulesChanged();
     }
-    this.#route();
-    const name = this.#config.interface;
-    const missingSource =
-      rules.find((_, i) => picked[i] === null)?.missing(name) ?? null;
-    const present = link !== null && sockets.open &&
-      families.every((f) => sockets.has(f));
-    const error = sockets.error;
-    for (
-      const e of interfaceEvents(name, {
-        present,
-        usable: link?.usable ?? false,
-        missingSource,
-        ...(link !== null && error !== null ? { error } : {}),
-      }, this.#config.ignoreLinkState)
-    ) this.#feed(e);
+    for (const e of look.events) this.#feed(e);
   }
 
   /**
@@ -333,30 +235,24 @@ export class VhidDriver {
    */
   addressChanged(address: LinkAddress, removed: boolean): boolean {
     if (removed) this.#addressRemoved(address);
-    return this.#rules.some((r, i) =>
-      r.concerned(address, removed, this.#sources[i] ?? null)
-    );
+    return this.#iface.concerns(address, removed);
   }
 
-  /** Tells the transmit path where adverts go out now. */
-  #route(): void {
-    this.#transmit.route({
-      sockets: this.#sockets,
-      link: this.#link,
-      sources: Object.fromEntries(
-        this.#rules.map((r, i) => [r.family, this.#sources[i] ?? null]),
+  /** The election's settings from the config and the sources now. */
+  #configureElection(): void {
+    const primary = this.#iface.address;
+    if (primary === null) return;
+    this.#feed({
+      type: "configure",
+      config: electionConfig(
+        this.#config,
+        primary,
+        this.#iface.ownAddresses(),
       ),
     });
   }
 
-  #sourcesText(): string {
-    return this.#rules.map((r, i) => {
-      const a = this.#sources[i] ?? null;
-      return a === null ? "none" : r.text(a);
-    }).join(" and ");
-  }
-
-  /** Starts the election (after the first {@linkcode attach}). */
+  /** Starts the election (after the first attach). */
   start(): void {
     this.#feed({ type: "start" });
   }
@@ -371,43 +267,15 @@ export class VhidDriver {
   receive(
     heard: HeardAdvert,
     arrivedAt: number,
-  ): "accepted" | "replay" | "bad_checksum" {
-    const refused = this.#admission.admit(
-      heard.source,
-      heard.advert,
-      heard.dialect,
-    );
-    if (refused !== null) {
-      this.counters.drops[refused as AnyDropReason]++;
-      return refused;
-    }
-    this.counters.advertsReceived++;
-    const news = this.#peers.heard(
-      this.#state.config.election,
-      heard.source,
-      formatPeer(heard.source),
-      heard,
-      this.#vipTexts,
-      arrivedAt,
-    );
-    if (news.gapMs !== null) {
-      const warning = this.timeliness.advertHeard(
-        news.gapMs,
-        news.intervalMs,
-        masterDownMs(this.#state),
-      );
-      if (warning !== null) this.#ctx.log.warning(`${this.name}: ${warning}`);
-    }
-    if (news.listDiffers) this.counters.vipListMismatches++;
-    if (news.listWarning !== null) {
-      this.#ctx.log.warning(`${this.name}: ${news.listWarning}`);
-    }
+  ): "accepted" | Refusal {
+    const refused = this.#hearing.heard(heard, arrivedAt, this.#state);
+    if (refused !== null) return refused;
     this.#checkDemotionWarning();
     this.#feed({ type: "advert", source: heard.source, advert: heard.advert });
     return "accepted";
   }
 
-  /** Counts a dropped packet that named this vhid. */
+  /** Counts a dropped packet that named it. */
   countDrop(reason: AnyDropReason): void {
     this.counters.drops[reason]++;
   }
@@ -418,29 +286,17 @@ export class VhidDriver {
    * @param list Each with its reason.
    */
   setHealthDemotions(list: Demotion[]): void {
-    const onset = this.#health.length === 0 && list.length > 0;
-    this.#health = list;
-    // Checks and tracked interfaces with `fault = true` (keepalived's weight
-    // 0): the vhid may not be MASTER while one fails.
-    const faults = list.filter((d) => d.fault === true).map((d) => d.reason);
-    if (faults.length > 0) {
-      this.#feed({
-        type: "fault",
-        kind: "check",
-        detail: `${faults.join(", ")} failing`,
-      });
-    } else if (this.#state.faults.check !== undefined) {
-      this.#feed({ type: "fault_cleared", kind: "check" });
-    }
     // A check or a tracked interface starting to fail hands mastership
     // over (see the state machine's `handover`).
+    const onset = this.#health.length === 0 && list.length > 0;
+    this.#health = list;
     this.#applyDemotion(onset);
     this.#checkDemotionWarning();
   }
 
   /** Peers heard as masters in the last ten minutes. */
   peers(): [PeerAddress, PeerRecord][] {
-    return this.#peers.entries(this.#ctx.clock.now());
+    return this.#hearing.peers(this.#ctx.clock.now());
   }
 
   /** Its last state changes, oldest first. */
@@ -450,22 +306,15 @@ export class VhidDriver {
 
   /** Warnings about the vhid's settings seen at run time. */
   warnings(): string[] {
-    return [...this.#peers.warnings(), ...this.timeliness.warnings()];
-  }
-
-  /** The faults that keep it from serving, for status. */
-  faults(): string[] {
-    return faultList(this.#state);
+    return this.#hearing.warnings();
   }
 
   /** Warns (once per situation) when a demotion leaves a peer no reason to take over. */
   #checkDemotionWarning(): void {
-    const warning = this.#peers.checkDemotion(
+    this.#hearing.checkDemotion(
       this.#state,
       this.#health.some((d) => d.advskew > 0),
-      formatPeer,
     );
-    if (warning !== null) this.#ctx.log.warning(`${this.name}: ${warning}`);
   }
 
   /**
@@ -474,18 +323,16 @@ export class VhidDriver {
    */
   #addressRemoved(address: number | Ipv6): void {
     const vip = findVip(this.#config.vips, address);
-    if (vip === undefined || !this.#config.manageVips) return;
-    if (this.#state.state !== "MASTER" || this.#waitingForVips) return;
-    this.#ctx.clock.after(RESTORE_DELAY_MS, () => {
-      const link = this.#link;
-      if (this.#state.state !== "MASTER" || link === null || this.#stopping) {
-        return;
-      }
-      if (linkHasVip(link, vip)) return;
-      this.#ctx.effects.restoreVip(this.#target, vip, (error) => {
-        if (this.#state.state === "MASTER") this.#vipsFailed(error);
-      });
-    });
+    const master = (): boolean => this.#state.state === "MASTER";
+    if (vip === undefined || !master() || this.#actions.waitingForVips) return;
+    this.#ctx.effects.restoreVip(
+      this.#target,
+      vip,
+      () => master() && !this.#stopping,
+      (error) => {
+        if (master()) this.#actions.vipsFailed(error);
+      },
+    );
   }
 
   /**
@@ -497,20 +344,14 @@ export class VhidDriver {
    * @param config The new settings.
    */
   reconfigure(config: VhidConfig): void {
-    const admissionChanged = admissionKey(config) !==
-      admissionKey(this.#config);
     this.#config = config;
-    if (admissionChanged) this.#admission = admissionOf(config);
+    this.#hearing.configure(config);
     this.#transmit.configure(config);
-    const primary = this.address;
-    if (primary !== null) {
-      this.#feed({
-        type: "configure",
-        config: electionConfig(config, primary, this.#ownAddresses()),
-      });
-    }
-    this.#attached = ""; // ignore_link_state may have changed
-    if (this.#sockets !== null) this.attach(this.#sockets, this.#link);
+    this.#configureElection();
+    // ignore_link_state may have changed: look at the interface afresh.
+    this.#iface.forget();
+    const sockets = this.#iface.sockets;
+    if (sockets !== null) this.attach(sockets, this.#iface.link);
   }
 
   /** Planned handover: bow out if MASTER and stay least preferred. */
@@ -566,9 +407,8 @@ export class VhidDriver {
     }
     const r = step(this.#state, event, now);
     this.#state = r.state;
-    this.#queue.push(...r.actions);
     this.#arm(r.deadline);
-    this.#run();
+    this.#actions.push(r.actions);
     if (this.#transmit.demoted || this.#transmit.probing) {
       this.#transmit.probe(
         this.#state.state === "BACKUP" && !this.#stopping,
@@ -599,63 +439,22 @@ export class VhidDriver {
   /** Records how late a protocol timer fired (or was found overdue). */
   #timerLate(lateMs: number): void {
     const intervalMs = advertIntervalMs(this.#state);
-    const warning = this.timeliness.timerFired(lateMs, intervalMs);
-    if (warning !== null) this.#ctx.log.warning(`${this.name}: ${warning}`);
+    this.#hearing.timerLate(lateMs, intervalMs);
     this.#ctx.onTimer(lateMs, intervalMs);
   }
 
-  /** Executes queued actions in order; adding VIPs holds the rest back. */
-  #run(): void {
-    if (this.#running) return;
-    this.#running = true;
-    try {
-      while (this.#queue.length > 0 && !this.#waitingForVips) {
-        this.#execute(this.#queue.shift()!);
-      }
-    } finally {
-      this.#running = false;
-    }
-  }
-
-  #execute(a: VhidAction): void {
-    const effects = this.#ctx.effects;
-    switch (a.type) {
-      case "send_advert":
-        return this.#transmit.send(a.advert);
-      case "add_vips":
-        this.#waitingForVips = true;
-        return effects.addVips(this.#target, (error) => {
-          this.#waitingForVips = false;
-          if (error !== null) return this.#vipsFailed(error);
-          if (this.#state.vipFailures > 0) this.#feed({ type: "vips_ok" });
-          this.#run();
-        });
-      case "remove_vips":
-        return effects.removeVips(this.#target);
-      case "garp":
-        return effects.announce(this.#target);
-      case "run_hook":
-        return effects.runScripts(this.#target, a.hook);
-      case "transition":
-        return this.#transition(a);
-    }
-  }
-
-  #vipsFailed(detail: string): void {
-    this.#waitingForVips = false;
-    // What followed the VIPs (announcement, ARP, advert, up hook) must not
-    // happen: the vhid gives mastership away instead.
-    this.#queue.length = 0;
-    this.#ctx.log.error(`${this.name}: cannot add its VIPs: ${detail}`);
-    this.#feed({ type: "vips_failed", detail });
-  }
-
-  #applyDemotion(handover = false): void {
-    let total = this.#transmit.demotion()?.advskew ?? 0;
-    for (const d of this.#health) total += d.advskew;
-    if (total !== this.#state.demotion) {
-      this.#feed({ type: "demotion", amount: total, handover });
-    }
+  /** Brings the state machine in line with every demotion in force. */
+  #applyDemotion(onset = false): void {
+    const events = healthEvents(
+      this.#health,
+      onset,
+      this.#transmit.demotion()?.advskew ?? 0,
+      {
+        demotion: this.#state.demotion,
+        checkFault: this.#state.faults.check !== undefined,
+      },
+    );
+    for (const e of events) this.#feed(e);
   }
 
   #transition(a: Extract<VhidAction, { type: "transition" }>): void {
@@ -665,32 +464,35 @@ export class VhidDriver {
     this.#announced = a.to;
     this.counters.transitions++;
     this.#lastTransitionAt = this.#ctx.clock.now();
-    const heard = this.#state.heardMaster;
-    const by = a.reason === "preferred master" && heard
-      ? ` ${formatPeer(heard.source)}`
-      : "";
-    const demotedBy = a.reason === "demoted" && this.#health.length > 0
-      ? ` by ${this.#health.map((d) => d.reason).join(", ")}`
-      : "";
-    const why = a.detail === undefined
-      ? `${a.reason}${by}${demotedBy}`
-      : a.detail.startsWith(a.reason)
-      ? a.detail
-      : `${a.reason}: ${a.detail}`;
+    const why = transitionWhy(
+      a,
+      this.#state.heardMaster?.source ?? null,
+      this.#health.map((d) => d.reason),
+    );
     this.#ctx.effects.transition(this.#target, from, a.to, why);
     queueMicrotask(this.#ctx.onTransition); // after the step has updated the state
   }
 }
 
-/** A vhid's admission, by its protocol and options. */
-function admissionOf(c: VhidConfig): Admission {
-  return admissionFor({
-    protocol: c.protocol,
-    replayProtection: c.protocol === "carp" && c.replayProtection,
-  });
-}
-
-/** What a vhid's admission is built from, to rebuild it when that changes. */
-function admissionKey(c: VhidConfig): string {
-  return `${c.protocol} ${c.protocol === "carp" && c.replayProtection}`;
+/** A vhid as the executor of effects acts for it: always current. */
+function effectTarget(
+  key: string,
+  name: string,
+  counters: VhidCounters,
+  now: () => Pick<EffectTarget, "config" | "link" | "keepVips">,
+): EffectTarget {
+  return {
+    key,
+    name,
+    counters,
+    get config(): VhidConfig {
+      return now().config;
+    },
+    get link(): Link | null {
+      return now().link;
+    },
+    get keepVips(): boolean {
+      return now().keepVips;
+    },
+  };
 }

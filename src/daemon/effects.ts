@@ -13,6 +13,7 @@ import { errorMessage } from "../errors.ts";
 import type { HookJob, Spawner } from "../hooks/runner.ts";
 import { HookQueue } from "../hooks/runner.ts";
 import { type Logger, logLimited, type LogRateLimiter } from "../log.ts";
+import { formatPeer, type PeerAddress } from "../net/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { HookKind, VhidCounters } from "./counters.ts";
 import type { Link } from "./links.ts";
@@ -20,6 +21,7 @@ import {
   type AddressControl,
   announceVips,
   type FrameSender,
+  linkHasVip,
   vipLabel,
 } from "./vip_addresses.ts";
 
@@ -34,6 +36,8 @@ export interface TransitionRecord {
 
 /** State changes kept per vhid. */
 export const HISTORY_LENGTH = 16;
+/** A VIP someone removed is looked at again after this long. */
+const RESTORE_DELAY_MS = 20;
 
 /** What the executor needs from the daemon. */
 export interface EffectsContext {
@@ -60,6 +64,35 @@ export interface EffectTarget {
   readonly counters: VhidCounters;
   /** Stopping with `release_vips_on_exit = false`: the VIPs stay. */
   readonly keepVips: boolean;
+}
+
+/**
+ * A transition's reason in words, for the history and the log: the
+ * preferred master's address, the demotions behind a hand-over, the
+ * detail of a fault.
+ *
+ * @param a The transition.
+ * @param heardMaster The master the vhid heard last, if any.
+ * @param demotedBy The reasons of the health demotions in force.
+ * @returns The words.
+ */
+export function transitionWhy(
+  a: { reason: string; detail?: string },
+  heardMaster: PeerAddress | null,
+  demotedBy: readonly string[],
+): string {
+  if (a.detail !== undefined) {
+    return a.detail.startsWith(a.reason)
+      ? a.detail
+      : `${a.reason}: ${a.detail}`;
+  }
+  const by = a.reason === "preferred master" && heardMaster !== null
+    ? ` ${formatPeer(heardMaster)}`
+    : "";
+  const demoted = a.reason === "demoted" && demotedBy.length > 0
+    ? ` by ${demotedBy.join(", ")}`
+    : "";
+  return `${a.reason}${by}${demoted}`;
 }
 
 /** The executor of effects for the box. */
@@ -123,23 +156,33 @@ export class Effects {
 
   /**
    * Puts back a VIP someone removed while the vhid is MASTER, and tells
-   * the segment.
+   * the segment; after a moment, as an interface being deleted removes its
+   * addresses just before it goes.
    *
    * @param t The vhid.
    * @param vip The VIP.
+   * @param wanted Whether the vhid still wants it then (still MASTER).
    * @param failed Called with why, when it cannot go back on.
    */
-  restoreVip(t: EffectTarget, vip: Vip, failed: (error: string) => void): void {
-    const link = t.link;
-    if (link === null) return;
-    t.counters.vipsRestored++;
-    this.#ctx.log.warning(
-      `${t.name}: ${vip.text} was removed from ${link.name} while MASTER; putting it back`,
-    );
-    this.#ctx.addresses.addVip(link, vip, vipLabel(link.name)).then(
-      () => this.announce(t),
-      (e) => failed(errorMessage(e)),
-    );
+  restoreVip(
+    t: EffectTarget,
+    vip: Vip,
+    wanted: () => boolean,
+    failed: (error: string) => void,
+  ): void {
+    if (!t.config.manageVips) return;
+    this.#ctx.clock.after(RESTORE_DELAY_MS, () => {
+      const link = t.link;
+      if (!wanted() || link === null || linkHasVip(link, vip)) return;
+      t.counters.vipsRestored++;
+      this.#ctx.log.warning(
+        `${t.name}: ${vip.text} was removed from ${link.name} while MASTER; putting it back`,
+      );
+      this.#ctx.addresses.addVip(link, vip, vipLabel(link.name)).then(
+        () => this.announce(t),
+        (e) => failed(errorMessage(e)),
+      );
+    });
   }
 
   /**

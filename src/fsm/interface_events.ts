@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { VhidEvent } from "./machine.ts";
+import type { VhidEvent } from "./events.ts";
 
 /** What a vhid sees of its interface. */
 export interface InterfaceView {

@@ -21,6 +21,7 @@ export {
   MAX_DEMOTED_ADVSKEW,
   RELEASE_STOP_MAX_MS,
 } from "./carp_election.ts";
+export { initialCounter } from "./counter.ts";
 export {
   intervalTicks,
   masterDownTicks,
@@ -39,12 +40,8 @@ export type {
   PeerAddress,
   VrrpAdvertFields,
 } from "./election.ts";
-export {
-  step,
-  type VhidAction,
-  type VhidEvent,
-  type VhidStep,
-} from "./machine.ts";
+export type { VhidAction, VhidEvent, VhidStep } from "./events.ts";
+export { step } from "./machine.ts";
 export {
   advertIntervalMs,
   effectiveRank,
@@ -72,6 +69,7 @@ export {
   vrrpPriority,
   vrrpRemoteWinsTie,
 } from "./vrrp_election.ts";
+export { type HealthDemotion, healthEvents } from "./health_events.ts";
 export { interfaceEvents, type InterfaceView } from "./interface_events.ts";
 export {
   PEER_MEMORY_MS,

@@ -443,7 +443,9 @@ Deno.test("command line: bad arguments are exit code 2 with the reason", () => {
   });
 });
 
-Deno.test("the real tree is read and checked well under a second", () => {
+// A loose bound on a shared machine: the check must stay cheap enough to
+// run in every test pass, not win a race.
+Deno.test("the real tree is read and checked in a few seconds at most", () => {
   const root = new URL("../..", import.meta.url).pathname;
   const started = performance.now();
   const files = readSources(decodeURIComponent(root));
@@ -451,6 +453,6 @@ Deno.test("the real tree is read and checked well under a second", () => {
   const ms = performance.now() - started;
   assert.ok(files.has("main.ts") && files.size > 50, `${files.size} files`);
   assert.ok([...files.keys()].every((p) => !p.startsWith("test/")));
-  assert.ok(ms < 1000, `${ms.toFixed(0)} ms for ${files.size} files`);
+  assert.ok(ms < 10_000, `${ms.toFixed(0)} ms for ${files.size} files`);
   assert.ok(findings.every((f) => f.message.length > 0));
 });

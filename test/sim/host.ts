@@ -222,12 +222,12 @@ export function simPlatform(
     return s;
   };
   const frames: FramePort = {
-    send(_index, ifname, ethertype, _destination, payload) {
+    send(_index, ifname, ethertype, _destination, payload): null {
       if (!inc.alive) return null;
       if (ethertype === ETH_P_IP) lan.broadcast(box.id, ifname, payload);
       return null;
     },
-    close() {},
+    close(): void {},
   };
   return {
     loop,

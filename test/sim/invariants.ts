@@ -199,6 +199,12 @@ export class Invariants {
       };
       this.#unserved.set(id, gap);
     }
+    // A box that does not run the vhid now is healthy for it from scratch.
+    for (const node of this.#nodes) {
+      if (!mine.some((s) => s.node === node)) {
+        this.#healthySince.delete(`${node.id}/${id}`);
+      }
+    }
     for (const s of mine) {
       const k = `${s.node.id}/${id}`;
       const healthy = !s.node.paused &&

@@ -9,6 +9,18 @@ import { parseArgs } from "node:util";
 import { FAULT_KINDS, type FaultKind, SETTLED_KINDS } from "./faults.ts";
 import { report, simulate } from "./simulation.ts";
 
+const encoder = new TextEncoder();
+
+/** One line to standard output. */
+function say(line: string): void {
+  Deno.stdout.writeSync(encoder.encode(line + "\n"));
+}
+
+/** One line to standard error. */
+function complain(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+}
+
 const USAGE =
   "usage: scripts/simulate.sh [--seed S] [--hours H] [--nodes N] [--faults all|settled|KIND,KIND...] [--stop-after VIOLATIONS]";
 
@@ -41,11 +53,11 @@ async function main(): Promise<number> {
       },
     }).values;
   } catch (e) {
-    console.error(`${e instanceof Error ? e.message : e}\n${USAGE}`);
+    complain(`${e instanceof Error ? e.message : e}\n${USAGE}`);
     return 64;
   }
   if (args.help) {
-    console.log(USAGE);
+    say(USAGE);
     return 0;
   }
   const seed = Number(args.seed);
@@ -55,7 +67,7 @@ async function main(): Promise<number> {
     !Number.isInteger(seed) || !(hours > 0) || !Number.isInteger(nodes) ||
     nodes < 2 || nodes > 8
   ) {
-    console.error(`bad --seed, --hours or --nodes (2 to 8)\n${USAGE}`);
+    complain(`bad --seed, --hours or --nodes (2 to 8)\n${USAGE}`);
     return 64;
   }
   const started = performance.now();
@@ -66,11 +78,11 @@ async function main(): Promise<number> {
     kinds: kinds(args.faults),
     stopAfter: Number(args["stop-after"]),
   });
-  if (r.violations.length > 0) { for (const l of report(r)) console.log(l); }
-  console.log(
+  if (r.violations.length > 0) { for (const l of report(r)) say(l); }
+  say(
     `(${((performance.now() - started) / 1000).toFixed(1)} s of real time)`,
   );
-  console.log(r.line);
+  say(r.line);
   return r.violations.length > 0 ? 1 : 0;
 }
 

@@ -1,0 +1,165 @@
+/**
+ * What one vhid makes of its peers' adverts before its state machine does:
+ * its protocol's admission (replay, checksum dialects), the peers it has
+ * heard and the warnings they give (a VRRP address list that differs, a
+ * demotion that moves nothing), and its timing record (the worst gap
+ * between a peer's adverts, the worst lateness of its own timers). The
+ * driver feeds what passes to the state machine.
+ * @module
+ */
+
+import type { VhidConfig } from "../config/mod.ts";
+import {
+  type Admission,
+  admissionFor,
+  masterDownMs,
+  type PeerAddress,
+  PeerBook,
+  type PeerRecord,
+  type Refusal,
+  type VhidState,
+} from "../fsm/mod.ts";
+import { formatPeer } from "../net/mod.ts";
+import type { HeardAdvert } from "../wire/mod.ts";
+import type { VhidCounters } from "./counters.ts";
+import { Timeliness } from "./timeliness.ts";
+import { vipKey } from "./vip_addresses.ts";
+
+/** A vhid's hearing. */
+export class Hearing {
+  /** Its worst timer lateness and advert gap. */
+  readonly timeliness: Timeliness = new Timeliness();
+  readonly #peers = new PeerBook();
+  readonly #counters: VhidCounters;
+  readonly #warn: (line: string) => void;
+  #admission: Admission;
+  #admissionKey: string;
+  /** The VIPs as text, as a VRRP peer's list is compared with them. */
+  readonly #vipTexts: readonly string[];
+
+  /**
+   * @param config The vhid's settings.
+   * @param counters Its counters.
+   * @param warn Logs a warning about the vhid.
+   */
+  constructor(
+    config: VhidConfig,
+    counters: VhidCounters,
+    warn: (line: string) => void,
+  ) {
+    this.#counters = counters;
+    this.#warn = warn;
+    this.#admission = admissionOf(config);
+    this.#admissionKey = admissionKey(config);
+    this.#vipTexts = config.vips.map((v) => formatPeer(vipKey(v)));
+  }
+
+  /**
+   * New settings: a new admission when what it depends on changed (the
+   * replay window starts afresh only then).
+   *
+   * @param config The vhid's settings.
+   */
+  configure(config: VhidConfig): void {
+    const key = admissionKey(config);
+    if (key === this.#admissionKey) return;
+    this.#admission = admissionOf(config);
+    this.#admissionKey = key;
+  }
+
+  /**
+   * An authenticated advert for the vhid.
+   *
+   * @param heard What the wire made of it.
+   * @param arrivedAt When it arrived.
+   * @param state The vhid's state now.
+   * @returns `null` when it goes on to the state machine, else why not.
+   */
+  heard(
+    heard: HeardAdvert,
+    arrivedAt: number,
+    state: VhidState,
+  ): Refusal | null {
+    const refused = this.#admission.admit(
+      heard.source,
+      heard.advert,
+      heard.dialect,
+    );
+    const c = this.#counters;
+    if (refused !== null) {
+      c.drops[refused]++;
+      return refused;
+    }
+    c.advertsReceived++;
+    const news = this.#peers.heard(
+      state.config.election,
+      heard.source,
+      formatPeer(heard.source),
+      heard,
+      this.#vipTexts,
+      arrivedAt,
+    );
+    if (news.gapMs !== null) {
+      const warning = this.timeliness.advertHeard(
+        news.gapMs,
+        news.intervalMs,
+        masterDownMs(state),
+      );
+      if (warning !== null) this.#warn(warning);
+    }
+    if (news.listDiffers) c.vipListMismatches++;
+    if (news.listWarning !== null) this.#warn(news.listWarning);
+    return null;
+  }
+
+  /**
+   * Warns (once per situation) when a health demotion leaves a peer no
+   * reason to take over.
+   *
+   * @param state The vhid's state now.
+   * @param healthDemoted Whether checks or tracked interfaces demote it.
+   */
+  checkDemotion(state: VhidState, healthDemoted: boolean): void {
+    const warning = this.#peers.checkDemotion(state, healthDemoted, formatPeer);
+    if (warning !== null) this.#warn(warning);
+  }
+
+  /**
+   * A protocol timer fired (or was found overdue) this late.
+   *
+   * @param lateMs How late.
+   * @param intervalMs The vhid's advert interval now.
+   */
+  timerLate(lateMs: number, intervalMs: number): void {
+    const warning = this.timeliness.timerFired(lateMs, intervalMs);
+    if (warning !== null) this.#warn(warning);
+  }
+
+  /**
+   * The peers heard in the last ten minutes.
+   *
+   * @param now The time.
+   * @returns Each with what it advertised.
+   */
+  peers(now: number): [PeerAddress, PeerRecord][] {
+    return this.#peers.entries(now);
+  }
+
+  /** The standing warnings about peers and timing. */
+  warnings(): string[] {
+    return [...this.#peers.warnings(), ...this.timeliness.warnings()];
+  }
+}
+
+/** A vhid's admission, by its protocol and options. */
+function admissionOf(c: VhidConfig): Admission {
+  return admissionFor({
+    protocol: c.protocol,
+    replayProtection: c.protocol === "carp" && c.replayProtection,
+  });
+}
+
+/** What a vhid's admission is built from, to rebuild it when that changes. */
+function admissionKey(c: VhidConfig): string {
+  return `${c.protocol} ${c.protocol === "carp" && c.replayProtection}`;
+}
