@@ -1,11 +1,14 @@
 /**
- * A vhid's config as the state machine sees it, and the timers that follow
- * from it.
+ * What a vhid's protocol makes of its config, chosen once where the vhid
+ * is built: its election (the state machine's rules), its admission of
+ * peers' adverts, and the timers that follow from them.
  * @module
  */
 
 import type { VhidConfig } from "../config/mod.ts";
 import {
+  type Admission,
+  admissionFor,
   advertIntervalMs,
   carpElection,
   type Election,
@@ -35,6 +38,30 @@ export function electionOf(c: VhidConfig): Election {
       intervalCs: c.advertIntervalCs,
       version: c.vrrpVersion,
     });
+}
+
+/**
+ * A vhid's admission of its peers' adverts, by its protocol and options.
+ *
+ * @param c The vhid's config.
+ * @returns A fresh admission.
+ */
+export function admissionOf(c: VhidConfig): Admission {
+  return admissionFor({
+    protocol: c.protocol,
+    replayProtection: c.protocol === "carp" && c.replayProtection,
+  });
+}
+
+/**
+ * What a vhid's admission is built from: it is built afresh only when this
+ * changes (the replay window then starts over).
+ *
+ * @param c The vhid's config.
+ * @returns A key to compare.
+ */
+export function admissionKey(c: VhidConfig): string {
+  return `${c.protocol} ${c.protocol === "carp" && c.replayProtection}`;
 }
 
 /**

@@ -11,7 +11,6 @@
 import type { VhidConfig } from "../config/mod.ts";
 import {
   type Admission,
-  admissionFor,
   masterDownMs,
   type PeerAddress,
   PeerBook,
@@ -22,6 +21,7 @@ import {
 import { formatPeer } from "../net/mod.ts";
 import type { HeardAdvert } from "../wire/mod.ts";
 import type { VhidCounters } from "./counters.ts";
+import { admissionKey, admissionOf } from "./election_config.ts";
 import { Timeliness } from "./timeliness.ts";
 import { vipKey } from "./vip_addresses.ts";
 
@@ -149,17 +149,4 @@ export class Hearing {
   warnings(): string[] {
     return [...this.#peers.warnings(), ...this.timeliness.warnings()];
   }
-}
-
-/** A vhid's admission, by its protocol and options. */
-function admissionOf(c: VhidConfig): Admission {
-  return admissionFor({
-    protocol: c.protocol,
-    replayProtection: c.protocol === "carp" && c.replayProtection,
-  });
-}
-
-/** What a vhid's admission is built from, to rebuild it when that changes. */
-function admissionKey(c: VhidConfig): string {
-  return `${c.protocol} ${c.protocol === "carp" && c.replayProtection}`;
 }

@@ -11,7 +11,6 @@
 import { errorMessage } from "../errors.ts";
 import type { LinkAddress } from "../fsm/mod.ts";
 import type { Logger } from "../log.ts";
-import { formatIpv6 } from "../net/mod.ts";
 import {
   type FamilyAccept,
   type InterfaceAccept,
@@ -187,13 +186,10 @@ export class Interfaces {
     if (tables === undefined) {
       const port = this.#ports.get(name);
       if (port === undefined) return undefined;
-      const own6 = (this.#ctx.links.byName(name)?.addresses6 ?? []).map((a) =>
-        formatIpv6(a.address)
-      );
       tables = interfaceAccept(
         this.#ctx.vhidsOn(name).map((r) => r.wire),
         port.groups,
-        own6,
+        this.#ctx.links.byName(name),
       );
       this.#accept.set(name, tables);
     }

@@ -117,14 +117,15 @@ export function carpAuth(
  *
  * @param entries The vhids on the interface.
  * @param groups4 The IPv4 groups its socket joined.
- * @param own6 The interface's own IPv6 addresses, as text.
+ * @param link The interface (its own IPv6 addresses), `null` when missing.
  * @returns The tables.
  */
 export function interfaceAccept(
   entries: readonly WireEntry[],
   groups4: Iterable<number>,
-  own6: Iterable<string>,
+  link: { readonly addresses6: readonly { address: Uint8Array }[] } | null,
 ): InterfaceAccept {
+  const own6 = (link?.addresses6 ?? []).map((a) => formatIpv6(a.address));
   const out = { 4: emptyFamily(), 6: emptyFamily() };
   const to4 = new Set<PeerAddress>(groups4);
   const to6 = new Set<PeerAddress>([formatIpv6(CARP6_GROUP)]);

@@ -73,7 +73,7 @@ const ENTRIES: WireEntry[] = [
     unicast6: false,
   },
 ];
-const ACCEPT = interfaceAccept(ENTRIES, [CARP_GROUP], []);
+const ACCEPT = interfaceAccept(ENTRIES, [CARP_GROUP], null);
 
 function ipv4(bytes: Uint8Array): Received {
   return {
@@ -464,7 +464,7 @@ Deno.test("classify() tells VRRPv2 from CARP only by a VRID of ours", () => {
   // The same VRRPv2 packet is CARP's to judge when no VRRPv2 vhid has its id.
   const noV2 = interfaceAccept(ENTRIES.filter((e) => e.protocol !== "vrrp2"), [
     CARP_GROUP,
-  ], []);
+  ], null);
   const v = verdict4(vrrp2(), noV2[4]);
   assert.equal(v.ok, false);
   assert.notEqual(reason(v), "bad_auth");
