@@ -266,6 +266,7 @@ const FAMILIES: Record<IpFamily, FamilyRules> = {
 export class RawSocket<F extends IpFamily = IpFamily> extends OwnedFd {
   readonly #rules: FamilyRules;
   readonly #ifindex: number;
+  #arrivalMs: number | null = null;
   readonly #rx = new ReceiveMessage(
     RECEIVE_SIZE,
     SOCKADDR_IN6_SIZE,
@@ -384,7 +385,8 @@ export class RawSocket<F extends IpFamily = IpFamily> extends OwnedFd {
       if (err === Errno.EAGAIN || err === Errno.EINTR) return null;
       throw new SyscallError(this.#rules.receiveCall, this.what, err);
     }
-    const { hopLimit, destination } = rx.ipv6Controls();
+    const { hopLimit, destination, arrivalMs } = rx.controls();
+    this.#arrivalMs = arrivalMs;
     return {
       bytes: rx.data.subarray(0, Number(n)),
       truncated: (rx.flags & (MSG_TRUNC | MSG_CTRUNC)) !== 0,
@@ -392,6 +394,16 @@ export class RawSocket<F extends IpFamily = IpFamily> extends OwnedFd {
       hopLimit,
       destination,
     };
+  }
+
+  /**
+   * When the kernel received the packet read last (its SCM_TIMESTAMPNS
+   * control message).
+   *
+   * @returns Milliseconds since the epoch, or `null` when not stamped.
+   */
+  override lastArrivalMs(): number | null {
+    return this.#arrivalMs;
   }
 
   /** Sets one option, an `int` or bytes. */

@@ -8,7 +8,18 @@
  * @module
  */
 
-import { IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_PKTINFO } from "./constants.ts";
+import {
+  IPPROTO_IPV6,
+  IPV6_HOPLIMIT,
+  IPV6_PKTINFO,
+  SO_TIMESTAMPNS,
+  SOL_SOCKET,
+} from "./constants.ts";
+
+/** The control message SO_TIMESTAMPNS adds: the same number. */
+const SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
+/** sizeof(struct timespec) on 64-bit Linux. */
+const TIMESPEC_SIZE = 16;
 
 /** sizeof(struct msghdr). */
 export const MSGHDR_SIZE = 56;
@@ -56,11 +67,16 @@ function setIovec(iov: Uint8Array, data: Uint8Array): void {
 }
 
 /** What the IPv6 control messages of a packet received said. */
-export interface Ipv6Controls {
+export interface ReceivedControls {
   /** The hop limit it arrived with (IPV6_HOPLIMIT), `null` if not said. */
   hopLimit: number | null;
   /** Its destination (IPV6_PKTINFO), `null` if not said. */
   destination: Uint8Array | null;
+  /**
+   * When the kernel received it (SCM_TIMESTAMPNS, once SO_TIMESTAMPNS is
+   * on), milliseconds since the epoch; `null` if not said.
+   */
+  arrivalMs: number | null;
 }
 
 /** The receiving side: a header whose buffers are filled by `recvmsg`. */
@@ -108,13 +124,19 @@ export class ReceiveMessage {
   }
 
   /**
-   * Reads the IPv6 control messages of the last call; any other (the
-   * SO_TIMESTAMPNS stamp, anything over IPv4) is skipped.
+   * Reads the control messages of the last call: the arrival stamp (either
+   * family), the hop limit and the destination (IPv6); others are skipped.
+   * With SO_TIMESTAMPNS on, the stamp comes here and nowhere else
+   * (SIOCGSTAMPNS then finds none).
    *
-   * @returns The hop limit and the destination, each `null` when absent.
+   * @returns What was said, each `null` when absent.
    */
-  ipv6Controls(): Ipv6Controls {
-    const out: Ipv6Controls = { hopLimit: null, destination: null };
+  controls(): ReceivedControls {
+    const out: ReceivedControls = {
+      hopLimit: null,
+      destination: null,
+      arrivalMs: null,
+    };
     const length = Number(this.#msg.getBigUint64(MSG.controllen, true));
     const c = new DataView(this.#control.buffer);
     for (let off = 0; off + CMSGHDR_SIZE <= length;) {
@@ -128,6 +150,12 @@ export class ReceiveMessage {
       } else if (level === IPPROTO_IPV6 && type === IPV6_PKTINFO) {
         if (len >= CMSGHDR_SIZE + 16) {
           out.destination = this.#control.slice(body, body + 16);
+        }
+      } else if (level === SOL_SOCKET && type === SCM_TIMESTAMPNS) {
+        if (len >= CMSGHDR_SIZE + TIMESPEC_SIZE) {
+          const ms = Number(c.getBigInt64(body, true)) * 1000 +
+            Number(c.getBigInt64(body + 8, true)) / 1e6;
+          if (ms > 0) out.arrivalMs = ms;
         }
       }
       off += (len + 7) & ~7;
