@@ -12,6 +12,7 @@ import type { AddressInfo, LinkInfo, NetlinkEvent } from "../../ffi/netlink.ts";
 import type { Spawner } from "../hooks/runner.ts";
 import type { Received } from "../net/mod.ts";
 import type { Clock } from "./clock.ts";
+import type { FrameSender } from "./vip_addresses.ts";
 import type { ThreadScheduler } from "./scheduling.ts";
 import type { TimerQueue } from "./timers.ts";
 
@@ -59,14 +60,7 @@ export interface MonitorPort {
 }
 
 /** The packet socket: Ethernet frames out. */
-export interface FramePort {
-  send(
-    ifindex: number,
-    ifname: string,
-    ethertype: number,
-    destination: Uint8Array,
-    payload: Uint8Array,
-  ): SyscallError | null;
+export interface FramePort extends FrameSender {
   close(): void;
 }
 

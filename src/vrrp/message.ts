@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Ipv6 } from "../net/mod.ts";
+import { checksumWith, type Ipv6 } from "../net/mod.ts";
 import {
   VRRP_HEADER_LENGTH,
   VRRP_MAX_INTERVAL_CS,
@@ -186,4 +186,37 @@ export function writeFixedFields(
   message[5] = advert.intervalCs & 0xff;
   message[6] = 0;
   message[7] = 0;
+}
+
+/**
+ * Builds a message: the fixed fields, the addresses, and the checksum over
+ * a pseudo-header (or none) and the message.
+ *
+ * @param advert What to advertise (checked with {@linkcode checkAdvert}).
+ * @param address How one address is checked and written, and its length.
+ * @param pseudo The pseudo-header the checksum covers, or empty for none.
+ * @returns The message, 8 + n x length bytes.
+ * @throws {RangeError} When a field or an address is out of range.
+ */
+export function buildMessage<A extends number | Ipv6>(
+  advert: VrrpAdvert & { addresses: readonly A[] },
+  address: {
+    length: 4 | 16;
+    valid(a: number | Ipv6): boolean;
+    write(message: Uint8Array, offset: number, a: A): void;
+  },
+  pseudo: (length: number) => Uint8Array,
+): Uint8Array {
+  checkAdvert(advert, address.valid);
+  const message = new Uint8Array(
+    VRRP_HEADER_LENGTH + address.length * advert.addresses.length,
+  );
+  writeFixedFields(message, advert);
+  advert.addresses.forEach((a, i) =>
+    address.write(message, VRRP_HEADER_LENGTH + address.length * i, a)
+  );
+  const checksum = checksumWith(pseudo(message.length), message);
+  message[6] = checksum >> 8;
+  message[7] = checksum & 0xff;
+  return message;
 }

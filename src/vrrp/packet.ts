@@ -9,7 +9,6 @@
 
 import {
   CARP_GROUP,
-  checksumWith,
   type Ipv4Fields,
   isEnvelope,
   openIpv4,
@@ -17,13 +16,12 @@ import {
   wrapIpv4,
   writeIpv4,
 } from "../net/mod.ts";
-import { VRRP_HEADER_LENGTH, VRRP_IPV4_STYLE } from "./constants.ts";
+import { VRRP_IPV4_STYLE } from "./constants.ts";
 import {
-  checkAdvert,
+  buildMessage,
   type ChecksumDialect,
   type VrrpAdvert4,
   type VrrpDropReason,
-  writeFixedFields,
 } from "./message.ts";
 import { verifyVrrp3, type VrrpAccept } from "./verify.ts";
 
@@ -99,26 +97,20 @@ export function encodeVrrp4Message(
   destination: number,
   dialect: "pseudo" | "plain",
 ): Uint8Array {
-  checkAdvert(
+  return buildMessage(
     advert,
-    (a) =>
-      typeof a === "number" && Number.isInteger(a) && a >= 0 &&
-      a <= 0xffffffff,
+    {
+      length: 4,
+      valid: (a) =>
+        typeof a === "number" && Number.isInteger(a) && a >= 0 &&
+        a <= 0xffffffff,
+      write: writeIpv4,
+    },
+    (length) =>
+      dialect === "pseudo"
+        ? pseudoHeader(bytes4(source), bytes4(destination), length)
+        : new Uint8Array(0),
   );
-  const message = new Uint8Array(
-    VRRP_HEADER_LENGTH + 4 * advert.addresses.length,
-  );
-  writeFixedFields(message, advert);
-  advert.addresses.forEach((a, i) =>
-    writeIpv4(message, VRRP_HEADER_LENGTH + 4 * i, a)
-  );
-  const pseudo = dialect === "pseudo"
-    ? pseudoHeader(bytes4(source), bytes4(destination), message.length)
-    : new Uint8Array(0);
-  const checksum = checksumWith(pseudo, message);
-  message[6] = checksum >> 8;
-  message[7] = checksum & 0xff;
-  return message;
 }
 
 /**

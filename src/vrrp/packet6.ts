@@ -11,7 +11,6 @@
  */
 
 import {
-  checksumWith,
   formatIpv6,
   type Ipv6,
   type Ipv6Meta,
@@ -20,12 +19,10 @@ import {
   openIpv6,
   pseudoHeader,
 } from "../net/mod.ts";
-import { VRRP_HEADER_LENGTH } from "./constants.ts";
 import {
-  checkAdvert,
+  buildMessage,
   type VrrpAdvert6,
   type VrrpDropReason,
-  writeFixedFields,
 } from "./message.ts";
 import { verifyVrrp3, type VrrpAccept } from "./verify.ts";
 
@@ -78,24 +75,15 @@ export function encodeVrrp6Message(
   source: Ipv6,
   destination: Ipv6,
 ): Uint8Array {
-  checkAdvert(
+  return buildMessage(
     advert,
-    (a) => a instanceof Uint8Array && a.length === 16,
+    {
+      length: 16,
+      valid: (a) => a instanceof Uint8Array && a.length === 16,
+      write: (message, offset, a) => message.set(a, offset),
+    },
+    (length) => pseudoHeader(source, destination, length),
   );
-  const message = new Uint8Array(
-    VRRP_HEADER_LENGTH + 16 * advert.addresses.length,
-  );
-  writeFixedFields(message, advert);
-  advert.addresses.forEach((a, i) =>
-    message.set(a, VRRP_HEADER_LENGTH + 16 * i)
-  );
-  const checksum = checksumWith(
-    pseudoHeader(source, destination, message.length),
-    message,
-  );
-  message[6] = checksum >> 8;
-  message[7] = checksum & 0xff;
-  return message;
 }
 
 /**
