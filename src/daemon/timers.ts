@@ -75,6 +75,20 @@ export class TimerQueue implements Timers {
     return n;
   }
 
+  /**
+   * Fires the earliest timer if it is due at `now` (one at a time, for a
+   * caller that does something between two).
+   *
+   * @param now The time.
+   * @returns Its deadline, or `null` when none was due.
+   */
+  fireNext(now: number): number | null {
+    const next = this.next();
+    if (next === null || next > now) return null;
+    this.#pop()!.fire();
+    return next;
+  }
+
   /** Pending timers (cancelled ones may still count until they surface). */
   get size(): number {
     return this.#heap.length;

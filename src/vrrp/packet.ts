@@ -23,7 +23,7 @@ import {
   type VrrpAdvert4,
   type VrrpDropReason,
 } from "./message.ts";
-import { verifyVrrp3, type VrrpAccept } from "./verify.ts";
+import { asVrridDrop, verifyVrrp3, type VrrpAccept } from "./verify.ts";
 
 /** IPv4 header fields of an outgoing advert. */
 export type Vrrp4Fields = Ipv4Fields;
@@ -194,13 +194,7 @@ export function decodeVrrp4Packet(
   const envelope = openIpv4(packet);
   if (!isEnvelope(envelope)) return { ok: false, ...envelope } as VrrpDropped4;
   const r = verifyVrrp3(envelope, options);
-  if (!r.ok) {
-    const { vhid, ...rest } = r;
-    return {
-      ...rest,
-      ...(vhid === undefined ? {} : { vrid: vhid }),
-    } as VrrpDropped4;
-  }
+  if (!r.ok) return asVrridDrop(r) as VrrpDropped4;
   return {
     ok: true,
     advert: r.advert as VrrpAdvert4,

@@ -23,6 +23,7 @@ import {
 import { VRRP_IPV4_STYLE, VRRP_TYPE_ADVERTISEMENT } from "./constants.ts";
 import type { VrrpAdvert4, VrrpDropReason } from "./message.ts";
 import {
+  asVrridDrop,
   verifyVrrp2,
   VRRP2_AUTH_LENGTH,
   VRRP2_AUTH_NONE,
@@ -135,13 +136,7 @@ export function decodeVrrp2Packet(
   const envelope = openIpv4(packet);
   if (!isEnvelope(envelope)) return { ok: false, ...envelope } as DecodedVrrp2;
   const r = verifyVrrp2(envelope, options);
-  if (!r.ok) {
-    const { vhid, ...rest } = r;
-    return {
-      ...rest,
-      ...(vhid === undefined ? {} : { vrid: vhid }),
-    } as DecodedVrrp2;
-  }
+  if (!r.ok) return asVrridDrop(r) as DecodedVrrp2;
   return {
     ok: true,
     advert: r.advert as VrrpAdvert4,

@@ -24,7 +24,7 @@ import {
   type VrrpAdvert6,
   type VrrpDropReason,
 } from "./message.ts";
-import { verifyVrrp3, type VrrpAccept } from "./verify.ts";
+import { asVrridDrop, verifyVrrp3, type VrrpAccept } from "./verify.ts";
 
 /** What an IPv6 receiver accepts (IPv6 destinations as text). */
 export type VrrpReceive6Options = VrrpAccept;
@@ -139,13 +139,7 @@ export function decodeVrrp6(
     return { ok: false, ...envelope, source: formatIpv6(meta.source) };
   }
   const r = verifyVrrp3(envelope, options);
-  if (!r.ok) {
-    const { vhid, ...rest } = r;
-    return {
-      ...rest,
-      ...(vhid === undefined ? {} : { vrid: vhid }),
-    } as VrrpDropped6;
-  }
+  if (!r.ok) return asVrridDrop(r) as VrrpDropped6;
   const advert = r.advert as VrrpAdvert6;
   return {
     ok: true,

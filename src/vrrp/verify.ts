@@ -329,3 +329,16 @@ export function verifyVrrp2(
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
+
+/**
+ * A drop as the byte-level decoders name it: the VRID under `vrid`.
+ *
+ * @param r A dropped verdict.
+ * @returns The same, `vhid` renamed `vrid`.
+ */
+export function asVrridDrop(
+  r: Extract<VrrpVerdict, { ok: false }>,
+): { ok: false; reason: VrrpDropReason; source: PeerAddress; vrid?: number } {
+  const { vhid, ...rest } = r;
+  return { ...rest, ...(vhid === undefined ? {} : { vrid: vhid }) };
+}

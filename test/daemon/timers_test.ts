@@ -44,3 +44,16 @@ Deno.test("TimerQueue keeps order over many random deadlines", () => {
   q.runDue(1000);
   assert.deepEqual(fired, [...deadlines].sort((a, b) => a - b));
 });
+
+Deno.test("TimerQueue fires one due timer at a time, earliest first", () => {
+  const q = new TimerQueue();
+  const fired: string[] = [];
+  q.at(20, () => fired.push("b"));
+  q.at(10, () => fired.push("a"));
+  assert.equal(q.fireNext(5), null, "nothing due yet");
+  assert.equal(q.fireNext(30), 10);
+  assert.deepEqual(fired, ["a"]);
+  assert.equal(q.fireNext(30), 20);
+  assert.equal(q.fireNext(30), null);
+  assert.deepEqual(fired, ["a", "b"]);
+});

@@ -13,6 +13,7 @@ import {
   type VhidEvent,
   type VhidState,
 } from "../../src/fsm/mod.ts";
+import { randomSource } from "./virtual_clock.ts";
 
 /** Network behaviour. */
 export interface LanOptions {
@@ -52,18 +53,6 @@ interface Pending {
   /** A timer generation, or the advert delivered. */
   timer?: number;
   event?: VhidEvent;
-}
-
-/** A small seeded PRNG (mulberry32). */
-function randomSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Binary min-heap on (time, seq). */

@@ -6,13 +6,7 @@
  */
 
 import type { Cancel, Clock } from "../../src/daemon/clock.ts";
-
-interface Entry {
-  at: number;
-  seq: number;
-  fire: () => void;
-  cancelled: boolean;
-}
+import { TimerQueue } from "../../src/daemon/timers.ts";
 
 /** A small seeded random source (mulberry32): floats in [0, 1). */
 export function randomSource(seed: number): () => number {
@@ -36,8 +30,7 @@ export async function settle(): Promise<void> {
 /** The clock. */
 export class VirtualClock implements Clock {
   #now = 0;
-  #seq = 0;
-  readonly #heap: Entry[] = [];
+  readonly #timers = new TimerQueue();
   readonly #random: () => number;
   /** Wall-clock milliseconds at virtual time 0. */
   readonly wallBase: number;
@@ -69,16 +62,7 @@ export class VirtualClock implements Clock {
   }
 
   at(deadline: number, fire: () => void): Cancel {
-    const e: Entry = {
-      at: Math.max(deadline, this.#now),
-      seq: this.#seq++,
-      fire,
-      cancelled: false,
-    };
-    this.#push(e);
-    return () => {
-      e.cancelled = true;
-    };
+    return this.#timers.at(Math.max(deadline, this.#now), fire);
   }
 
   after(ms: number, fire: () => void): Cancel {
@@ -87,8 +71,7 @@ export class VirtualClock implements Clock {
 
   /** The next pending deadline, or `null`. */
   next(): number | null {
-    while (this.#heap.length > 0 && this.#heap[0]!.cancelled) this.#pop();
-    return this.#heap[0]?.at ?? null;
+    return this.#timers.next();
   }
 
   /**
@@ -110,9 +93,8 @@ export class VirtualClock implements Clock {
     for (; n < limit; n++) {
       const next = this.next();
       if (next === null || next > t) break;
-      const e = this.#pop()!;
-      this.#now = e.at;
-      e.fire();
+      this.#now = next;
+      this.#timers.fireNext(next);
       await settle();
       if (onStep?.() === false) return n + 1;
     }
@@ -151,42 +133,5 @@ export class VirtualClock implements Clock {
       await this.runUntil(next);
     }
     return true;
-  }
-
-  #less(a: Entry, b: Entry): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  #push(e: Entry): void {
-    const h = this.#heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.#less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
-      i = parent;
-    }
-  }
-
-  #pop(): Entry | undefined {
-    const h = this.#heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last !== undefined) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.#less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.#less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }
