@@ -9,27 +9,30 @@
  * - `sizes`: a file over 500 lines, unless its header comment (its first
  *   JSDoc block) has a sentence starting "Over 500 lines:" with the reason;
  *   at most three files may, each under 900 lines;
- * - `surfaces`: for each folder under `src/` (or `ffi/`) with a `mod.ts`,
- *   every name `mod.ts` exports is imported from outside the folder, and
- *   nothing outside imports the folder's other files. A sub-folder with a
- *   `mod.ts` of its own is a folder of its own.
+ * - `surfaces` (`surfaces.ts`): for each folder under `src/` (or `ffi/`)
+ *   with a `mod.ts`, every name `mod.ts` exports is used from outside the
+ *   folder (imported, or referred to by a used name's declared types, as
+ *   `deno doc --lint` asks), and nothing outside imports the folder's other
+ *   files. A sub-folder with a `mod.ts` of its own is a folder of its own.
  *
  * Ends with `structure: N findings`; exits 1 when N > 0, 2 on a bad command
- * line.
+ * line, 3 when `surfaces` cannot read the types (`deno doc --json` cannot
+ * run or fails: the check never passes without them).
  *
- *   deno run --allow-read scripts/lib/structure.ts [--only cycles,libc,sizes,surfaces] [--root DIR]
+ *   deno run --allow-read --allow-run scripts/lib/structure.ts [--only cycles,libc,sizes,surfaces] [--root DIR]
  *
- * The checks are pure functions of the files' contents (`checkStructure`).
+ * (`--allow-run` for `surfaces` only: it runs `deno doc --json` on each
+ * `mod.ts`.) The checks are pure functions of the files' contents and those
+ * types (`checkStructure`).
  * @module
  */
 
-import {
-  type ImportKind,
-  type ImportRecord,
-  type ModuleInfo,
-  parseModule,
-  resolveSpecifier,
-} from "./import_graph.ts";
+import type { ImportKind } from "./import_graph.ts";
+import { type DocRefs, readDocRefs } from "./doc_refs.ts";
+import { isChecked, readTree, type Tree } from "./source_tree.ts";
+import { checkSurfaces, surfaceDirs } from "./surfaces.ts";
+
+export { isChecked };
 
 /** A rule of the check, by the name `--only` takes. */
 export type Rule = "cycles" | "libc" | "sizes" | "surfaces";
@@ -55,39 +58,6 @@ export const MAX_EXCEPTIONS = 3;
 export const MAX_CYCLES = 200;
 
 const LIBC = "ffi/libc.ts";
-
-/** Whether the check reads `path`: `main.ts` and `.ts` files under src/, ffi/, scripts/. */
-export function isChecked(path: string): boolean {
-  return path === "main.ts" ||
-    /^(?:src|ffi|scripts)\/.+\.ts$/.test(path);
-}
-
-/** One import of one checked file, its target resolved. */
-interface Edge extends ImportRecord {
-  from: string;
-  to: string;
-}
-
-interface Tree {
-  files: ReadonlyMap<string, string>;
-  modules: Map<string, ModuleInfo>;
-  edges: Edge[];
-}
-
-function readTree(all: ReadonlyMap<string, string>): Tree {
-  const files = new Map([...all].filter(([p]) => isChecked(p)).sort());
-  const modules = new Map<string, ModuleInfo>();
-  const edges: Edge[] = [];
-  for (const [path, text] of files) {
-    const info = parseModule(text);
-    modules.set(path, info);
-    for (const record of info.imports) {
-      const to = resolveSpecifier(path, record.specifier);
-      if (to !== undefined) edges.push({ ...record, from: path, to });
-    }
-  }
-  return { files, modules, edges };
-}
 
 // ---- cycles ----
 
@@ -239,108 +209,29 @@ function checkSizes(tree: Tree): Finding[] {
   return findings;
 }
 
-// ---- surfaces ----
-
-/** Whether `dir` may be a surface when it has a mod.ts: a folder under src/, or ffi/. */
-function surfaceCandidate(dir: string): boolean {
-  return dir.startsWith("src/") || dir === "ffi" || dir.startsWith("ffi/");
-}
-
-// The surface folder a path belongs to: the deepest with a mod.ts, or undefined.
-function ownerOf(
-  path: string,
-  surfaces: readonly string[],
-): string | undefined {
-  let owner: string | undefined;
-  for (const dir of surfaces) {
-    if (
-      path.startsWith(dir + "/") &&
-      (owner === undefined || dir.length > owner.length)
-    ) {
-      owner = dir;
-    }
-  }
-  return owner;
-}
-
-// What a module exports, `export *` followed: name to the line that exports it.
-function exportedNames(
-  tree: Tree,
-  path: string,
-  seen = new Set<string>(),
-): Map<string, number> {
-  const names = new Map<string, number>();
-  const info = tree.modules.get(path);
-  if (info === undefined || seen.has(path)) return names;
-  seen.add(path);
-  for (const { specifier, line } of info.starExports) {
-    const target = resolveSpecifier(path, specifier);
-    if (target === undefined) continue;
-    for (const name of exportedNames(tree, target, seen).keys()) {
-      if (name !== "default") names.set(name, line);
-    }
-  }
-  for (const { name, line } of info.exports) names.set(name, line);
-  return names;
-}
-
-function checkSurfaces(tree: Tree): Finding[] {
-  const surfaces = [...tree.files.keys()]
-    .filter((p) => p.endsWith("/mod.ts"))
-    .map((p) => p.slice(0, -"/mod.ts".length))
-    .filter(surfaceCandidate);
-  const findings: Finding[] = [];
-  for (const dir of surfaces) {
-    const mod = `${dir}/mod.ts`;
-    const used = new Set<string>();
-    let all = false;
-    for (const e of tree.edges) {
-      if (e.to !== mod || ownerOf(e.from, surfaces) === dir) continue;
-      if (e.names === "*") all = true;
-      else for (const name of e.names) used.add(name);
-    }
-    if (all) continue;
-    const exported = [...exportedNames(tree, mod)].sort((x, y) => x[1] - y[1]);
-    for (const [name, line] of exported) {
-      if (used.has(name)) continue;
-      findings.push({
-        rule: "surfaces",
-        message:
-          `${mod}:${line} exports ${name}, imported by no file outside ${dir}/`,
-      });
-    }
-  }
-  for (const e of tree.edges) {
-    const owner = ownerOf(e.to, surfaces);
-    if (owner === undefined || e.to === `${owner}/mod.ts`) continue;
-    if (ownerOf(e.from, surfaces) === owner) continue;
-    findings.push({
-      rule: "surfaces",
-      message: `${e.from}:${e.line} imports ${e.to} from outside ${owner}/ ` +
-        `(through ${owner}/mod.ts only)`,
-    });
-  }
-  return findings;
-}
-
-const CHECKS: Record<Rule, (tree: Tree) => Finding[]> = {
+const CHECKS: Record<Rule, (tree: Tree, refs: DocRefs) => Finding[]> = {
   cycles: checkCycles,
   libc: checkLibc,
   sizes: checkSizes,
-  surfaces: checkSurfaces,
+  surfaces: (tree, refs) =>
+    checkSurfaces(tree, refs).map((message) => ({ rule: "surfaces", message })),
 };
 
 /**
  * Checks a tree given as paths (relative to its root, with "/") to file
  * contents. Paths the check does not read (tests, other folders) are
- * ignored. Returns the findings of `rules`, grouped by rule in that order.
+ * ignored. `refs` gives, per `mod.ts` path, what each of its exports'
+ * declared types refer to (`readDocRefs`); `surfaces` counts those as used
+ * too. Returns the findings of `rules`, grouped by rule in that order.
  */
 export function checkStructure(
   files: ReadonlyMap<string, string>,
   rules: readonly Rule[] = RULES,
+  refs: DocRefs = new Map(),
 ): Finding[] {
   const tree = readTree(files);
-  return RULES.filter((r) => rules.includes(r)).flatMap((r) => CHECKS[r](tree));
+  return RULES.filter((r) => rules.includes(r))
+    .flatMap((r) => CHECKS[r](tree, refs));
 }
 
 /** The report: each rule's findings under its name, then `structure: N findings`. */
@@ -430,12 +321,16 @@ export function readSources(root: string): Map<string, string> {
 
 /**
  * The whole check for a command line: the exit code (0 clean, 1 findings,
- * 2 bad command line) and what goes to stdout and stderr. `read` reads
- * the tree at a root (`readSources` unless a test gives its own).
+ * 2 bad command line, 3 no types for `surfaces`) and what goes to stdout
+ * and stderr. `read` reads the tree at a root (`readSources` unless a test
+ * gives its own); `docs` reads the types of the given `mod.ts` files
+ * (`readDocRefs`, which runs `deno doc --json`), only when `surfaces` runs,
+ * and throws when it cannot.
  */
 export function main(
   args: readonly string[],
   read: (root: string) => ReadonlyMap<string, string> = readSources,
+  docs: (root: string, mods: readonly string[]) => DocRefs = readDocRefs,
 ): { code: number; stdout: string; stderr: string } {
   const parsed = parseArgs(args);
   if (typeof parsed === "string") {
@@ -451,7 +346,23 @@ export function main(
   const root = parsed.root ?? decodeURIComponent(
     new URL("../..", import.meta.url).pathname,
   ).replace(/(.)\/$/, "$1");
-  const findings = checkStructure(read(root), parsed.rules);
+  const files = read(root);
+  let refs: DocRefs = new Map();
+  if (parsed.rules.includes("surfaces")) {
+    const mods = surfaceDirs(files.keys()).map((dir) => `${dir}/mod.ts`);
+    try {
+      refs = docs(root, mods);
+    } catch (e) {
+      return {
+        code: 3,
+        stdout: "",
+        stderr: `structure.ts: surfaces needs the types of each mod.ts ` +
+          `from "deno doc --json", and cannot have them: ` +
+          `${(e as Error).message}\n`,
+      };
+    }
+  }
+  const findings = checkStructure(files, parsed.rules, refs);
   const stdout = formatReport(findings, parsed.rules);
   return { code: findings.length > 0 ? 1 : 0, stdout, stderr: "" };
 }
