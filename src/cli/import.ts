@@ -14,7 +14,7 @@ import {
   ImportError,
   type ImportFiles,
   type ImportResult,
-} from "../import/result.ts";
+} from "../import/mod.ts";
 
 /** Help for `carpd import`. */
 export const IMPORT_HELP =

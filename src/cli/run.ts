@@ -21,8 +21,11 @@ import {
 } from "../daemon/mod.ts";
 import { createLogger, type Logger, underJournald } from "../log.ts";
 import { syslogSink } from "../syslog.ts";
-import { Liveness } from "../systemd/liveness.ts";
-import { SystemdNotifier, watchdogIntervalMs } from "../systemd/notify.ts";
+import {
+  Liveness,
+  SystemdNotifier,
+  watchdogIntervalMs,
+} from "../systemd/mod.ts";
 
 /** Exit code when the daemon cannot start (EX_OSERR). */
 export const EXIT_START_FAILED = 71;

@@ -10,8 +10,7 @@
 
 import type { VhidConfig, Vip } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
-import type { HookJob, Spawner } from "../hooks/runner.ts";
-import { HookQueue } from "../hooks/runner.ts";
+import { type HookJob, HookQueue, type Spawner } from "../hooks/mod.ts";
 import { type Logger, logLimited, type LogRateLimiter } from "../log.ts";
 import { formatPeer, type PeerAddress } from "../net/mod.ts";
 import type { Clock } from "./clock.ts";

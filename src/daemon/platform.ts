@@ -9,7 +9,7 @@
 
 import type { SyscallError } from "../../ffi/errors.ts";
 import type { AddressInfo, LinkInfo, NetlinkEvent } from "../../ffi/netlink.ts";
-import type { Spawner } from "../hooks/runner.ts";
+import type { Spawner } from "../hooks/mod.ts";
 import type { Received } from "../net/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { FrameSender } from "./vip_addresses.ts";

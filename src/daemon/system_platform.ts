@@ -16,7 +16,7 @@ import { PacketSocket } from "../../ffi/packet_socket.ts";
 import { RawSocket } from "../../ffi/raw_socket.ts";
 import { readSmallFile, threadIds, threadName } from "../../ffi/process.ts";
 import { isRealtime, setNormal, setRealtime } from "../../ffi/scheduling.ts";
-import { runCommand } from "../hooks/runner.ts";
+import { runCommand } from "../hooks/mod.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
 import { systemClock } from "./clock.ts";
 import { EventLoop } from "./event_loop.ts";

@@ -7,7 +7,7 @@
  */
 
 import type { CheckConfig } from "../config/mod.ts";
-import type { HookResult, Spawner } from "../hooks/runner.ts";
+import type { HookResult, Spawner } from "../hooks/mod.ts";
 import type { Logger } from "../log.ts";
 import { INITIAL_VERDICT, record, type Verdict } from "./verdict.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ImportError } from "../result.ts";
+import { ImportError } from "../mod.ts";
 import type { NoteAt, Parsed, Where } from "./parser.ts";
 import { HOOK, HOOK_OPTIONS } from "./ucarp_hook.ts";
 import { ucarpVhid, type Vhid } from "./vhid.ts";

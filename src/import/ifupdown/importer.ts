@@ -12,13 +12,13 @@
  */
 
 import {
+  carpTomlText,
   ImportError,
   type ImportFiles,
   type ImportNote,
   type ImportResult,
   sortedNotes,
-} from "../result.ts";
-import { carpTomlText } from "../toml.ts";
+} from "../mod.ts";
 import { convertStanzas } from "./convert.ts";
 import { type NoteAt, parseInterfaces } from "./parser.ts";
 

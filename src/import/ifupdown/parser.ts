@@ -10,7 +10,7 @@
  */
 
 import { errorMessage } from "../../errors.ts";
-import { ImportError, type ImportFiles } from "../result.ts";
+import { ImportError, type ImportFiles } from "../mod.ts";
 
 const MAX_DEPTH = 16;
 const SPACE = /[ \t\n\v\f\r]+/;

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { ImportError } from "../result.ts";
+import { ImportError } from "../mod.ts";
 import type { NoteAt, Stanza, Where } from "./parser.ts";
 
 /** Debian's default up script: `ifup $1:ucarp`. */

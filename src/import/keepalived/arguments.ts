@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ImportError } from "../result.ts";
+import { ImportError } from "../mod.ts";
 import type { KaNode, OrderedNote } from "./parser.ts";
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type ImportFiles, type ImportResult, sortedNotes } from "../result.ts";
+import { type ImportFiles, type ImportResult, sortedNotes } from "../mod.ts";
 import { convertKeepalived } from "./convert.ts";
 import { NEEDS_BLOCK } from "./keywords.ts";
 import type { Protocol } from "./model.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ImportError } from "../result.ts";
+import { ImportError } from "../mod.ts";
 
 /** A word, a brace, or the end of a line, with where it is. */
 export type Token =

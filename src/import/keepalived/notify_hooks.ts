@@ -4,7 +4,7 @@
  * @module
  */
 
-import { tomlString } from "../toml.ts";
+import { tomlString } from "../mod.ts";
 import { noteAt } from "./arguments.ts";
 import type { Conversion, Instance } from "./model.ts";
 import type { KaNode } from "./parser.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ImportError, type ImportNote } from "../result.ts";
+import { ImportError, type ImportNote } from "../mod.ts";
 import type { Token } from "./lexer.ts";
 
 /** One statement: a keyword, its arguments and, for a block, its body. */

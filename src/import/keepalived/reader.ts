@@ -6,7 +6,7 @@
  */
 
 import { errorMessage } from "../../errors.ts";
-import { ImportError, type ImportFiles } from "../result.ts";
+import { ImportError, type ImportFiles } from "../mod.ts";
 import { lexLine, type Token } from "./lexer.ts";
 import { type KaNode, type OrderedNote, parseStatements } from "./parser.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { carpTomlText, tomlString, tomlValue } from "../toml.ts";
+import { carpTomlText, tomlString, tomlValue } from "../mod.ts";
 import {
   CHECK_INTERVAL,
   CHECK_TIMEOUT,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { tomlString } from "../toml.ts";
+import { tomlString } from "../mod.ts";
 import {
   arg,
   blockOf,

@@ -6,7 +6,7 @@
  */
 
 import { ConfigError, parseConfig } from "../../config/mod.ts";
-import { ImportError } from "../result.ts";
+import { ImportError } from "../mod.ts";
 import type { Converted } from "./model.ts";
 
 /**
