@@ -4,9 +4,8 @@
  * @module
  */
 
-import { formatMetricsAddress, type Status } from "../control/mod.ts";
-import { request } from "../control/client.ts";
-import { formatIpv4 } from "../carp/mod.ts";
+import { formatMetricsAddress, request, type Status } from "../control/mod.ts";
+import { formatIpv4 } from "../net/mod.ts";
 import {
   type Config,
   ConfigError,

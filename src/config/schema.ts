@@ -5,13 +5,8 @@
  */
 
 import { z } from "zod";
-import {
-  CARP_MAX_PASSWORD_BYTES,
-  type Ipv6,
-  isMulticast6,
-  parseIpv4,
-  parseIpv6,
-} from "../carp/mod.ts";
+import { CARP_MAX_PASSWORD_BYTES } from "../carp/mod.ts";
+import { type Ipv6, isMulticast6, parseIpv4, parseIpv6 } from "../net/mod.ts";
 
 function intRange(min: number, max: number): z.ZodInt {
   return z.int({ error: `an integer from ${min} to ${max}` }).min(min).max(max);

@@ -104,7 +104,7 @@ export function encodeVrrp6Message(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseIpv6 } from "../carp/mod.ts";
+ * import { parseIpv6 } from "../net/mod.ts";
  * import { decodeVrrp6, encodeVrrp6Message } from "./packet6.ts";
  * const source = parseIpv6("fe80::200:ff:fe00:a")!;
  * const group = parseIpv6("ff02::12")!;

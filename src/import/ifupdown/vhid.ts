@@ -4,9 +4,9 @@
  * @module
  */
 
-import { CARP_MAX_PASSWORD_BYTES, parseIpv4 } from "../../carp/mod.ts";
-import { ImportError } from "../result.ts";
-import { tomlString } from "../toml.ts";
+import { CARP_MAX_PASSWORD_BYTES } from "../../carp/mod.ts";
+import { parseIpv4 } from "../../net/mod.ts";
+import { ImportError, tomlString } from "../mod.ts";
 import type { NoteAt, Parsed, Stanza, Where } from "./parser.ts";
 import {
   HOOK,

@@ -5,9 +5,8 @@
  * @module
  */
 
-import { parseIpv4 } from "../../carp/mod.ts";
-import { ImportError } from "../result.ts";
-import { tomlString } from "../toml.ts";
+import { parseIpv4 } from "../../net/mod.ts";
+import { ImportError, tomlString } from "../mod.ts";
 import type { NoteAt, Option, Parsed, Stanza } from "./parser.ts";
 import { IFS } from "./ucarp_hook.ts";
 

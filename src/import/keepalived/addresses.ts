@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseIpv4, parseIpv6 } from "../../carp/mod.ts";
+import { parseIpv4, parseIpv6 } from "../../net/mod.ts";
 import { parseVipText } from "../../config/mod.ts";
 import { blockOf, errorAt, noBlock, noteAt } from "./arguments.ts";
 import { VIP_VALUE_OPTIONS } from "./keywords.ts";

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { parseIpv4 } from "../../carp/mod.ts";
-import { ImportError } from "../result.ts";
+import { parseIpv4 } from "../../net/mod.ts";
+import { ImportError } from "../mod.ts";
 import {
   arg,
   blockOf,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseIpv4, parseIpv6 } from "../../carp/mod.ts";
+import { parseIpv4, parseIpv6 } from "../../net/mod.ts";
 import { convertSource, convertVips } from "./addresses.ts";
 import {
   arg,
