@@ -3,7 +3,7 @@
  * Run through scripts/demo.sh (as root).
  */
 
-import type { Status } from "../src/control/status.ts";
+import type { Status } from "../src/control/mod.ts";
 import { Lab, PingStream, sleep, vhidConfig } from "../test/integration/lab.ts";
 
 const VIP = "10.213.0.50";

@@ -5,8 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { request } from "../control/client.ts";
-import { formatStatus, type Status } from "../control/status.ts";
+import { formatStatus, request, type Status } from "../control/mod.ts";
 import { ConfigError, loadConfig } from "../config/mod.ts";
 
 /** The control socket when neither `--socket` nor `-c` says otherwise. */

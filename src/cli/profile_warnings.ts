@@ -7,7 +7,7 @@
  */
 
 import type { Config } from "../config/mod.ts";
-import type { Status } from "../control/status.ts";
+import type { Status } from "../control/mod.ts";
 import {
   configuredIntervalMs,
   configuredMasterDownMs,

@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { ControlReply, ControlRequest } from "../control/protocol.ts";
-import type { Status } from "../control/status.ts";
+import type { ControlReply, ControlRequest, Status } from "../control/mod.ts";
 import type { Logger } from "../log.ts";
 
 /** What the handler may do to the daemon. */

@@ -14,7 +14,7 @@ import {
   formatStatus,
   type ReloadStatus,
   type Status,
-} from "../control/status.ts";
+} from "../control/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { type Logger, LogRateLimiter } from "../log.ts";
 import { VERSION } from "../version.ts";

@@ -8,13 +8,14 @@
 
 import type { Config, MetricsListen } from "../config/mod.ts";
 import {
+  type ControlReply,
+  type ControlRequest,
   ControlServer,
   formatMetricsAddress,
   MetricsServer,
   renderMetrics,
+  type Status,
 } from "../control/mod.ts";
-import type { ControlReply, ControlRequest } from "../control/protocol.ts";
-import type { Status } from "../control/status.ts";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { readProcessFigures } from "./process_figures.ts";

@@ -5,16 +5,16 @@
  */
 
 import { formatPeer } from "../net/mod.ts";
-import type {
-  CheckStatus,
-  InterfaceStatus,
-  ReloadStatus,
-  SchedulingStatus,
-  Status,
-  TrackedInterfaceStatus,
-  VhidStatus,
-} from "../control/status.ts";
-import { STATUS_VERSION } from "../control/status.ts";
+import {
+  type CheckStatus,
+  type InterfaceStatus,
+  type ReloadStatus,
+  type SchedulingStatus,
+  type Status,
+  STATUS_VERSION,
+  type TrackedInterfaceStatus,
+  type VhidStatus,
+} from "../control/mod.ts";
 import { effectiveRank, faultList } from "../fsm/mod.ts";
 import type { DropCounts } from "./counters.ts";
 import type { Link } from "./links.ts";

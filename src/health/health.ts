@@ -11,7 +11,7 @@ import type {
   TrackInterfaceConfig,
 } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
-import type { CheckStatus, TrackedInterfaceStatus } from "../control/status.ts";
+import type { CheckStatus, TrackedInterfaceStatus } from "../control/mod.ts";
 import { type CheckOs, CheckRunner } from "./check_runner.ts";
 import { type Demotion, DemotionTable } from "./demotions.ts";
 
