@@ -87,10 +87,10 @@ export async function main(args: string[]): Promise<number> {
       // Loaded on demand: only the daemon needs libc. The daemon has its
       // config validated in a process of its own (see load_apart.ts).
       const { runDaemon } = await import("./src/cli/run.ts");
-      const { loadConfigApart } = await import("./src/config/load_apart.ts");
+      const { loadConfigApart } = await import("./src/cli/load_apart.ts");
       const path = values.config;
       const inProcess = async (p: string) =>
-        (await import("./src/config/mod.ts")).loadConfig(p);
+        (await import("./src/config/load/mod.ts")).loadConfig(p);
       return await runDaemon({
         path,
         load: () => loadConfigApart(path, inProcess),
@@ -110,8 +110,8 @@ export async function main(args: string[]): Promise<number> {
     }
     case "__load-config": {
       // Not for people: the daemon's own config loader (load_apart.ts).
-      const { answerLoad } = await import("./src/config/load_apart.ts");
-      const { loadConfig } = await import("./src/config/mod.ts");
+      const { answerLoad } = await import("./src/cli/load_apart.ts");
+      const { loadConfig } = await import("./src/config/load/mod.ts");
       if (rest.length !== 1) return fail("__load-config takes one FILE");
       return answerLoad(rest[0]!, loadConfig, print);
     }

@@ -10,9 +10,9 @@ import {
   type Config,
   ConfigError,
   EXIT_CONFIG,
-  loadConfig,
   looseSecretFiles,
 } from "../config/mod.ts";
+import { loadConfig } from "../config/load/mod.ts";
 import { profileWarnings } from "./profile_warnings.ts";
 
 /**

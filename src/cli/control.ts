@@ -6,7 +6,8 @@
 
 import { parseArgs } from "node:util";
 import { formatStatus, request, type Status } from "../control/mod.ts";
-import { ConfigError, loadConfig } from "../config/mod.ts";
+import { ConfigError } from "../config/mod.ts";
+import { loadConfig } from "../config/load/mod.ts";
 
 /** The control socket when neither `--socket` nor `-c` says otherwise. */
 export const DEFAULT_SOCKET = "/run/carp/carp.sock";

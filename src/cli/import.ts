@@ -6,7 +6,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { ConfigError, parseConfig } from "../config/mod.ts";
+import { ConfigError } from "../config/mod.ts";
+import { parseConfig } from "../config/load/mod.ts";
 import { importIfupdown } from "../import/ifupdown/mod.ts";
 import { importKeepalived } from "../import/keepalived/mod.ts";
 import {

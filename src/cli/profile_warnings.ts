@@ -11,9 +11,10 @@ import type { Status } from "../control/mod.ts";
 import {
   configuredIntervalMs,
   configuredMasterDownMs,
-} from "../daemon/election_config.ts";
-import { REALTIME_BELOW_MS } from "../daemon/scheduling.ts";
-import { GAP_SHARE_WARNING, LATE_SHARE_WARNING } from "../daemon/timeliness.ts";
+  GAP_SHARE_WARNING,
+  LATE_SHARE_WARNING,
+  REALTIME_BELOW_MS,
+} from "../daemon/timing/mod.ts";
 
 function ms(x: number): number {
   return Math.round(x * 10) / 10;

@@ -7,9 +7,12 @@
  */
 
 import { Netlink } from "../../ffi/netlink.ts";
-import type { Config } from "../config/mod.ts";
-import { ConfigError, EXIT_CONFIG } from "../config/error.ts";
-import { looseSecretFiles } from "../config/permissions.ts";
+import {
+  type Config,
+  ConfigError,
+  EXIT_CONFIG,
+  looseSecretFiles,
+} from "../config/mod.ts";
 import {
   Daemon,
   type DaemonObserver,

@@ -7,13 +7,15 @@
  * @module
  */
 
-import { ConfigError, EXIT_CONFIG, parseConfig } from "../config/mod.ts";
 import {
+  ConfigError,
+  EXIT_CONFIG,
   PASSWORD_PLACEHOLDER_FILE,
   translateUcarpFlags,
   type UcarpInvocation,
   UsageError,
-} from "../config/ucarp_flags.ts";
+} from "../config/mod.ts";
+import { parseConfig } from "../config/load/mod.ts";
 import { FACILITIES } from "../syslog.ts";
 
 /** Exit code for a command-line mistake (EX_USAGE). */

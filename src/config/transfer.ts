@@ -2,7 +2,7 @@
  * A validated config as text and back, exactly: byte arrays, absent-but-
  * declared fields and non-finite numbers survive, which JSON alone loses.
  * The daemon has its config validated in a short-lived process of its own
- * (`load_apart.ts`) and takes it back through this.
+ * (`src/cli/load_apart.ts`) and takes it back through this.
  * @module
  */
 

@@ -6,7 +6,41 @@
  */
 
 import type { Ipv6 } from "../net/mod.ts";
-import type { MetricsListen, Vip } from "./schema.ts";
+
+/** A virtual IPv4 address with the prefix length it is added with. */
+export interface Vip4 {
+  /** The address family. */
+  family: 4;
+  /** The address, a network-order number. */
+  address: number;
+  /** Prefix length, 32 when not given. */
+  prefix: number;
+  /** As written in the config (passed to up/down scripts, like ucarp). */
+  text: string;
+}
+
+/** A virtual IPv6 address with the prefix length it is added with. */
+export interface Vip6 {
+  /** The address family. */
+  family: 6;
+  /** The 16 bytes. */
+  address: Ipv6;
+  /** Prefix length, 128 when not given. */
+  prefix: number;
+  /** As written in the config. */
+  text: string;
+}
+
+/** A virtual address of either family. */
+export type Vip = Vip4 | Vip6;
+
+/** Where `GET /metrics` is served. */
+export interface MetricsListen {
+  /** IPv4 or IPv6 address, without brackets. */
+  hostname: string;
+  /** TCP port, 1-65535. */
+  port: number;
+}
 
 /** What every vhid has, whatever its protocol. */
 export interface VhidCommon {

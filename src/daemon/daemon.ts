@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ConfigError } from "../config/error.ts";
+import { ConfigError } from "../config/mod.ts";
 import type { Config, VhidConfig } from "../config/mod.ts";
 import type { VhidState } from "../fsm/mod.ts";
 import {
@@ -23,7 +23,7 @@ import { sleep } from "./clock.ts";
 import { answerControl } from "./control_handler.ts";
 import type { LoopObserver, Platform } from "./platform.ts";
 import { applyReload } from "./reload.ts";
-import { Scheduling } from "./scheduling.ts";
+import { Scheduling } from "./timing/mod.ts";
 import type { Services, ServicesContext, StagedMetrics } from "./services.ts";
 import { projectStatus, statusLine } from "./status_projection.ts";
 import type { VhidDriver } from "./driver.ts";

@@ -10,7 +10,7 @@
  */
 
 import type { VhidConfig } from "../config/mod.ts";
-import { vhidKey } from "../config/reload_plan.ts";
+import { vhidKey } from "../config/mod.ts";
 import {
   advertIntervalMs,
   healthEvents,
@@ -44,11 +44,11 @@ import {
   type TransitionRecord,
   transitionWhy,
 } from "./effects.ts";
-import { electionConfig } from "./election_config.ts";
+import { electionConfig } from "./timing/mod.ts";
 import type { Link } from "./links.ts";
 import { InterfaceView } from "./interface_view.ts";
 import { Hearing } from "./hearing.ts";
-import type { Timeliness } from "./timeliness.ts";
+import type { Timeliness } from "./timing/mod.ts";
 import { type SocketsView, Transmitter } from "./transmit.ts";
 import { warmUp } from "./warm_up.ts";
 import { findVip, type FrameSender } from "./vip_addresses.ts";

@@ -21,8 +21,7 @@ import {
 import { formatPeer } from "../net/mod.ts";
 import type { HeardAdvert } from "../wire/mod.ts";
 import type { VhidCounters } from "./counters.ts";
-import { admissionKey, admissionOf } from "./election_config.ts";
-import { Timeliness } from "./timeliness.ts";
+import { admissionKey, admissionOf, Timeliness } from "./timing/mod.ts";
 import { vipKey } from "./vip_addresses.ts";
 
 /** A vhid's hearing. */

@@ -13,7 +13,7 @@ import type { Spawner } from "../hooks/mod.ts";
 import type { Received } from "../net/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { FrameSender } from "./vip_addresses.ts";
-import type { ThreadScheduler } from "./scheduling.ts";
+import type { ThreadScheduler } from "./timing/mod.ts";
 import type { TimerQueue } from "./timers.ts";
 
 /** An interface as address requests name it. */

@@ -8,7 +8,7 @@
 
 import type { Config } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
-import { planReload } from "../config/reload_plan.ts";
+import { planReload } from "../config/mod.ts";
 import type { Interfaces } from "./interfaces.ts";
 import type { Vhids } from "./vhids.ts";
 

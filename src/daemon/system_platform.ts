@@ -21,7 +21,7 @@ import type { Logger, LogRateLimiter } from "../log.ts";
 import { systemClock } from "./clock.ts";
 import { EventLoop } from "./event_loop.ts";
 import type { LoopObserver, Platform } from "./platform.ts";
-import { realtimeBudgetHint } from "./scheduling.ts";
+import { realtimeBudgetHint } from "./timing/mod.ts";
 
 /**
  * The machine's platform.

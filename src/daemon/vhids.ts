@@ -5,7 +5,7 @@
  */
 
 import type { VhidConfig } from "../config/mod.ts";
-import { vhidKey } from "../config/reload_plan.ts";
+import { vhidKey } from "../config/mod.ts";
 import type { Demotion } from "../health/mod.ts";
 import { type DriverContext, VhidDriver } from "./driver.ts";
 import type { Interfaces } from "./interfaces.ts";

@@ -11,7 +11,7 @@ import type { VhidConfig } from "../config/mod.ts";
 import { initialState, step } from "../fsm/mod.ts";
 import { gratuitousArp, unsolicitedNa } from "../net/mod.ts";
 import { type AdvertEncoder, warmUpEncoder } from "../wire/mod.ts";
-import { electionConfig } from "./election_config.ts";
+import { electionConfig } from "./timing/mod.ts";
 
 /**
  * Runs a vhid's takeover code once.

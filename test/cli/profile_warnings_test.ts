@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { type Config, parseConfig } from "../../src/config/mod.ts";
+import { type Config } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/load/mod.ts";
 import type { Status, VhidStatus } from "../../src/control/status.ts";
 import { profileWarnings } from "../../src/cli/profile_warnings.ts";
-import { configuredMasterDownMs } from "../../src/daemon/election_config.ts";
+import { configuredMasterDownMs } from "../../src/daemon/timing/election_config.ts";
 
 function config(text: string): Config {
   return parseConfig(text, "carp.toml", () => new Uint8Array());

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../../src/config/mod.ts";
+import { ConfigError } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/load/mod.ts";
 import { carpOf, vrrpOf } from "./_narrow.ts";
 
 const MINIMAL = `

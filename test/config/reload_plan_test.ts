@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseConfig, type VhidConfig } from "../../src/config/mod.ts";
+import { type VhidConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/load/mod.ts";
 import { planReload } from "../../src/config/reload_plan.ts";
 
 function vhid(extra = "", id = 3, iface = "eth1"): VhidConfig {

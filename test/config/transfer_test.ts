@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { type Config, parseConfig } from "../../src/config/mod.ts";
+import { type Config } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/load/mod.ts";
 import { configFromText, configToText } from "../../src/config/transfer.ts";
-import { answerLoad } from "../../src/config/load_apart.ts";
+import { answerLoad } from "../../src/cli/load_apart.ts";
 import { ConfigError } from "../../src/config/error.ts";
 
 const KEY = new TextEncoder().encode("from a file");

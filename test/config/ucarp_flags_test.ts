@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/load/mod.ts";
 import {
   PASSWORD_PLACEHOLDER_FILE,
   translateUcarpFlags,

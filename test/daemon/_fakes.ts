@@ -6,7 +6,8 @@
 
 import { Errno, SyscallError } from "../../ffi/errors.ts";
 import { decodeAdvertHeader } from "../../src/carp/mod.ts";
-import { parseConfig, type VhidConfig } from "../../src/config/mod.ts";
+import { type VhidConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/load/mod.ts";
 import { VhidDriver } from "../../src/daemon/driver.ts";
 import { Effects } from "../../src/daemon/effects.ts";
 import type { Link } from "../../src/daemon/links.ts";

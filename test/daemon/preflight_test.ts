@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/load/mod.ts";
 import { preflight } from "../../src/daemon/preflight.ts";
 import type { CapabilityName } from "../../ffi/capabilities.ts";
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { Errno, SyscallError } from "../../ffi/errors.ts";
-import { type Config, parseConfig } from "../../src/config/mod.ts";
-import { configuredIntervalMs } from "../../src/daemon/election_config.ts";
+import { type Config } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/load/mod.ts";
+import { configuredIntervalMs } from "../../src/daemon/timing/election_config.ts";
 import {
   fastProfileReason,
   HELPER_PRIORITY,
@@ -9,7 +10,7 @@ import {
   realtimeBudgetHint,
   Scheduling,
   type ThreadScheduler,
-} from "../../src/daemon/scheduling.ts";
+} from "../../src/daemon/timing/scheduling.ts";
 
 function config(daemon: string, vhids: string): Config {
   return parseConfig(

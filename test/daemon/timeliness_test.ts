@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Timeliness } from "../../src/daemon/timeliness.ts";
+import { Timeliness } from "../../src/daemon/timing/timeliness.ts";
 
 Deno.test("Timeliness keeps the worst lateness and warns once it nears the interval", () => {
   const t = new Timeliness();

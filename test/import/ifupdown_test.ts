@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Config, parseConfig } from "../../src/config/mod.ts";
+import { type Config } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/load/mod.ts";
 import { importIfupdown } from "../../src/import/ifupdown/mod.ts";
 import {
   ImportError,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parse as parseToml } from "smol-toml";
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/load/mod.ts";
 import { importKeepalived } from "../../src/import/keepalived/mod.ts";
 import { splitCommand } from "../../src/import/keepalived/command_line.ts";
 import {

@@ -15,7 +15,7 @@ import type {
   Platform,
   SocketPlace,
 } from "../../src/daemon/platform.ts";
-import type { ThreadScheduler } from "../../src/daemon/scheduling.ts";
+import type { ThreadScheduler } from "../../src/daemon/timing/scheduling.ts";
 import type { HookJob, HookResult } from "../../src/hooks/runner.ts";
 import type { SimKernel } from "./kernel.ts";
 import type { Attachment, Lan, SimSocket } from "./lan.ts";

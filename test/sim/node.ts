@@ -6,7 +6,7 @@
  * paused as a VM is, its checks failing.
  */
 
-import { parseConfig } from "../../src/config/mod.ts";
+import { parseConfig } from "../../src/config/load/mod.ts";
 import { Daemon } from "../../src/daemon/daemon.ts";
 import type { PrefixedAddress } from "../../src/daemon/platform.ts";
 import { createLogger, type LogLevel } from "../../src/log.ts";

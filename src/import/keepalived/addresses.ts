@@ -6,7 +6,7 @@
  */
 
 import { parseIpv4, parseIpv6 } from "../../net/mod.ts";
-import { parseVipText } from "../../config/mod.ts";
+import { parseVipText } from "../../config/load/mod.ts";
 import { blockOf, errorAt, noBlock, noteAt } from "./arguments.ts";
 import { VIP_VALUE_OPTIONS } from "./keywords.ts";
 import type { Conversion, Instance } from "./model.ts";

@@ -17,7 +17,7 @@ export const KA_SCRIPT_INTERVAL = 1;
 /** A vrrp_script's fall and rise when it sets none. */
 export const KA_FALL_RISE = 1;
 
-// carp.toml limits (src/config/schema.ts).
+// carp.toml limits (src/config/load/schema.ts).
 
 /** A [[check]]'s interval, in seconds: lowest and highest. */
 export const CHECK_INTERVAL = [0.1, 86400] as const;

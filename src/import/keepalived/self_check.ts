@@ -5,7 +5,8 @@
  * @module
  */
 
-import { ConfigError, parseConfig } from "../../config/mod.ts";
+import { ConfigError } from "../../config/mod.ts";
+import { parseConfig } from "../../config/load/mod.ts";
 import { ImportError } from "../mod.ts";
 import type { Converted } from "./model.ts";
 

@@ -12,9 +12,9 @@
  * @module
  */
 
-import { SyscallError } from "../../ffi/errors.ts";
-import type { Config, VhidConfig } from "../config/mod.ts";
-import type { SchedulingStatus } from "../control/mod.ts";
+import { SyscallError } from "../../../ffi/errors.ts";
+import type { Config, VhidConfig } from "../../config/mod.ts";
+import type { SchedulingStatus } from "../../control/mod.ts";
 import { configuredIntervalMs } from "./election_config.ts";
 
 /** In `auto`, a vhid advertising faster than this asks for realtime. */

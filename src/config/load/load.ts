@@ -8,11 +8,10 @@
 
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
-import { ConfigError } from "./error.ts";
+import { type Config, ConfigError, type FileReader } from "../mod.ts";
 import { resolve } from "./resolve.ts";
 import { configSchema } from "./schema.ts";
 import { describeFileError } from "./secrets.ts";
-import type { Config, FileReader } from "./types.ts";
 
 /**
  * Loads and validates a config file.

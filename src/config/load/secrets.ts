@@ -5,10 +5,10 @@
  * @module
  */
 
-import { CARP_MAX_PASSWORD_BYTES } from "../carp/mod.ts";
-import { errorMessage } from "../errors.ts";
+import { CARP_MAX_PASSWORD_BYTES } from "../../carp/mod.ts";
+import { errorMessage } from "../../errors.ts";
 import type { RawConfig } from "./schema.ts";
-import type { FileReader } from "./types.ts";
+import type { FileReader } from "../mod.ts";
 
 /** Where users are looked up (no NSS: service users live here). */
 const PASSWD = "/etc/passwd";

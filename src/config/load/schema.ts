@@ -5,8 +5,9 @@
  */
 
 import { z } from "zod";
-import { CARP_MAX_PASSWORD_BYTES } from "../carp/mod.ts";
-import { type Ipv6, isMulticast6, parseIpv4, parseIpv6 } from "../net/mod.ts";
+import { CARP_MAX_PASSWORD_BYTES } from "../../carp/mod.ts";
+import { isMulticast6, parseIpv4, parseIpv6 } from "../../net/mod.ts";
+import type { MetricsListen, Vip } from "../mod.ts";
 
 function intRange(min: number, max: number): z.ZodInt {
   return z.int({ error: `an integer from ${min} to ${max}` }).min(min).max(max);
@@ -40,33 +41,6 @@ const argv = z.array(nonEmpty, {
   error: "a list of strings (program and arguments)",
 })
   .min(1, { error: "a list with at least the program" });
-
-/** A virtual IPv4 address with the prefix length it is added with. */
-export interface Vip4 {
-  /** The address family. */
-  family: 4;
-  /** The address, a network-order number. */
-  address: number;
-  /** Prefix length, 32 when not given. */
-  prefix: number;
-  /** As written in the config (passed to up/down scripts, like ucarp). */
-  text: string;
-}
-
-/** A virtual IPv6 address with the prefix length it is added with. */
-export interface Vip6 {
-  /** The address family. */
-  family: 6;
-  /** The 16 bytes. */
-  address: Ipv6;
-  /** Prefix length, 128 when not given. */
-  prefix: number;
-  /** As written in the config. */
-  text: string;
-}
-
-/** A virtual address of either family. */
-export type Vip = Vip4 | Vip6;
 
 /**
  * Parses `a.b.c.d[/len]` or an IPv6 address with an optional `/len`. IPv6
@@ -192,14 +166,6 @@ export const trackInterfaceSchema = z.strictObject({
   fault: z.boolean({ error: "true or false" }).default(false),
   vhids: z.array(intRange(1, 255), { error: "a list of vhid ids" }).optional(),
 });
-
-/** Where `GET /metrics` is served. */
-export interface MetricsListen {
-  /** IPv4 or IPv6 address, without brackets. */
-  hostname: string;
-  /** TCP port, 1-65535. */
-  port: number;
-}
 
 /**
  * Parses `a.b.c.d:port` or `[ipv6]:port`.

@@ -9,9 +9,13 @@
  */
 
 import { commandLine } from "../../ffi/process.ts";
-import { ConfigError, EXIT_CONFIG } from "./error.ts";
-import type { Config } from "./types.ts";
-import { configFromText, configToText } from "./transfer.ts";
+import {
+  type Config,
+  ConfigError,
+  configFromText,
+  configToText,
+  EXIT_CONFIG,
+} from "../config/mod.ts";
 
 /** The hidden command the child runs. */
 export const LOAD_CONFIG_COMMAND = "__load-config";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from "../net/mod.ts";
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from "../../net/mod.ts";
 import { parseMetricsListen, parseVipText, type RawConfig } from "./schema.ts";
 import { lookupUser, readKey } from "./secrets.ts";
 import type {
@@ -18,7 +18,7 @@ import type {
   VhidCommon,
   VhidConfig,
   VrrpVhidConfig,
-} from "./types.ts";
+} from "../mod.ts";
 
 /**
  * The interval of the bow-out advert (advbase 255, advskew 255), in whole

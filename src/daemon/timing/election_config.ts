@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { VhidConfig } from "../config/mod.ts";
+import type { VhidConfig } from "../../config/mod.ts";
 import {
   type Admission,
   admissionFor,
@@ -17,7 +17,7 @@ import {
   masterDownMs,
   type PeerAddress,
   vrrpElection,
-} from "../fsm/mod.ts";
+} from "../../fsm/mod.ts";
 
 /**
  * A vhid's election: its protocol's rules with its parameters, chosen once
