@@ -6,31 +6,14 @@
  */
 
 export { request } from "./client.ts";
-export {
-  type ControlReply,
-  type ControlRequest,
-  MAX_REQUEST_BYTES,
-  parseRequest,
-} from "./protocol.ts";
+export { type ControlReply, type ControlRequest } from "./protocol.ts";
 export { type ControlHandler, ControlServer } from "./server.ts";
+export { type ProcessFigures, renderMetrics } from "./metrics.ts";
 export {
-  escapeLabel,
-  METRICS_CONTENT_TYPE,
-  type ProcessFigures,
-  renderMetrics,
-  STATE_VALUES,
-} from "./metrics.ts";
-export {
-  ACCEPT_BURST,
-  ACCEPTS_PER_SECOND,
-  CONNECTION_DEADLINE_MS,
   formatMetricsAddress,
-  MAX_CONNECTIONS,
-  MAX_REQUEST_HEAD_BYTES,
   type MetricsAddress,
   MetricsServer,
   type MetricsServerOptions,
-  RENDER_REUSE_MS,
 } from "./metrics_server.ts";
 export {
   type CheckStatus,

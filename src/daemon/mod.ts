@@ -8,9 +8,7 @@ export {
   Daemon,
   type DaemonObserver,
   type DaemonOptions,
-  EXIT_FATAL,
   type PlatformFactory,
-  QUIET,
   type VhidView,
 } from "./daemon.ts";
 export { holdDebuggerPort } from "./debugger_guard.ts";

@@ -12,23 +12,11 @@ export {
   type Refusal,
 } from "./admission.ts";
 export {
-  carpAdvskew,
   type CarpElection,
   carpElection,
   type CarpParams,
-  CLAIM_WINDOW_MS,
-  HANDOVER_WINDOW_MS,
-  MAX_DEMOTED_ADVSKEW,
-  RELEASE_STOP_MAX_MS,
 } from "./carp_election.ts";
 export { initialCounter } from "./counter.ts";
-export {
-  intervalTicks,
-  masterDownTicks,
-  remoteWinsTie,
-  TICKS_PER_SECOND,
-  ticksToMs,
-} from "./carp_timing.ts";
 export type {
   BackupDecision,
   CarpAdvertFields,
@@ -51,32 +39,18 @@ export {
   type Faults,
   initialState,
   masterDownMs,
-  nextDeadline,
-  RELEASE_GRACE_MS,
   type StateName,
   type TransitionReason,
   type VhidState,
-  VIP_RETRY_FIRST_MS,
-  VIP_RETRY_MAX_MS,
-  vipRetryDelayMs,
 } from "./state.ts";
 export {
-  MIN_DEMOTED_PRIORITY,
-  skewMs,
   type VrrpElection,
   vrrpElection,
   type VrrpParams,
-  vrrpPriority,
-  vrrpRemoteWinsTie,
 } from "./vrrp_election.ts";
 export { type HealthDemotion, healthEvents } from "./health_events.ts";
 export { interfaceEvents, type InterfaceView } from "./interface_events.ts";
-export {
-  PEER_MEMORY_MS,
-  PeerBook,
-  type PeerNews,
-  type PeerRecord,
-} from "./peers.ts";
+export { PeerBook, type PeerNews, type PeerRecord } from "./peers.ts";
 export {
   type LinkAddress,
   type SourceRule,

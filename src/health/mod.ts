@@ -4,13 +4,7 @@
  * @module
  */
 
-export {
-  checkHint,
-  type CheckOs,
-  CheckRunner,
-  type CheckStats,
-} from "./check_runner.ts";
-export { type Demotion, DemotionTable } from "./demotions.ts";
+export { type CheckOs } from "./check_runner.ts";
+export { type Demotion } from "./demotions.ts";
 export { Health, type HealthContext } from "./health.ts";
 export type { Logger, LogLevel } from "../log.ts";
-export { INITIAL_VERDICT, record, type Verdict } from "./verdict.ts";

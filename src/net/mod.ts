@@ -13,12 +13,7 @@ export {
   gratuitousArp,
 } from "./arp.ts";
 export { internetChecksum } from "./checksum.ts";
-export {
-  ADVERT_TTL,
-  CARP_GROUP,
-  IPPROTO_CARP,
-  IPV4_HEADER_LENGTH,
-} from "./constants.ts";
+export { CARP_GROUP } from "./constants.ts";
 export {
   checksumWith,
   type Envelope,
@@ -38,7 +33,6 @@ export {
 } from "./envelope.ts";
 export { formatIpv4, parseIpv4, readIpv4, writeIpv4 } from "./ipv4_address.ts";
 export {
-  ALL_NODES,
   CARP6_GROUP,
   compareIpv6,
   equalIpv6,
@@ -48,9 +42,4 @@ export {
   isMulticast6,
   parseIpv6,
 } from "./ipv6_address.ts";
-export {
-  ALL_NODES_MAC,
-  ETHERTYPE_IPV6,
-  neighborAdvert,
-  unsolicitedNa,
-} from "./nd.ts";
+export { ALL_NODES_MAC, ETHERTYPE_IPV6, unsolicitedNa } from "./nd.ts";

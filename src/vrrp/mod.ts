@@ -15,17 +15,7 @@
  * @module
  */
 
-export {
-  VRRP_HEADER_LENGTH,
-  VRRP_IPV4_STYLE,
-  VRRP_MAX_INTERVAL_CS,
-  VRRP_PRIORITY_BOW_OUT,
-  VRRP_PROBE_VRID,
-  VRRP_TOS,
-  VRRP_TTL,
-  VRRP_TYPE_ADVERTISEMENT,
-  VRRP_VERSION,
-} from "./constants.ts";
+export { VRRP_PRIORITY_BOW_OUT } from "./constants.ts";
 export {
   type ChecksumDialect,
   VRRP_DROP_REASONS,
@@ -34,42 +24,16 @@ export {
   type VrrpAdvert6,
   type VrrpDropReason,
 } from "./message.ts";
-export {
-  type DecodedVrrp4,
-  decodeVrrp4Packet,
-  encodeVrrp4Message,
-  encodeVrrp4Packet,
-  type Vrrp4Fields,
-  type VrrpAccepted4,
-  type VrrpDropped4,
-  type VrrpReceiveOptions,
-} from "./packet.ts";
-export {
-  type DecodedVrrp6,
-  decodeVrrp6,
-  encodeVrrp6Message,
-  type VrrpAccepted6,
-  type VrrpDropped6,
-  type VrrpReceive6Options,
-} from "./packet6.ts";
-export {
-  type DecodedVrrp2,
-  decodeVrrp2Packet,
-  encodeVrrp2Packet,
-  type Vrrp2Advert,
-  type Vrrp2ReceiveOptions,
-} from "./packet2.ts";
+export { encodeVrrp4Packet, type Vrrp4Fields } from "./packet.ts";
+export { encodeVrrp6Message } from "./packet6.ts";
+export { encodeVrrp2Packet, type Vrrp2Advert } from "./packet2.ts";
 export {
   verifyVrrp2,
   verifyVrrp3,
-  VRRP2_AUTH_LENGTH,
-  VRRP2_AUTH_NONE,
-  VRRP2_AUTH_PASS,
-  VRRP2_VERSION,
   type Vrrp2Accept,
   type Vrrp2Expect,
   type VrrpAccept,
   type VrrpVerdict,
 } from "./verify.ts";
 /** Re-exported from the shared layer: the IPv6 types this API uses. */
-export type { Envelope, Ipv6, Ipv6Meta } from "../net/mod.ts";
+export type { Envelope, Ipv6 } from "../net/mod.ts";

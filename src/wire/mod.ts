@@ -6,7 +6,6 @@
  */
 
 export {
-  carpAuth,
   type FamilyAccept,
   type InterfaceAccept,
   interfaceAccept,
@@ -18,7 +17,6 @@ export {
   ALL_DROP_REASONS,
   type AnyDropReason,
   classify,
-  classifyEnvelope,
   type DroppedPacket,
   type HeardAdvert,
   type Verdict,

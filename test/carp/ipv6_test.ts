@@ -1,18 +1,17 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { encodeAdvert } from "../../src/carp/mod.ts";
+import { carpHmac, hmacMessage } from "../../src/carp/hmac.ts";
+import { decodeCarp6 } from "../../src/carp/packet.ts";
 import {
-  carpHmac,
-  decodeCarp6,
-  encodeAdvert,
   formatIpv6,
-  hmacMessage,
   type Ipv6,
   type Ipv6Meta,
-  neighborAdvert,
   parseIpv4,
   parseIpv6,
   unsolicitedNa,
-} from "../../src/carp/mod.ts";
+} from "../../src/net/mod.ts";
+import { neighborAdvert } from "../../src/net/nd.ts";
 import { toHex } from "../_hex.ts";
 
 const v6 = (s: string): Ipv6 => parseIpv6(s)!;

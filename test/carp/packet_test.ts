@@ -2,16 +2,15 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   type Advert,
+  type CarpAccept as ReceiveOptions,
   type CarpAuth,
-  decodeCarpPacket,
   DROP_REASONS,
   type DropReason,
   encodeAdvert,
   encodeCarpPacket,
-  internetChecksum,
-  parseIpv4,
-  type ReceiveOptions,
 } from "../../src/carp/mod.ts";
+import { decodeCarpPacket } from "../../src/carp/packet.ts";
+import { internetChecksum, parseIpv4 } from "../../src/net/mod.ts";
 import { flip } from "../_hex.ts";
 
 const KEY = new TextEncoder().encode("s3cret");

@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
-import {
-  carpHmac,
-  decodeCarpPacket,
-  encodeAdvert,
-  encodeCarpPacket,
-  hmacMessage,
-  internetChecksum,
-  parseIpv4,
-} from "../../src/carp/mod.ts";
+import { encodeAdvert, encodeCarpPacket } from "../../src/carp/mod.ts";
+import { carpHmac, hmacMessage } from "../../src/carp/hmac.ts";
+import { decodeCarpPacket } from "../../src/carp/packet.ts";
+import { internetChecksum, parseIpv4 } from "../../src/net/mod.ts";
 import { fromHex, toHex } from "../_hex.ts";
 
 interface Vector {

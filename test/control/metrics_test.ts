@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import {
-  escapeLabel,
   type ProcessFigures,
   renderMetrics,
   type Status,
   type VhidStatus,
 } from "../../src/control/mod.ts";
+import { escapeLabel } from "../../src/control/metrics.ts";
 
 const PROCESS: ProcessFigures = {
   residentBytes: 61_000_000,

@@ -5,7 +5,7 @@
  */
 
 import { Errno, SyscallError } from "../../ffi/errors.ts";
-import { decodeAdvertHeader } from "../../src/carp/mod.ts";
+import { decodeAdvertHeader } from "../../src/carp/advert.ts";
 import { type VhidConfig } from "../../src/config/mod.ts";
 import { parseConfig } from "../../src/config/load/mod.ts";
 import { VhidDriver } from "../../src/daemon/driver.ts";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { IFA_F_TENTATIVE } from "../../ffi/constants.ts";
 import type { ElectionAdvert } from "../../src/fsm/mod.ts";
 import { parseIpv4, parseIpv6, type PeerAddress } from "../../src/net/mod.ts";
-import { decodeVrrp4Packet } from "../../src/vrrp/mod.ts";
+import { decodeVrrp4Packet } from "../../src/vrrp/packet.ts";
 import type { HeardAdvert } from "../../src/wire/mod.ts";
 import {
   address6,

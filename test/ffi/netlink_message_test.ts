@@ -16,7 +16,7 @@ import {
   IFF_UP,
   RTM_NEWADDR,
 } from "../../ffi/constants.ts";
-import { gratuitousArp } from "../../src/carp/mod.ts";
+import { gratuitousArp } from "../../src/net/mod.ts";
 import { toHex } from "../_hex.ts";
 
 Deno.test("encodeMessage() lays out an RTM_NEWADDR request as the kernel expects", () => {

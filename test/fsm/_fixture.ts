@@ -7,7 +7,6 @@ import {
   effectiveRank,
   type ElectionConfig,
   initialState,
-  skewMs,
   step,
   type VhidAction,
   type VhidEvent,
@@ -16,6 +15,7 @@ import {
   vrrpElection,
   type VrrpParams,
 } from "../../src/fsm/mod.ts";
+import { skewMs } from "../../src/fsm/vrrp_election.ts";
 import { parseIpv4 } from "../../src/net/mod.ts";
 
 /** Parses an address that the test knows is valid. */

@@ -1,16 +1,20 @@
 import assert from "node:assert/strict";
 import {
   advertIntervalMs,
-  CLAIM_WINDOW_MS,
   faultList,
-  HANDOVER_WINDOW_MS,
   masterDownMs,
-  RELEASE_GRACE_MS,
+} from "../../src/fsm/mod.ts";
+import {
+  CLAIM_WINDOW_MS,
+  HANDOVER_WINDOW_MS,
   RELEASE_STOP_MAX_MS,
-  remoteWinsTie,
+} from "../../src/fsm/carp_election.ts";
+import { remoteWinsTie } from "../../src/fsm/carp_timing.ts";
+import {
+  RELEASE_GRACE_MS,
   VIP_RETRY_FIRST_MS,
   VIP_RETRY_MAX_MS,
-} from "../../src/fsm/mod.ts";
+} from "../../src/fsm/state.ts";
 import {
   advskewOf,
   carpSent,

@@ -1,13 +1,9 @@
 // The VRRP election, row by row of RFC 9568 section 6.4
 // (../shared/research/vrrp_ipv6.md section 1.7).
 import assert from "node:assert/strict";
-import {
-  advertIntervalMs,
-  masterDownMs,
-  RELEASE_GRACE_MS,
-  skewMs,
-  vrrpRemoteWinsTie,
-} from "../../src/fsm/mod.ts";
+import { advertIntervalMs, masterDownMs } from "../../src/fsm/mod.ts";
+import { RELEASE_GRACE_MS } from "../../src/fsm/state.ts";
+import { skewMs, vrrpRemoteWinsTie } from "../../src/fsm/vrrp_election.ts";
 import {
   activeDownMs,
   config,

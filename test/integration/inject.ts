@@ -10,15 +10,17 @@
 import { interfaceIndex } from "../../ffi/poll.ts";
 import { RawSocket } from "../../ffi/raw_socket.ts";
 import {
-  CARP6_GROUP,
-  CARP_GROUP,
   type CarpAuth,
   encodeAdvert,
   encodeCarpPacket,
+} from "../../src/carp/mod.ts";
+import {
+  CARP6_GROUP,
+  CARP_GROUP,
   internetChecksum,
   parseIpv4,
   parseIpv6,
-} from "../../src/carp/mod.ts";
+} from "../../src/net/mod.ts";
 
 interface Options {
   source: string;

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { VhidStatus } from "../../src/control/status.ts";
-import { skewMs } from "../../src/fsm/mod.ts";
+import { skewMs } from "../../src/fsm/vrrp_election.ts";
 import { activeDownMs } from "../fsm/_fixture.ts";
 import {
   canBuildLab,

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import {
   advertIntervalMs,
-  CLAIM_WINDOW_MS,
   type ElectionConfig,
   initialState,
   masterDownMs,
-  TICKS_PER_SECOND,
 } from "../../src/fsm/mod.ts";
+import { CLAIM_WINDOW_MS } from "../../src/fsm/carp_election.ts";
+import { TICKS_PER_SECOND } from "../../src/fsm/carp_timing.ts";
 import { config, ip, type Settings } from "../fsm/_fixture.ts";
 import { Cluster } from "./cluster.ts";
 

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { internetChecksum, parseIpv4 } from "../../src/carp/mod.ts";
+import { internetChecksum, parseIpv4 } from "../../src/net/mod.ts";
+import { encodeVrrp2Packet } from "../../src/vrrp/mod.ts";
 import {
   decodeVrrp2Packet,
-  encodeVrrp2Packet,
   type Vrrp2ReceiveOptions,
-} from "../../src/vrrp/mod.ts";
+} from "../../src/vrrp/packet2.ts";
 
 const SRC = parseIpv4("192.0.2.10")!;
 const VIP = parseIpv4("192.0.2.100")!;

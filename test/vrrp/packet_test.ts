@@ -7,28 +7,34 @@ import {
   type Ipv6Meta,
   parseIpv4,
   parseIpv6,
-} from "../../src/carp/mod.ts";
+} from "../../src/net/mod.ts";
 import {
   type ChecksumDialect,
-  decodeVrrp4Packet,
-  decodeVrrp6,
-  encodeVrrp4Message,
   encodeVrrp4Packet,
   encodeVrrp6Message,
   VRRP_DROP_REASONS,
+  VRRP_PRIORITY_BOW_OUT,
+  type VrrpAdvert4,
+  type VrrpAdvert6,
+  type VrrpDropReason,
+} from "../../src/vrrp/mod.ts";
+import {
   VRRP_HEADER_LENGTH,
   VRRP_MAX_INTERVAL_CS,
-  VRRP_PRIORITY_BOW_OUT,
   VRRP_TOS,
   VRRP_TTL,
   VRRP_TYPE_ADVERTISEMENT,
   VRRP_VERSION,
-  type VrrpAdvert4,
-  type VrrpAdvert6,
-  type VrrpDropReason,
-  type VrrpReceive6Options,
+} from "../../src/vrrp/constants.ts";
+import {
+  decodeVrrp4Packet,
+  encodeVrrp4Message,
   type VrrpReceiveOptions,
-} from "../../src/vrrp/mod.ts";
+} from "../../src/vrrp/packet.ts";
+import {
+  decodeVrrp6,
+  type VrrpReceive6Options,
+} from "../../src/vrrp/packet6.ts";
 import { flip, fromHex, toHex } from "../_hex.ts";
 
 const v4 = (s: string): number => parseIpv4(s)!;

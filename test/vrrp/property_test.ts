@@ -8,18 +8,22 @@ import {
   type Ipv6,
   type Ipv6Meta,
   isLinkLocal,
-} from "../../src/carp/mod.ts";
+} from "../../src/net/mod.ts";
 import {
-  decodeVrrp4Packet,
-  decodeVrrp6,
   encodeVrrp4Packet,
   encodeVrrp6Message,
   VRRP_DROP_REASONS,
   type VrrpAdvert4,
   type VrrpAdvert6,
-  type VrrpReceive6Options,
-  type VrrpReceiveOptions,
 } from "../../src/vrrp/mod.ts";
+import {
+  decodeVrrp4Packet,
+  type VrrpReceiveOptions,
+} from "../../src/vrrp/packet.ts";
+import {
+  decodeVrrp6,
+  type VrrpReceive6Options,
+} from "../../src/vrrp/packet6.ts";
 import { flip } from "../_hex.ts";
 
 const ALL_VRIDS = new Set(Array.from({ length: 256 }, (_, i) => i));

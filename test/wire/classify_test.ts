@@ -19,13 +19,13 @@ import {
 import {
   ALL_DROP_REASONS,
   type AnyDropReason,
-  carpAuth,
   classify,
   type FamilyAccept,
   interfaceAccept,
   type Verdict,
   type WireEntry,
 } from "../../src/wire/mod.ts";
+import { carpAuth } from "../../src/wire/accept.ts";
 import type { Vip } from "../../src/config/mod.ts";
 
 const v4 = (s: string): number => parseIpv4(s)!;

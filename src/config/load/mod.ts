@@ -8,4 +8,4 @@
  */
 
 export { loadConfig, parseConfig } from "./load.ts";
-export { parseMetricsListen, parseVipText } from "./schema.ts";
+export { parseVipText } from "./schema.ts";
