@@ -9,6 +9,7 @@ import { getSystemErrorMessage, getSystemErrorName } from "node:util";
 
 /** A failed system call: which call, on what, and errno. */
 export class SyscallError extends Error {
+  /** `"SyscallError"`. */
   override name = "SyscallError";
   /** The call, such as `"bind"`. */
   readonly syscall: string;
@@ -18,6 +19,9 @@ export class SyscallError extends Error {
   readonly code: string;
 
   /**
+   * The error of a failed call, its message naming the call, the object
+   * and errno.
+   *
    * @param syscall The call, such as `"sendto"`.
    * @param object What it was called on, such as `raw CARP socket on "eth1"`.
    * @param err errno.

@@ -45,8 +45,11 @@ export interface NetlinkMessage {
 
 /** A link as rtnetlink describes it. */
 export interface LinkInfo {
+  /** Its index. */
   index: number;
+  /** Its name. */
   name: string;
+  /** IFF_* (up, running, ...). */
   flags: number;
   /** Hardware address (empty when the link has none). */
   mac: Uint8Array;
@@ -56,20 +59,27 @@ export interface LinkInfo {
 
 /** An IPv4 address on a link. */
 export interface Address4Info {
+  /** The address family. */
   family: 4;
+  /** The index of its link. */
   index: number;
   /** The address, a network-order number. */
   address: number;
+  /** Prefix length. */
   prefix: number;
+  /** Its label (IFA_LABEL), such as `eth1:carp`. */
   label: string;
 }
 
 /** An IPv6 address on a link. */
 export interface Address6Info {
+  /** The address family. */
   family: 6;
+  /** The index of its link. */
   index: number;
   /** The 16 bytes. */
   address: Uint8Array;
+  /** Prefix length. */
   prefix: number;
   /** IFA_F_* (tentative, deprecated, ...), from IFA_FLAGS when present. */
   flags: number;

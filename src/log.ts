@@ -129,6 +129,8 @@ export class LogRateLimiter {
   >();
 
   /**
+   * A limiter letting `burst` messages of each key through per window.
+   *
    * @param windowMs Window length.
    * @param burst Messages let through per window.
    */

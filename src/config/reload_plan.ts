@@ -21,6 +21,7 @@ export type VhidChange = "keep" | "update" | "restart" | "start" | "stop";
 export interface PlannedVhid {
   /** `interface/id`, the vhid's identity in the daemon. */
   key: string;
+  /** What the reload does to it. */
   change: VhidChange;
   /** The new config (absent for `stop`). */
   config?: VhidConfig;

@@ -32,6 +32,7 @@ export interface UcarpInvocation {
 
 /** A command-line mistake. */
 export class UsageError extends Error {
+  /** `"UsageError"`. */
   override name = "UsageError";
 }
 

@@ -45,6 +45,7 @@ export interface NetlinkPort {
   removeAddress(link: LinkRef, address: PrefixedAddress): Promise<boolean>;
   /** Requests still waiting for their reply. */
   readonly waiting: number;
+  /** Closes the socket. */
   close(): void;
 }
 
@@ -56,11 +57,13 @@ export interface MonitorPort {
   events(): NetlinkEvent[];
   /** Test hook: shrinks the receive buffer (events are then lost). */
   setReceiveBuffer(bytes: number): void;
+  /** Closes the socket. */
   close(): void;
 }
 
 /** The packet socket: Ethernet frames out. */
 export interface FramePort extends FrameSender {
+  /** Closes the socket. */
   close(): void;
 }
 
@@ -82,6 +85,7 @@ export interface SocketPort<A> {
   receive(): Received | null;
   /** When the packet read last arrived (wall clock), if the kernel said. */
   lastArrivalMs(): number | null;
+  /** Closes the socket. */
   close(): void;
 }
 
@@ -111,6 +115,7 @@ export interface LoopPort {
   inject(f: () => void): void;
   /** Test hook: serves no socket for `ms` (timers go on). */
   stall(ms: number): void;
+  /** Releases what the loop itself holds. */
   close(): void;
 }
 

@@ -22,6 +22,7 @@ import { readProcessFigures } from "./process_figures.ts";
 
 /** What the services read and do. */
 export interface ServicesContext {
+  /** Where the services log. */
   log: Logger;
   /** The daemon's status now. */
   status(): Status;

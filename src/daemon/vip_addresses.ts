@@ -44,6 +44,7 @@ export interface AddressControl {
 
 /** Sends Ethernet frames (the packet socket). */
 export interface FrameSender {
+  /** Sends one frame of `ethertype` to `destination` out of the interface. */
   send(
     ifindex: number,
     ifname: string,

@@ -21,12 +21,15 @@ export interface HookJob {
 
 /** How a hook ended. */
 export interface HookResult {
+  /** The job's label, for the log. */
   label: string;
+  /** The program and arguments it ran. */
   argv: string[];
   /** Exit code, or `null` when killed or not started. */
   code: number | null;
   /** The signal that ended it (`"SIGSEGV"`), when one did. */
   signal: Deno.Signal | null;
+  /** Killed at its timeout. */
   timedOut: boolean;
   /** Why it could not start, if it did not. */
   error: string | null;

@@ -64,6 +64,8 @@ export class ImportError extends Error {
   readonly line: number;
 
   /**
+   * An error at a line of a file, its message `file:line: what`.
+   *
    * @param file The file.
    * @param line The line, 1-based.
    * @param what What is wrong there.

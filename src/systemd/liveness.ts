@@ -18,6 +18,11 @@ export class Liveness {
   #lastLoop: number;
   #lastLate = -Infinity;
 
+  /**
+   * Liveness counting the loop as having turned at `now`.
+   *
+   * @param now The time now, in milliseconds.
+   */
   constructor(now: number) {
     this.#lastLoop = now;
   }

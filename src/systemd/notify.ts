@@ -65,6 +65,7 @@ export class SystemdNotifier {
     this.#send("WATCHDOG=1");
   }
 
+  /** Closes the socket. */
   close(): void {
     this.#socket.close();
   }

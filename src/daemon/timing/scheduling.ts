@@ -120,6 +120,8 @@ export class Scheduling {
   #applied = false;
 
   /**
+   * The daemon's scheduling, before any config is applied.
+   *
    * @param os The system calls.
    * @param log Where warnings and news go.
    */

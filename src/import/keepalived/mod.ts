@@ -5,4 +5,5 @@
  * @module
  */
 
-export { importKeepalived } from "./importer.ts";
+export { importKeepalived, type KeepalivedImportOptions } from "./importer.ts";
+export type { Protocol } from "./model.ts";
