@@ -5,6 +5,7 @@
 
 import { parseArgs } from "node:util";
 import { VERSION } from "./src/version.ts";
+import { errorMessage } from "./src/errors.ts";
 
 /** Default config path. */
 const DEFAULT_CONFIG = "/etc/carp/carp.toml";
@@ -74,7 +75,7 @@ export async function main(args: string[]): Promise<number> {
           },
         }));
       } catch (e) {
-        return fail(e instanceof Error ? e.message : String(e));
+        return fail(errorMessage(e));
       }
       if (values.help) {
         print(HELP[command]);

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { formatStatus, request, type Status } from "../control/mod.ts";
 import { ConfigError } from "../config/mod.ts";
 import { loadConfig } from "../config/load/mod.ts";
+import { errorMessage } from "../errors.ts";
 
 /** The control socket when neither `--socket` nor `-c` says otherwise. */
 export const DEFAULT_SOCKET = "/run/carp/carp.sock";
@@ -60,9 +61,7 @@ export async function runControl(
     }));
   } catch (e) {
     printError(
-      `carpd ${command}: ${e instanceof Error ? e.message : e}\n\n${
-        CONTROL_HELP[command]
-      }`,
+      `carpd ${command}: ${errorMessage(e)}\n\n${CONTROL_HELP[command]}`,
     );
     return EXIT_USAGE;
   }
@@ -108,7 +107,7 @@ export async function runControl(
     }
     return 0;
   } catch (e) {
-    printError(`carpd ${command}: ${e instanceof Error ? e.message : e}`);
+    printError(`carpd ${command}: ${errorMessage(e)}`);
     return EXIT_UNAVAILABLE;
   }
 }

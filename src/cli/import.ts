@@ -16,6 +16,7 @@ import {
   type ImportFiles,
   type ImportResult,
 } from "../import/mod.ts";
+import { errorMessage } from "../errors.ts";
 
 /** Help for `carpd import`. */
 export const IMPORT_HELP =
@@ -112,7 +113,7 @@ export function runImport(
       },
     });
   } catch (e) {
-    printError(`carpd import: ${e instanceof Error ? e.message : e}`);
+    printError(`carpd import: ${errorMessage(e)}`);
     return EXIT_USAGE;
   }
   const { values, positionals } = parsed;
@@ -135,9 +136,7 @@ export function runImport(
     files.read(path);
   } catch (e) {
     printError(
-      `carpd import: cannot read ${path}: ${
-        e instanceof Error ? e.message : e
-      }`,
+      `carpd import: cannot read ${path}: ${errorMessage(e)}`,
     );
     return EXIT_NOINPUT;
   }
@@ -196,9 +195,7 @@ export function runImport(
       return EXIT_CANTCREAT;
     }
     printError(
-      `carpd import: cannot write ${values.output}: ${
-        e instanceof Error ? e.message : e
-      }`,
+      `carpd import: cannot write ${values.output}: ${errorMessage(e)}`,
     );
     return EXIT_CANTCREAT;
   }

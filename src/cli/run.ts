@@ -29,6 +29,7 @@ import {
   SystemdNotifier,
   watchdogIntervalMs,
 } from "../systemd/mod.ts";
+import { errorMessage } from "../errors.ts";
 
 /** Exit code when the daemon cannot start (EX_OSERR). */
 export const EXIT_START_FAILED = 71;
@@ -47,10 +48,6 @@ export interface DaemonSource {
   describe?: (problem: string) => string;
   /** Log to the local syslog under this facility (detached ucarp -B). */
   syslog?: string;
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /**
@@ -103,7 +100,7 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
       services: (ctx) => new Services(ctx),
     });
   } catch (e) {
-    log.error(`cannot start: ${message(e)}`);
+    log.error(`cannot start: ${errorMessage(e)}`);
     systemd.close();
     return EXIT_START_FAILED;
   }
@@ -146,7 +143,7 @@ async function checkPrivileges(config: Config): Promise<string[]> {
     netlink = Netlink.open();
     return await preflight(config, systemProbe(netlink));
   } catch (e) {
-    return [message(e)];
+    return [errorMessage(e)];
   } finally {
     netlink?.close();
   }

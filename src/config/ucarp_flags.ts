@@ -13,6 +13,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { errorMessage } from "../errors.ts";
 
 /** What `carpd ucarp` was asked to do. */
 export interface UcarpInvocation {
@@ -83,7 +84,7 @@ export function translateUcarpFlags(args: string[]): UcarpInvocation {
       allowPositionals: false,
     }));
   } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
+    throw new UsageError(errorMessage(e));
   }
   if (values.help) throw new UsageError("help");
   const missing = (["interface", "srcip", "vhid", "addr"] as const).filter((

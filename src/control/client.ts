@@ -5,6 +5,7 @@
  */
 
 import type { ControlReply, ControlRequest } from "./protocol.ts";
+import { errorMessage } from "../errors.ts";
 
 /**
  * Sends one request and waits for the reply.
@@ -40,9 +41,7 @@ export async function request(
     return JSON.parse(text) as ControlReply;
   } catch (e) {
     throw new Error(
-      `No answer from carpd at "${path}": ${
-        e instanceof Error ? e.message : e
-      }`,
+      `No answer from carpd at "${path}": ${errorMessage(e)}`,
     );
   } finally {
     clearTimeout(timer);

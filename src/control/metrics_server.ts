@@ -8,6 +8,7 @@
 
 import type { Logger } from "../log.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
+import { errorMessage } from "../errors.ts";
 
 /** The largest request head read; more is answered 431. */
 export const MAX_REQUEST_HEAD_BYTES = 8192;
@@ -107,7 +108,7 @@ export class MetricsServer {
     } catch (e) {
       throw new Error(
         `cannot serve metrics on ${formatMetricsAddress(o.address)}: ${
-          e instanceof Error ? e.message : String(e)
+          errorMessage(e)
         }`,
       );
     }
@@ -164,7 +165,7 @@ export class MetricsServer {
         if (this.#closed) return;
         // EMFILE and the like: wait a little rather than spin.
         this.#o.log.warning(
-          `metrics: accept: ${e instanceof Error ? e.message : String(e)}`,
+          `metrics: accept: ${errorMessage(e)}`,
         );
         await new Promise((r) => setTimeout(r, 100));
         continue;

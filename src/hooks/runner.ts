@@ -6,6 +6,7 @@
  */
 
 import type { Logger } from "../log.ts";
+import { errorMessage } from "../errors.ts";
 
 /** What to run. */
 export interface HookJob {
@@ -59,7 +60,7 @@ export async function runCommand(job: HookJob): Promise<HookResult> {
       ...(job.as === undefined ? {} : { uid: job.as.uid, gid: job.as.gid }),
     }).spawn();
   } catch (e) {
-    const error = e instanceof Error ? e.message : String(e);
+    const error = errorMessage(e);
     return {
       ...base,
       code: null,

@@ -10,6 +10,7 @@ import {
   UnixDatagram,
 } from "../../ffi/unix_datagram.ts";
 import type { Logger } from "../log.ts";
+import { errorMessage } from "../errors.ts";
 
 /** Talks to systemd. */
 export class SystemdNotifier {
@@ -77,7 +78,7 @@ export class SystemdNotifier {
     } catch (e) {
       if (!this.#failed) {
         this.#log.warning(
-          `cannot notify systemd: ${e instanceof Error ? e.message : e}`,
+          `cannot notify systemd: ${errorMessage(e)}`,
         );
       }
       this.#failed = true;

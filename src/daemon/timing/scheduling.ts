@@ -16,6 +16,7 @@ import { SyscallError } from "../../../ffi/errors.ts";
 import type { Config, VhidConfig } from "../../config/mod.ts";
 import type { SchedulingStatus } from "../../control/mod.ts";
 import { configuredIntervalMs } from "./election_config.ts";
+import { errorMessage } from "../../errors.ts";
 
 /** In `auto`, a vhid advertising faster than this asks for realtime. */
 export const REALTIME_BELOW_MS = 250;
@@ -224,7 +225,7 @@ export class Scheduling {
   }
 
   #refused(reason: string, e: unknown): void {
-    this.#error = e instanceof Error ? e.message : String(e);
+    this.#error = errorMessage(e);
     if (e instanceof SyscallError && e.code === "EPERM") {
       const why = this.#os.explainRefusal();
       if (why !== null) this.#error += ` (${why})`;
