@@ -259,7 +259,7 @@ export function parseLink(payload: Uint8Array): LinkInfo | null {
 }
 
 /**
- * Parses an RTM_NEWADDR/RTM_DELADDR payload (IPv4 only).
+ * Parses an RTM_NEWADDR/RTM_DELADDR payload, IPv4 or IPv6.
  *
  * @param payload The message payload.
  * @returns The address, or `null` for other families or short messages.
