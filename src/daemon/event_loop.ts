@@ -16,7 +16,7 @@ import {
   Waker,
 } from "../../ffi/poll.ts";
 import type { PollResult } from "../../ffi/poll.ts";
-import type { Logger, LogRateLimiter } from "../log.ts";
+import { type Logger, logLimited, type LogRateLimiter } from "../log.ts";
 import { TimerQueue } from "./timers.ts";
 
 /** Longest a poll waits before the loop looks around again. */
@@ -230,12 +230,14 @@ export class EventLoop {
       POLL_BACKOFF_MAX_MS,
       Math.max(POLL_BACKOFF_FIRST_MS, this.#backoffMs * 2),
     );
-    const verdict = this.#limiter.admit("poll failed", performance.now());
-    if (verdict !== null) {
-      this.#log.error(
-        `receive loop: poll failed (${this.#pollFailures} times so far); retrying in ${this.#backoffMs} ms`,
-      );
-    }
+    logLimited(
+      this.#log,
+      this.#limiter,
+      "poll failed",
+      performance.now(),
+      "error",
+      `receive loop: poll failed (${this.#pollFailures} times so far); retrying in ${this.#backoffMs} ms`,
+    );
     await new Promise((r) => setTimeout(r, this.#backoffMs));
   }
 }
