@@ -15,7 +15,7 @@ import {
   type TrackedInterfaceStatus,
   type VhidStatus,
 } from "../control/mod.ts";
-import { effectiveRank, faultList } from "../fsm/mod.ts";
+import { effectiveRank, faultList, priorityRank } from "../fsm/mod.ts";
 import type { DropCounts } from "./counters.ts";
 import type { Link } from "./links.ts";
 import type { VhidDriver } from "./driver.ts";
@@ -68,7 +68,7 @@ export function vhidStatus(r: VhidDriver, now: number): VhidStatus {
       ? { configured: v.advskew, effective: rank }
       : null,
     priority: v.protocol === "vrrp"
-      ? { configured: v.priority, effective: 255 - rank }
+      ? { configured: v.priority, effective: priorityRank(rank) }
       : null,
     advertInterval: v.protocol === "vrrp" ? v.advertIntervalCs / 100 : null,
     checksum: v.protocol === "vrrp" && v.vips[0]?.family === 4

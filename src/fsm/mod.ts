@@ -44,6 +44,7 @@ export {
   type VhidState,
 } from "./state.ts";
 export {
+  priorityRank,
   type VrrpElection,
   vrrpElection,
   type VrrpParams,

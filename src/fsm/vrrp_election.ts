@@ -46,6 +46,17 @@ export interface VrrpElection extends Election {
 }
 
 /**
+ * A VRRP priority as the rank the shared lifecycle compares (lower wins,
+ * as CARP's advskew), and back: the one mapping between the two.
+ *
+ * @param n A priority (or a rank).
+ * @returns The rank (or the priority).
+ */
+export function priorityRank(n: number): number {
+  return 255 - n;
+}
+
+/**
  * Skew_Time: how much longer a backup of lower priority waits.
  *
  * @param priority The backup's (effective) priority, 1-254.
@@ -123,7 +134,7 @@ export function vrrpElection(params: VrrpParams): VrrpElection {
   return {
     protocol: "vrrp",
     params: p,
-    rank: (s) => 255 - priority(s),
+    rank: (s) => priorityRank(priority(s)),
     intervalMs,
     masterDownMs,
     followedIntervalMs: (s) => s.heardMaster === null ? null : activeCs(s) * 10,
