@@ -1413,3 +1413,34 @@ Deno.test("an include keeps csh-style braces in its glob", () => {
     /# vrrp_instance VI_1 \(\/etc\/keepalived\/conf\.d\/a\.conf:1\)/,
   );
 });
+
+Deno.test("keywords named like an object's own members (constructor, __proto__, toString) are unknown keywords, not their values", () => {
+  const r = convert(
+    `global_defs {
+    constructor 1
+}
+toString
+__proto__ x
+` + instance("    hasOwnProperty 1\n"),
+  );
+  noteAt(
+    r.notes,
+    2,
+    /^global_defs constructor 1: no carpd equivalent; not carried over$/,
+  );
+  noteAt(
+    r.notes,
+    4,
+    /^toString: not a keyword this importer knows; not carried over$/,
+  );
+  noteAt(
+    r.notes,
+    5,
+    /^__proto__ x: not a keyword this importer knows; not carried over$/,
+  );
+  noteAt(
+    r.notes,
+    12,
+    /^hasOwnProperty 1 \(vrrp_instance VI_1\): not a vrrp_instance keyword this importer knows; not carried over$/,
+  );
+});

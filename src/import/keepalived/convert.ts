@@ -114,7 +114,7 @@ export function convertKeepalived(
 function topLevel(c: Conversion, n: KaNode): void {
   const kw = n.words[0]!;
   const what = n.words.join(" ");
-  const why = TOP_LEVEL[kw] ??
+  const why = TOP_LEVEL.get(kw) ??
     "not a keyword this importer knows; not carried over";
   noteAt(c.notes, n, `${what}: ${why}`);
 }
@@ -184,7 +184,7 @@ function globalDefs(c: Conversion, n: KaNode): void {
         break;
       }
       default: {
-        const why = GLOBAL_DEFS[kw] ??
+        const why = GLOBAL_DEFS.get(kw) ??
           "no carpd equivalent; not carried over";
         noteAt(c.notes, s, `global_defs ${s.words.join(" ")}: ${why}`);
       }

@@ -268,7 +268,7 @@ export function convertInstance(c: Conversion, n: KaNode): void {
         );
         break;
       default: {
-        const why = INSTANCE_REFUSED[kw] ??
+        const why = INSTANCE_REFUSED.get(kw) ??
           "not a vrrp_instance keyword this importer knows; not carried over";
         noteAt(c.notes, st, `${st.words.join(" ")} (${where}): ${why}`);
       }

@@ -73,64 +73,67 @@ const NO_GARP_EXTRA =
   "not carried over: carpd sends gratuitous ARPs only on becoming MASTER and when re-asserting (garp_count, garp_interval)";
 
 /** vrrp_instance keywords carpd has no key for, and why. */
-export const INSTANCE_REFUSED: Readonly<Record<string, string>> = {
-  "virtual_ipaddress_excluded":
-    "not carried over: carpd has no excluded VIPs (every VIP is advertised); add them to vips on every box, or let up_script/down_script add them",
-  "virtual_routes":
-    "not carried over: carpd moves no routes; add them in up_script/down_script",
-  "virtual_rules":
-    "not carried over: carpd moves no policy rules; add them in up_script/down_script",
-  "use_vmac": NO_VMAC,
-  "vmac_xmit_base": NO_VMAC,
-  "use_vmac_addr": NO_VMAC,
-  "use_ipvlan": NO_VMAC,
-  "preempt_delay":
-    "not carried over: carpd has no preempt delay; it preempts as soon as the election allows",
-  "smtp_alert": "not carried over: carpd sends no e-mail; use notify instead",
-  "track_file": NO_TRACKER,
-  "track_process": NO_TRACKER,
-  "track_bfd": NO_TRACKER,
-  "track_src_ip": NO_TRACKER,
-  "notify_stop": "not carried over: carpd has no hook for stopping",
-  "notify_deleted": "not carried over: carpd has no hook for deleted instances",
-  "notify_master_rx_lower_pri":
-    "not carried over: carpd has no hook for a lower-priority advert heard as master",
-  "notify_priority_changes":
-    "not carried over: carpd has no notify FIFO; priorities show in carpd status",
-  "garp_master_refresh": NO_GARP_EXTRA,
-  "garp_master_refresh_repeat": NO_GARP_EXTRA,
-  "garp_lower_prio_delay": NO_GARP_EXTRA,
-  "garp_lower_prio_repeat": NO_GARP_EXTRA,
-  "garp_extra_if": NO_GARP_EXTRA,
-  "unicast_ttl":
-    "not carried over: carpd sends adverts with TTL/hop limit 255 and takes no others",
-  "check_unicast_src": "not carried over: carpd has no such option",
-  "unicast_fault_no_peer":
-    'not needed: carpd refuses mode = "unicast" without peers',
-  "lower_prio_no_advert":
-    "not carried over: a carpd master always answers a lower-priority advert with its own (RFC 9568)",
-  "higher_prio_send_advert": "not carried over: carpd has no such option",
-  accept: "not needed: carpd's VIPs always accept traffic",
-  "no_accept":
-    "not carried over: carpd installs no drop rule, so its VIPs accept traffic",
-  "strict_mode": "not carried over: carpd has no strict mode",
-  "skip_check_adv_addr": "not carried over: carpd has no such option",
-  "promote_secondaries":
-    "not carried over: set it with sysctl (net.ipv4.conf.<iface>.promote_secondaries)",
-  "old_unicast_checksum":
-    "not needed: carpd accepts keepalived 1.3's unicast checksum too",
-  "timer_expired_backup": "not carried over: carpd has no such option",
-  "kernel_rx_buf_size": "not carried over: carpd has no such option",
-  "linkbeat_use_polling":
-    "not carried over: carpd follows link state from rtnetlink events",
-  vrf: "not carried over: carpd has no VRF support",
-  debug: "not carried over: set [daemon] log_level instead",
-};
+export const INSTANCE_REFUSED: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    "virtual_ipaddress_excluded":
+      "not carried over: carpd has no excluded VIPs (every VIP is advertised); add them to vips on every box, or let up_script/down_script add them",
+    "virtual_routes":
+      "not carried over: carpd moves no routes; add them in up_script/down_script",
+    "virtual_rules":
+      "not carried over: carpd moves no policy rules; add them in up_script/down_script",
+    "use_vmac": NO_VMAC,
+    "vmac_xmit_base": NO_VMAC,
+    "use_vmac_addr": NO_VMAC,
+    "use_ipvlan": NO_VMAC,
+    "preempt_delay":
+      "not carried over: carpd has no preempt delay; it preempts as soon as the election allows",
+    "smtp_alert": "not carried over: carpd sends no e-mail; use notify instead",
+    "track_file": NO_TRACKER,
+    "track_process": NO_TRACKER,
+    "track_bfd": NO_TRACKER,
+    "track_src_ip": NO_TRACKER,
+    "notify_stop": "not carried over: carpd has no hook for stopping",
+    "notify_deleted":
+      "not carried over: carpd has no hook for deleted instances",
+    "notify_master_rx_lower_pri":
+      "not carried over: carpd has no hook for a lower-priority advert heard as master",
+    "notify_priority_changes":
+      "not carried over: carpd has no notify FIFO; priorities show in carpd status",
+    "garp_master_refresh": NO_GARP_EXTRA,
+    "garp_master_refresh_repeat": NO_GARP_EXTRA,
+    "garp_lower_prio_delay": NO_GARP_EXTRA,
+    "garp_lower_prio_repeat": NO_GARP_EXTRA,
+    "garp_extra_if": NO_GARP_EXTRA,
+    "unicast_ttl":
+      "not carried over: carpd sends adverts with TTL/hop limit 255 and takes no others",
+    "check_unicast_src": "not carried over: carpd has no such option",
+    "unicast_fault_no_peer":
+      'not needed: carpd refuses mode = "unicast" without peers',
+    "lower_prio_no_advert":
+      "not carried over: a carpd master always answers a lower-priority advert with its own (RFC 9568)",
+    "higher_prio_send_advert": "not carried over: carpd has no such option",
+    accept: "not needed: carpd's VIPs always accept traffic",
+    "no_accept":
+      "not carried over: carpd installs no drop rule, so its VIPs accept traffic",
+    "strict_mode": "not carried over: carpd has no strict mode",
+    "skip_check_adv_addr": "not carried over: carpd has no such option",
+    "promote_secondaries":
+      "not carried over: set it with sysctl (net.ipv4.conf.<iface>.promote_secondaries)",
+    "old_unicast_checksum":
+      "not needed: carpd accepts keepalived 1.3's unicast checksum too",
+    "timer_expired_backup": "not carried over: carpd has no such option",
+    "kernel_rx_buf_size": "not carried over: carpd has no such option",
+    "linkbeat_use_polling":
+      "not carried over: carpd follows link state from rtnetlink events",
+    vrf: "not carried over: carpd has no VRF support",
+    debug: "not carried over: set [daemon] log_level instead",
+  }),
+);
 
 const LVS =
   "LVS (IPVS) is not carpd's: it only moves addresses; keep keepalived's checker or ipvsadm for it";
 /** Top-level keywords, and why they are not carried over. */
-export const TOP_LEVEL: Readonly<Record<string, string>> = {
+export const TOP_LEVEL: ReadonlyMap<string, string> = new Map(Object.entries({
   "virtual_server": `not carried over: ${LVS}`,
   "virtual_server_group": `not carried over: ${LVS}`,
   "static_ipaddress":
@@ -148,11 +151,11 @@ export const TOP_LEVEL: Readonly<Record<string, string>> = {
   "vrrp_track_process": NO_TRACKER,
   "bfd_instance": NO_TRACKER,
   "track_group": "not carried over: carpd has no track groups",
-};
+}));
 
 const NO_MAIL = "not carried over: carpd sends no e-mail; use notify instead";
 /** global_defs keywords, and what carpd makes of them. */
-export const GLOBAL_DEFS: Readonly<Record<string, string>> = {
+export const GLOBAL_DEFS: ReadonlyMap<string, string> = new Map(Object.entries({
   "router_id": "not needed: carpd has no router id",
   "enable_script_security":
     "not needed: carpd runs [[check]] commands without a shell, as root unless the check sets user",
@@ -196,4 +199,4 @@ export const GLOBAL_DEFS: Readonly<Record<string, string>> = {
     "not carried over: carpd serves Prometheus metrics instead ([daemon] metrics)",
   "enable_traps":
     "not carried over: carpd serves Prometheus metrics instead ([daemon] metrics)",
-};
+}));
