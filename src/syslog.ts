@@ -9,7 +9,7 @@ import { UnixDatagram } from "../ffi/unix_datagram.ts";
 import { type LogLevel, PRIORITY } from "./log.ts";
 
 /** syslog facilities by name, as ucarp's `-f` takes them. */
-export const FACILITIES: Readonly<Record<string, number>> = {
+export const FACILITIES: ReadonlyMap<string, number> = new Map(Object.entries({
   kern: 0,
   user: 1,
   mail: 2,
@@ -30,7 +30,7 @@ export const FACILITIES: Readonly<Record<string, number>> = {
   local5: 21,
   local6: 22,
   local7: 23,
-};
+}));
 
 /** Where the local syslog listens. */
 const SYSLOG_SOCKET = "/dev/log";
@@ -47,7 +47,7 @@ export function syslogSink(
   facility: string,
   ident: string,
 ): (level: LogLevel, message: string) => void {
-  const code = FACILITIES[facility] ?? FACILITIES.daemon!;
+  const code = FACILITIES.get(facility) ?? FACILITIES.get("daemon")!;
   let socket: UnixDatagram | null = null;
   try {
     socket = UnixDatagram.open();

@@ -65,10 +65,10 @@ export async function runUcarp(
   let inv: UcarpInvocation;
   try {
     inv = translateUcarpFlags(args);
-    if (!(inv.facility in FACILITIES)) {
+    if (!FACILITIES.has(inv.facility)) {
       throw new UsageError(
         `--facility ${inv.facility}: expected one of ${
-          Object.keys(FACILITIES).join(", ")
+          [...FACILITIES.keys()].join(", ")
         }`,
       );
     }

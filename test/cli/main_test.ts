@@ -69,3 +69,18 @@ Deno.test("carpd check warns when the config or a password file is readable by o
   assert.doesNotMatch(r.out, /Pw-7f3k9/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("carpd ucarp refuses a facility named like an object's member (constructor, toString) with exit 64", async () => {
+  for (const facility of ["constructor", "toString", "local7x"]) {
+    const r = await carpd(
+      "ucarp",
+      ...["-i", "lo", "-s", "127.0.0.1", "-v", "1", "-p", "x"],
+      ...["-a", "127.0.0.2", "-f", facility, "--print-config"],
+    );
+    assert.equal(r.code, 64, r.out);
+    assert.match(
+      r.out,
+      new RegExp(`--facility ${facility}: expected one of kern, `),
+    );
+  }
+});

@@ -756,3 +756,13 @@ Deno.test("importIfupdown() stops sources nested too deep", () => {
   assert.equal(e.line, 1);
   assert.match(e.message, /nested more than 16 deep/);
 });
+
+Deno.test("importIfupdown(): an address family named like an object's member (constructor, toString) is an unknown family", () => {
+  for (const family of ["constructor", "toString", "__proto__"]) {
+    const e = importError(
+      `iface eth1 ${family} static\n    ucarp-vid 1\n    ucarp-vip 10.0.0.2\n`,
+    );
+    assert.equal(e.line, 1);
+    assert.match(e.message, new RegExp(`unknown address family "${family}"`));
+  }
+});

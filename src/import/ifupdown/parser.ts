@@ -16,32 +16,34 @@ const MAX_DEPTH = 16;
 const SPACE = /[ \t\n\v\f\r]+/;
 const SOURCE_DIRECTORY_NAME = /^[A-Za-z0-9_-]+$/;
 
-const METHODS: Record<string, ReadonlySet<string> | null> = {
-  inet: new Set([
-    "loopback",
-    "static",
-    "manual",
-    "dhcp",
-    "bootp",
-    "tunnel",
-    "ppp",
-    "wvdial",
-    "ipv4ll",
-  ]),
-  inet6: new Set([
-    "loopback",
-    "static",
-    "manual",
-    "dhcp",
-    "tunnel",
-    "auto",
-    "v4tunnel",
-    "6to4",
-  ]),
-  ipx: null,
-  can: null,
-  link: null,
-};
+const METHODS: ReadonlyMap<string, ReadonlySet<string> | null> = new Map(
+  Object.entries({
+    inet: new Set([
+      "loopback",
+      "static",
+      "manual",
+      "dhcp",
+      "bootp",
+      "tunnel",
+      "ppp",
+      "wvdial",
+      "ipv4ll",
+    ]),
+    inet6: new Set([
+      "loopback",
+      "static",
+      "manual",
+      "dhcp",
+      "tunnel",
+      "auto",
+      "v4tunnel",
+      "6to4",
+    ]),
+    ipx: null,
+    can: null,
+    link: null,
+  }),
+);
 
 /** A place in the files: file and line, 1-based. */
 export interface Where {
@@ -296,7 +298,7 @@ function parseIface(
     family = undefined;
     inheritsAt = 1;
   } else {
-    const methods = METHODS[family];
+    const methods = METHODS.get(family);
     if (methods === undefined) {
       fail(
         `iface ${name}: unknown address family "${family}"; expected inet, inet6, ipx, can or link`,
