@@ -84,7 +84,7 @@ export class Vhids {
     ctx.log.info(
       `${driver.name} on ${v.interface}: ${
         v.vips.map((x) => x.text).join(", ")
-      } from ${driver.sourceText(4) ?? "no address yet"}, ${timers}${
+      } from ${sourcesText(driver)}, ${timers}${
         v.preempt ? " preempt" : ""
       }, ${v.mode}`,
     );
@@ -124,4 +124,11 @@ export class Vhids {
     }
     return n;
   }
+}
+
+/** The vhid's source addresses, one per family it has VIPs of. */
+function sourcesText(driver: VhidDriver): string {
+  const sources = [driver.sourceText(4), driver.sourceText(6)]
+    .filter((a) => a !== null);
+  return sources.length === 0 ? "no address yet" : sources.join(" and ");
 }

@@ -45,3 +45,24 @@ Deno.test("the settled fault kinds leave out only what issue 24 fixes", () => {
     ["vip-reload", "password-rollout", "crash-edit"],
   );
 });
+
+Deno.test("a vhid's first log line names its source address of each family it has VIPs of", async () => {
+  const r = await simulate({ seed: 1, hours: 0.002, nodes: 2, kinds: [] });
+  const started = r.logs[0]!.filter((l) => / vhid \d on eth\d: /.test(l));
+  assert.ok(
+    started.some((l) =>
+      l.includes(
+        "vhid 3 on eth1: 10.1.0.100/24, 2001:db8:1::100/64 from 10.1.0.1 and fe80::1:1, advbase 1 advskew 100",
+      )
+    ),
+    started.join("\n"),
+  );
+  assert.ok(
+    started.some((l) =>
+      l.includes(
+        "vhid 2 on eth0: 10.0.0.200/24 from 10.0.0.1, priority 200 advert_interval 1 s",
+      )
+    ),
+    started.join("\n"),
+  );
+});
