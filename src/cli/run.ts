@@ -30,6 +30,7 @@ import {
   watchdogIntervalMs,
 } from "../systemd/mod.ts";
 import { errorMessage } from "../errors.ts";
+import { SignalRelay, type SignalTarget } from "./signals.ts";
 
 /** Exit code when the daemon cannot start (EX_OSERR). */
 export const EXIT_START_FAILED = 71;
@@ -58,6 +59,18 @@ export interface DaemonSource {
  *   71 when it cannot start, 70 after a fatal error.
  */
 export async function runDaemon(source: DaemonSource): Promise<number> {
+  const signals = new SignalRelay(source.hup);
+  try {
+    return await loadAndRun(source, signals);
+  } finally {
+    signals.close();
+  }
+}
+
+async function loadAndRun(
+  source: DaemonSource,
+  signals: SignalRelay,
+): Promise<number> {
   let config: Config;
   const journald = underJournald();
   try {
@@ -85,6 +98,10 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
     for (const p of refused) log.error(`cannot start: ${p}`);
     return EXIT_START_FAILED;
   }
+  if (signals.stopRequested !== null) {
+    log.info(`stopping (${signals.stopRequested}) before the start`);
+    return 0;
+  }
   const env = (name: string): string | undefined => Deno.env.get(name);
   const systemd = systemdObserver(env, log);
   let daemon: Daemon;
@@ -106,9 +123,8 @@ export async function runDaemon(source: DaemonSource): Promise<number> {
   }
   const unsupervise = supervise(daemon);
   const guard = holdDebuggerPort();
-  const removeSignals = installSignals(daemon, log, source.hup);
+  signals.attach(signalTarget(daemon, log));
   const code = await daemon.run();
-  removeSignals();
   unsupervise();
   guard?.close();
   systemd.close();
@@ -196,30 +212,18 @@ function systemdObserver(
   };
 }
 
-function installSignals(
-  daemon: Daemon,
-  log: Logger,
-  hup: DaemonSource["hup"],
-): () => void {
-  const handlers: [Deno.Signal, () => void][] = [
-    ["SIGTERM", () => void daemon.stop("SIGTERM")],
-    ["SIGINT", () => void daemon.stop("SIGINT")],
-    ["SIGHUP", () => {
-      if (hup === "stop") {
-        void daemon.stop("SIGHUP");
-        return;
-      }
+/** What each signal does to a running daemon. */
+function signalTarget(daemon: Daemon, log: Logger): SignalTarget {
+  return {
+    stop: (why) => void daemon.stop(why),
+    reload: () => {
       log.info("SIGHUP: reloading");
       void daemon.reload();
-    }],
-    ["SIGUSR1", () => daemon.logStates()],
-    ["SIGUSR2", () => {
+    },
+    logStates: () => daemon.logStates(),
+    stepDown: () => {
       log.info("SIGUSR2: stepping down");
       daemon.stepDown();
-    }],
-  ];
-  for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
-  return () => {
-    for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+    },
   };
 }

@@ -56,6 +56,9 @@ export async function runCommand(job: HookJob): Promise<HookResult> {
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      // Daemons run their children from /: a check or hook run as another
+      // user must not depend on reaching the directory carpd started in.
+      cwd: "/",
       detached: true, // its own process group, so a timeout kills its children too
       ...(job.as === undefined ? {} : { uid: job.as.uid, gid: job.as.gid }),
     }).spawn();

@@ -75,3 +75,28 @@ Deno.test("HookQueue runs its jobs one at a time, in order, and logs failures", 
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test({
+  name:
+    "runCommand() starts its command in /, so another user runs it whatever directory carpd started in",
+  ignore: Deno.uid() !== 0, // running as another user needs root
+  async fn(): Promise<void> {
+    const dir = await Deno.makeTempDir(); // mode 0700: nobody cannot enter
+    const was = Deno.cwd();
+    Deno.chdir(dir);
+    try {
+      const r = await runCommand({
+        argv: ["sh", "-c", 'test "$(id -u)" = 65534 && pwd'],
+        timeoutMs: 5000,
+        label: "t",
+        as: { uid: 65534, gid: 65534 },
+      });
+      assert.equal(r.error ?? null, null);
+      assert.equal(r.code, 0, r.outputTail);
+      assert.equal(r.outputTail, "/\n");
+    } finally {
+      Deno.chdir(was);
+      await Deno.remove(dir);
+    }
+  },
+});
