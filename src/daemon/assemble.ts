@@ -22,6 +22,7 @@ import type {
 } from "./platform.ts";
 import { Receiver } from "./receiver.ts";
 import { Vhids } from "./vhids.ts";
+import { VipLedger } from "./vip_ledger.ts";
 
 /** What the composition reports to the lifecycle. */
 export interface ShellEvents {
@@ -60,6 +61,7 @@ export interface Shell {
  * @param log The logger.
  * @param limiter The rate limiter shared by every rate-limited line.
  * @param events Where the shell reports.
+ * @param ledgerAt Where the ledger of added addresses is kept.
  * @returns The shell.
  * @throws {Error} When a handle cannot be opened (everything opened so far
  *   is closed again).
@@ -69,6 +71,7 @@ export async function assemble(
   log: Logger,
   limiter: LogRateLimiter,
   events: ShellEvents,
+  ledgerAt: string,
 ): Promise<Shell> {
   const opened: { close(): void }[] = [];
   try {
@@ -79,11 +82,20 @@ export async function assemble(
     const frames = platform.openFrames();
     opened.push(frames);
     const links = await Links.load(netlink);
+    const ledger = new VipLedger(
+      platform.files,
+      ledgerAt,
+      (error) =>
+        log.warning(
+          `the ledger of added addresses: ${error}; a VIP left by a crash may stay behind`,
+        ),
+    );
     return compose(platform, log, limiter, events, {
       netlink,
       monitor,
       frames,
       links,
+      ledger,
     });
   } catch (e) {
     for (const h of opened) h.close();
@@ -101,9 +113,10 @@ function compose(
     monitor: MonitorPort;
     frames: FramePort;
     links: Links;
+    ledger: VipLedger;
   },
 ): Shell {
-  const { netlink, monitor, frames, links } = handles;
+  const { netlink, monitor, frames, links, ledger } = handles;
   const { clock, loop } = platform;
   let refusing = false;
   const effects = new Effects({
@@ -112,6 +125,7 @@ function compose(
     clock,
     frames,
     spawn: platform.spawn,
+    ledger,
     addresses: {
       addVip: (link, vip, label) =>
         refusing

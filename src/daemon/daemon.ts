@@ -27,6 +27,7 @@ import { Scheduling } from "./timing/mod.ts";
 import type { Services, ServicesContext, StagedMetrics } from "./services.ts";
 import { projectStatus, statusLine } from "./status_projection.ts";
 import type { VhidDriver } from "./driver.ts";
+import { ledgerPath } from "./vip_ledger.ts";
 
 /** Exit code after a fatal error inside the daemon (EX_SOFTWARE). */
 export const EXIT_FATAL = 70;
@@ -183,12 +184,13 @@ export class Daemon {
         if (d !== null) d.#timerFired(lateMs, intervalMs);
       },
       fatal: (e) => d?.fatal(e),
-    });
+    }, ledgerPath(o.config.controlSocket));
     d = new Daemon(o, shell);
     try {
       const { vhids, health } = shell;
       for (const v of o.config.vhids) vhids.prepare(v);
       for (const v of o.config.vhids) vhids.start(v, false);
+      void d.#removeLeftovers();
       health.configure(o.config);
       d.#scheduling.configure(o.config);
       d.#sweep = d.#every(SWEEP_MS, () => d!.#scheduling.sweep());
@@ -269,6 +271,12 @@ export class Daemon {
         ]);
       }
       for (const r of drivers) r.release();
+      // What a stopped vhid keeps on purpose stays; everything else carpd
+      // added goes, a reload's leftovers included.
+      await Promise.race([
+        this.#removeLeftovers(true),
+        sleep(clock, NETLINK_DRAIN_MS),
+      ]);
       shell.loop.stop();
       await Promise.race([
         Promise.all([checks, ...drivers.map((r) => r.hooksIdle())]),
@@ -409,6 +417,7 @@ export class Daemon {
         this.#scheduling.configure(next);
         this.#services?.openControl(next.controlSocket);
         this.#log.level = next.logLevel;
+        void this.#removeLeftovers();
         this.#log.info(
           `reloaded ${this.#o.label}: ${next.vhids.length} vhid(s), ${outcome.started} (re)started, ${outcome.updated} updated in place`,
         );
@@ -423,6 +432,21 @@ export class Daemon {
     this.#reload = { count, ok: error === null, error };
     this.#observer.reloaded(this.summary());
     return error === null;
+  }
+
+  /**
+   * Removes every address carpd added that no vhid holds now (see
+   * `vip_ledger.ts`).
+   *
+   * @param stopping At the stop: only what `release_vips_on_exit = false`
+   *   keeps is held.
+   */
+  #removeLeftovers(stopping = false): Promise<void> {
+    const { vhids, links, effects } = this.#shell;
+    return effects.sweep(
+      (iface, vip) => vhids.holds(iface, vip, stopping),
+      (name) => links.byName(name),
+    );
   }
 
   /** A protocol timer fired this late. */

@@ -23,6 +23,7 @@ import {
   linkHasVip,
   vipLabel,
 } from "./vip_addresses.ts";
+import type { VipLedger } from "./vip_ledger.ts";
 
 /** One state change as the history keeps it. */
 export interface TransitionRecord {
@@ -47,6 +48,8 @@ export interface EffectsContext {
   frames: FrameSender;
   /** How hooks run. */
   spawn: Spawner;
+  /** The addresses this daemon added. */
+  ledger: VipLedger;
 }
 
 /** A vhid as the executor acts for it. */
@@ -111,14 +114,18 @@ export class Effects {
    * @param done Called once: `null` when they are on (or not carpd's to
    *   add), else why not. Called at once when nothing is to be awaited.
    */
-  addVips(t: EffectTarget, done: (error: string | null) => void): void {
+  addVips(
+    t: EffectTarget,
+    done: (error: string | null) => void,
+    vips: readonly Vip[] = t.config.vips,
+  ): void {
     const link = t.link;
     if (!t.config.manageVips) return done(null);
     if (link === null) return done(`${t.config.interface} is missing`);
     const label = vipLabel(link.name);
     Promise.allSettled(
-      t.config.vips.map((vip) =>
-        this.#ctx.addresses.addVip(link, vip, label).then((added) => {
+      vips.map((vip) =>
+        this.#add(link, vip, label).then((added) => {
           if (added) {
             this.#ctx.log.debug(`${t.name}: added ${vip.text} on ${link.name}`);
           }
@@ -140,7 +147,7 @@ export class Effects {
     const link = t.link;
     if (link === null) return; // they went with the interface
     for (const vip of t.config.vips) {
-      this.#ctx.addresses.removeVip(link, vip).then(
+      this.#remove(link, vip).then(
         (removed) => {
           if (removed) {
             this.#ctx.log.debug(
@@ -151,6 +158,64 @@ export class Effects {
         (e) => this.#ctx.log.error(`${t.name}: ${errorMessage(e)}`),
       );
     }
+  }
+
+  /**
+   * Removes every address this daemon added that nothing holds now: VIPs
+   * a reload dropped, or that a run before this one left behind (it was
+   * killed, or the config changed while it was not running).
+   *
+   * @param holds Whether a vhid holds an address on an interface now.
+   * @param linkOf The interface of a name now, `null` when missing.
+   * @returns Resolves when every removal has been answered.
+   */
+  async sweep(
+    holds: (iface: string, vip: Vip) => boolean,
+    linkOf: (name: string) => Link | null,
+  ): Promise<void> {
+    const { ledger, log } = this.#ctx;
+    const work: Promise<void>[] = [];
+    for (const { interface: name, vip } of ledger.entries()) {
+      if (holds(name, vip)) continue;
+      const link = linkOf(name);
+      if (link === null) {
+        ledger.remove(name, vip); // it went with the interface
+        continue;
+      }
+      work.push(
+        this.#remove(link, vip).then(
+          (removed) => {
+            if (!removed) return;
+            log.info(
+              `removed ${vip.text} from ${name}: carpd added it, and no vhid holds it now`,
+            );
+          },
+          (e) => log.error(`cannot remove ${vip.text}: ${errorMessage(e)}`),
+        ),
+      );
+    }
+    await Promise.all(work);
+  }
+
+  /** Adds an address, written down first (see `vip_ledger.ts`). */
+  async #add(link: Link, vip: Vip, label: string | null): Promise<boolean> {
+    const ledger = this.#ctx.ledger;
+    const had = ledger.has(link.name, vip);
+    ledger.add(link.name, vip);
+    const serial = ledger.serial(link.name, vip);
+    const added = await this.#ctx.addresses.addVip(link, vip, label);
+    // It was there already, and not by our hand: not ours to remove later.
+    if (!added && !had) ledger.remove(link.name, vip, serial);
+    return added;
+  }
+
+  /** Removes an address and strikes it out once it is gone. */
+  async #remove(link: Link, vip: Vip): Promise<boolean> {
+    const ledger = this.#ctx.ledger;
+    const serial = ledger.serial(link.name, vip);
+    const removed = await this.#ctx.addresses.removeVip(link, vip);
+    if (serial !== null) ledger.remove(link.name, vip, serial);
+    return removed;
   }
 
   /**
@@ -177,7 +242,7 @@ export class Effects {
       this.#ctx.log.warning(
         `${t.name}: ${vip.text} was removed from ${link.name} while MASTER; putting it back`,
       );
-      this.#ctx.addresses.addVip(link, vip, vipLabel(link.name)).then(
+      this.#add(link, vip, vipLabel(link.name)).then(
         () => this.announce(t),
         (e) => failed(errorMessage(e)),
       );

@@ -21,6 +21,7 @@ export type {
   NetlinkPort,
   Platform,
   PrefixedAddress,
+  RuntimeFiles,
   SocketPlace,
   SocketPort,
 } from "./platform.ts";

@@ -125,6 +125,17 @@ export interface LoopObserver {
   turned(): void;
 }
 
+/** Small files that outlive the process, not the boot (`/run`). */
+export interface RuntimeFiles {
+  /**
+   * Reads a file.
+   * @returns Its text, or `null` when there is none.
+   */
+  read(path: string): string | null;
+  /** Replaces a file whole (atomically); throws with what failed. */
+  write(path: string, text: string): void;
+}
+
 /** Everything the shell takes from the system. */
 export interface Platform {
   /** The loop (made first: the clock's precise timers are its). */
@@ -145,4 +156,6 @@ export interface Platform {
   openSocket6(place: SocketPlace<Uint8Array>): SocketPort<Uint8Array>;
   /** The process's threads, for realtime scheduling. */
   readonly threads: ThreadScheduler;
+  /** Files under `/run` (the ledger of added addresses). */
+  readonly files: RuntimeFiles;
 }

@@ -20,7 +20,7 @@ import { runCommand } from "../hooks/mod.ts";
 import type { Logger, LogRateLimiter } from "../log.ts";
 import { systemClock } from "./clock.ts";
 import { EventLoop } from "./event_loop.ts";
-import type { LoopObserver, Platform } from "./platform.ts";
+import type { LoopObserver, Platform, RuntimeFiles } from "./platform.ts";
 import { realtimeBudgetHint } from "./timing/mod.ts";
 
 /**
@@ -55,8 +55,30 @@ export function systemPlatform(
       setNormal,
       explainRefusal: explainRealtimeRefusal,
     },
+    files: RUN_FILES,
   };
 }
+
+/** Files under /run: written whole to a temporary name, then renamed. */
+const RUN_FILES: RuntimeFiles = {
+  read(path: string): string | null {
+    try {
+      return Deno.readTextFileSync(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+  },
+  write(path: string, text: string): void {
+    const slash = path.lastIndexOf("/");
+    if (slash > 0) {
+      Deno.mkdirSync(path.slice(0, slash), { recursive: true, mode: 0o755 });
+    }
+    const temporary = `${path}.new`;
+    Deno.writeTextFileSync(temporary, text, { mode: 0o600 });
+    Deno.renameSync(temporary, path);
+  },
+};
 
 /** Looks for the one refusal of realtime the kernel lets us explain. */
 function explainRealtimeRefusal(): string | null {

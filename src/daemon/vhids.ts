@@ -4,12 +4,13 @@
  * @module
  */
 
-import type { VhidConfig } from "../config/mod.ts";
+import type { VhidConfig, Vip } from "../config/mod.ts";
 import { vhidKey } from "../config/mod.ts";
 import type { Demotion } from "../health/mod.ts";
 import { type DriverContext, VhidDriver } from "./driver.ts";
 import type { Interfaces } from "./interfaces.ts";
 import type { Links } from "./links.ts";
+import { findVip } from "./vip_addresses.ts";
 
 /** What the vhids need from the daemon. */
 export interface VhidsContext
@@ -105,6 +106,28 @@ export class Vhids {
     this.#byKey.delete(key);
     this.#ctx.effects.forget(key);
     this.#ctx.interfaces.invalidate(r.config.interface);
+  }
+
+  /**
+   * Whether a vhid holds an address on an interface now: carpd manages its
+   * VIPs, the address is one of them, and it is MASTER or holding them for
+   * a successor after a bow-out.
+   *
+   * @param iface The interface's name.
+   * @param vip The address (with its prefix length).
+   * @param stopping At the stop: held only by a vhid that keeps its VIPs
+   *   when carpd stops (`release_vips_on_exit = false`).
+   * @returns Whether a vhid holds it.
+   */
+  holds(iface: string, vip: Vip, stopping = false): boolean {
+    return this.on(iface).some((r) => {
+      const c = r.config;
+      if (!c.manageVips) return false;
+      const mine = findVip(c.vips, vip.address);
+      if (mine === undefined || mine.prefix !== vip.prefix) return false;
+      if (stopping) return !c.releaseVipsOnExit;
+      return r.state.state === "MASTER" || r.state.releaseAt !== null;
+    });
   }
 
   /**

@@ -11,6 +11,8 @@ import { parseConfig } from "../../src/config/load/mod.ts";
 import { VhidDriver } from "../../src/daemon/driver.ts";
 import { Effects } from "../../src/daemon/effects.ts";
 import type { Link } from "../../src/daemon/links.ts";
+import type { RuntimeFiles } from "../../src/daemon/platform.ts";
+import { VipLedger } from "../../src/daemon/vip_ledger.ts";
 import type { PacketSender, SocketsView } from "../../src/daemon/transmit.ts";
 import type { HookJob, HookResult } from "../../src/hooks/runner.ts";
 import { createLogger, LogRateLimiter } from "../../src/log.ts";
@@ -98,6 +100,12 @@ export function sockets(
 /** The box as a driver changes it, on a virtual clock. */
 export class FakeBox {
   readonly clock = new VirtualClock(7);
+  /** Files under /run. */
+  readonly runFiles = new Map<string, string>();
+  readonly files: RuntimeFiles = {
+    read: (path) => this.runFiles.get(path) ?? null,
+    write: (path, text) => void this.runFiles.set(path, text),
+  };
   /** IPv4 VIPs added, as numbers; IPv6 ones as text. */
   readonly added: (number | string)[] = [];
   readonly removed: (number | string)[] = [];
@@ -121,6 +129,9 @@ export class FakeBox {
     limiter: new LogRateLimiter(),
     clock: this.clock,
     spawn: (job) => this.#spawn(job),
+    ledger: new VipLedger(this.files, "/run/carp/test.vips", (e) => {
+      throw new Error(e);
+    }),
     addresses: {
       addVip: (link, vip) => {
         if (this.refuseAdd !== 0) {

@@ -33,11 +33,10 @@ export type FaultKind = typeof FAULT_KINDS[number];
 /**
  * The faults the fixed seeds in the test suite draw from: all but those
  * behind bugs the next issue fixes (a VIP list or a password changed and
- * reloaded box by box splits the group or leaves it without a master; a VIP
- * dropped from the config while the daemon was dead stays on the box).
+ * reloaded box by box splits the group or leaves it without a master).
  */
 export const SETTLED_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) =>
-  k !== "vip-reload" && k !== "password-rollout" && k !== "crash-edit"
+  k !== "vip-reload" && k !== "password-rollout"
 );
 
 /** Faults that act on the network rather than on one box. */

@@ -243,6 +243,12 @@ export function simPlatform(
     openSocket4: (place) => socket<number>(4, place),
     openSocket6: (place) => socket<Uint8Array>(6, place),
     threads: NO_THREADS,
+    files: {
+      read: (path) => kernel.runFiles.get(path) ?? null,
+      write: (path, text) => {
+        if (inc.alive) kernel.runFiles.set(path, text);
+      },
+    },
   };
 }
 

@@ -54,6 +54,8 @@ export class SimKernel {
   #held: { link: string; address: string }[] | null = null;
   /** Descriptor numbers handed out (shared with the box's sockets). */
   readonly fds: { next: number };
+  /** Files under /run: they outlive the daemon, not the box. */
+  readonly runFiles = new Map<string, string>();
 
   /**
    * @param fds The box's descriptor counter.
