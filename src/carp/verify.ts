@@ -47,8 +47,12 @@ export type DropReason = typeof DROP_REASONS[number];
 
 /** What a receiver accepts. */
 export interface CarpAccept {
-  /** Key and addresses for each vhid served here. */
-  vhids: ReadonlyMap<number, CarpAuth>;
+  /**
+   * Key and addresses for each vhid served here, or a list of them, the
+   * one in force first (during a roll-out the previous ones are still
+   * accepted; the verdict says which one an advert matched).
+   */
+  vhids: ReadonlyMap<number, CarpAuth | readonly CarpAuth[]>;
   /**
    * Destinations accepted (the group, or our own addresses for unicast:
    * IPv4 ones as numbers, IPv6 ones as text); any when omitted, or when
@@ -66,6 +70,8 @@ export type CarpVerdict =
     advert: Advert;
     /** The sender. */
     source: PeerAddress;
+    /** Which of the vhid's keys it matched (0: the one in force). */
+    keyIndex: number;
   }
   | {
     /** Dropped. */
@@ -76,6 +82,11 @@ export type CarpVerdict =
     source: PeerAddress;
     /** The vhid it claimed, when it got that far. */
     vhid?: number;
+    /**
+     * `bad_hmac`: the counter it claimed (unauthenticated: only to tell a
+     * copy of an advert sent under another key from a forgery).
+     */
+    counter?: bigint;
   };
 
 /**
@@ -125,10 +136,22 @@ export function verifyCarp(
   if (accept.destinations && to !== null && !accept.destinations.has(to)) {
     return { ok: false, reason: "wrong_destination", source, vhid };
   }
-  if (!authentic(auth, advert)) {
-    return { ok: false, reason: "bad_hmac", source, vhid };
+  const auths = isList(auth) ? auth : [auth];
+  const keyIndex = auths.findIndex((a) => authentic(a, advert));
+  if (keyIndex < 0) {
+    return {
+      ok: false,
+      reason: "bad_hmac",
+      source,
+      vhid,
+      counter: advert.counter,
+    };
   }
-  return { ok: true, advert, source };
+  return { ok: true, advert, source, keyIndex };
+}
+
+function isList(x: CarpAuth | readonly CarpAuth[]): x is readonly CarpAuth[] {
+  return Array.isArray(x);
 }
 
 /**

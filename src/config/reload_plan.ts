@@ -9,10 +9,12 @@ import type { VhidConfig } from "./types.ts";
 /**
  * What happens to one vhid:
  * - `keep`: nothing changed;
- * - `update`: timers, preempt, scripts, hooks or receive rules changed; it
- *   keeps its state and VIPs and takes the new values in place;
+ * - `update`: timers, preempt, scripts, hooks, receive rules, its VIP list
+ *   or its password changed; it keeps its state and takes the new values in
+ *   place (a MASTER adds the new VIPs, the dropped ones come off);
  * - `restart`: what it is on the wire or on the box changed (interface,
- *   addresses, key, transport); a new one replaces it;
+ *   protocol, the address families of its VIPs, transport, VIP management);
+ *   a new one replaces it;
  * - `start` / `stop`: added to / removed from the config.
  */
 export type VhidChange = "keep" | "update" | "restart" | "start" | "stop";
@@ -56,8 +58,10 @@ function identity(c: VhidConfig): string {
     c.interface,
     c.protocol,
     c.id,
-    c.vips,
-    c.protocol === "carp" ? c.key : null,
+    // Each family has its own socket and source: a vhid gaining or losing
+    // a family starts afresh. The list itself and the password change in
+    // place.
+    [...new Set(c.vips.map((v) => v.family))].sort(),
     c.mode,
     c.group,
     c.peers,

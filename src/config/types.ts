@@ -80,6 +80,11 @@ export interface VhidCommon {
   scriptTimeoutMs: number;
   /** Remove the VIPs when carpd stops. */
   releaseVipsOnExit: boolean;
+  /**
+   * After a reload changes the password or the VIP list, the earlier ones
+   * are still sent and accepted this long (0: switch at once).
+   */
+  rolloutWindowMs: number;
   /** carpd adds and removes the VIPs (false: the up/down scripts do, as with ucarp). */
   manageVips: boolean;
   /** Stay in the election when the link goes down (ucarp `-S`). */

@@ -22,7 +22,8 @@ import type {
 } from "./platform.ts";
 import { Receiver } from "./receiver.ts";
 import { Vhids } from "./vhids.ts";
-import { VipLedger } from "./vip_ledger.ts";
+import { ledgerPath, VipLedger } from "./vip_ledger.ts";
+import { KeyRings, keyRingsPath } from "./key_rings.ts";
 
 /** What the composition reports to the lifecycle. */
 export interface ShellEvents {
@@ -46,6 +47,7 @@ export interface Shell {
   readonly receiver: Receiver;
   readonly interfaces: Interfaces;
   readonly effects: Effects;
+  readonly rings: KeyRings;
   readonly vhids: Vhids;
   readonly health: Health;
   /** Test hook: refuse every address added from now on (or not). */
@@ -61,7 +63,8 @@ export interface Shell {
  * @param log The logger.
  * @param limiter The rate limiter shared by every rate-limited line.
  * @param events Where the shell reports.
- * @param ledgerAt Where the ledger of added addresses is kept.
+ * @param controlSocket The daemon's control socket: its files under /run
+ *   (the ledger of added addresses, the key rings) are kept next to it.
  * @returns The shell.
  * @throws {Error} When a handle cannot be opened (everything opened so far
  *   is closed again).
@@ -71,7 +74,7 @@ export async function assemble(
   log: Logger,
   limiter: LogRateLimiter,
   events: ShellEvents,
-  ledgerAt: string,
+  controlSocket: string,
 ): Promise<Shell> {
   const opened: { close(): void }[] = [];
   try {
@@ -84,10 +87,18 @@ export async function assemble(
     const links = await Links.load(netlink);
     const ledger = new VipLedger(
       platform.files,
-      ledgerAt,
+      ledgerPath(controlSocket),
       (error) =>
         log.warning(
           `the ledger of added addresses: ${error}; a VIP left by a crash may stay behind`,
+        ),
+    );
+    const rings = new KeyRings(
+      platform.files,
+      keyRingsPath(controlSocket),
+      (error) =>
+        log.warning(
+          `the key rings: ${error}; a roll-out window does not outlive a restart`,
         ),
     );
     return compose(platform, log, limiter, events, {
@@ -96,6 +107,7 @@ export async function assemble(
       frames,
       links,
       ledger,
+      rings,
     });
   } catch (e) {
     for (const h of opened) h.close();
@@ -114,9 +126,10 @@ function compose(
     frames: FramePort;
     links: Links;
     ledger: VipLedger;
+    rings: KeyRings;
   },
 ): Shell {
-  const { netlink, monitor, frames, links, ledger } = handles;
+  const { netlink, monitor, frames, links, ledger, rings } = handles;
   const { clock, loop } = platform;
   let refusing = false;
   const effects = new Effects({
@@ -179,6 +192,7 @@ function compose(
     clock,
     frames,
     effects,
+    rings,
     interfaces,
     links,
     demotionsOf: (key) => health.demotions(key),
@@ -196,6 +210,7 @@ function compose(
     receiver,
     interfaces,
     effects,
+    rings,
     vhids,
     health,
     refuseAddresses: (on) => refusing = on,

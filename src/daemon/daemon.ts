@@ -27,7 +27,6 @@ import { Scheduling } from "./timing/mod.ts";
 import type { Services, ServicesContext, StagedMetrics } from "./services.ts";
 import { projectStatus, statusLine } from "./status_projection.ts";
 import type { VhidDriver } from "./driver.ts";
-import { ledgerPath } from "./vip_ledger.ts";
 
 /** Exit code after a fatal error inside the daemon (EX_SOFTWARE). */
 export const EXIT_FATAL = 70;
@@ -184,7 +183,7 @@ export class Daemon {
         if (d !== null) d.#timerFired(lateMs, intervalMs);
       },
       fatal: (e) => d?.fatal(e),
-    }, ledgerPath(o.config.controlSocket));
+    }, o.config.controlSocket);
     d = new Daemon(o, shell);
     try {
       const { vhids, health } = shell;

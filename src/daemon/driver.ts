@@ -18,7 +18,6 @@ import {
   initialState,
   type LinkAddress,
   type PeerAddress,
-  type PeerRecord,
   type Refusal,
   type StateName,
   step,
@@ -41,6 +40,7 @@ import { emptyVhidCounters, type VhidCounters } from "./counters.ts";
 import {
   type Effects,
   type EffectTarget,
+  effectTarget,
   type TransitionRecord,
   transitionWhy,
 } from "./effects.ts";
@@ -48,9 +48,11 @@ import { electionConfig } from "./timing/mod.ts";
 import type { Link } from "./links.ts";
 import { InterfaceView } from "./interface_view.ts";
 import { Hearing } from "./hearing.ts";
-import type { Timeliness } from "./timing/mod.ts";
 import { type SocketsView, Transmitter } from "./transmit.ts";
 import { warmUp } from "./warm_up.ts";
+import type { KeyRings } from "./key_rings.ts";
+import { VhidKeys } from "./vhid_keys.ts";
+import { VhidTimer } from "./vhid_timer.ts";
 import { findVip, type FrameSender } from "./vip_addresses.ts";
 
 /** What a vhid needs from the daemon. */
@@ -61,6 +63,8 @@ export interface DriverContext {
   frames: FrameSender;
   /** The box's executor of effects. */
   effects: Effects;
+  /** The box's key rings (roll-out windows kept under /run). */
+  rings: KeyRings;
   /** Told after every transition. */
   onTransition: () => void;
   /** Told how late each protocol timer fired, and the advert interval. */
@@ -80,30 +84,44 @@ export class VhidDriver {
   /** The state last announced (MASTER only once the VIPs are on). */
   #announced: StateName = "INIT";
   #lastTransitionAt: number;
-  #armedFor: number | null = null;
   readonly #iface: InterfaceView;
   #health: Demotion[] = [];
   readonly #actions: ActionQueue;
-  #cancelTimer: (() => void) | undefined;
+  readonly #timer: VhidTimer;
   #stopping = false;
   #releaseWaiters: (() => void)[] = [];
   readonly #target: EffectTarget;
+  readonly #keys: VhidKeys;
 
   /** A vhid with these settings, in INIT. */
   constructor(config: VhidConfig, ctx: DriverContext) {
     this.#config = config;
     this.#ctx = ctx;
     this.#iface = new InterfaceView(() => this.#config);
-    this.#hearing = new Hearing(
-      config,
-      this.counters,
-      (line) => ctx.log.warning(`${this.name}: ${line}`),
-    );
     this.#state = initialState(
       electionConfig(config, config.source ?? 0),
       initialCounter(ctx.clock.wallMs(), ctx.clock.random32()),
     );
     this.#lastTransitionAt = ctx.clock.now();
+    this.#timer = new VhidTimer(
+      ctx.clock,
+      (lateMs) => this.#feed({ type: "timer", lateMs }),
+      (lateMs) => this.#timerLate(lateMs),
+    );
+    this.#keys = new VhidKeys(this.key, config, {
+      clock: ctx.clock,
+      rings: ctx.rings,
+      name: this.name,
+      log: ctx.log,
+      changed: () =>
+        this.#transmit.configure(this.#config, this.#keys.sending()),
+    });
+    this.#hearing = new Hearing(
+      config,
+      this.counters,
+      (line) => ctx.log.warning(`${this.name}: ${line}`),
+      this.#keys,
+    );
     this.#transmit = new Transmitter(config, {
       name: this.name,
       clock: ctx.clock,
@@ -112,7 +130,7 @@ export class VhidDriver {
       frames: ctx.frames,
       counters: this.counters,
       demotionChanged: () => this.#applyDemotion(),
-    });
+    }, this.#keys.sending());
     this.#target = effectTarget(this.key, this.name, this.counters, () => ({
       config: this.#config,
       link: this.#iface.link,
@@ -152,7 +170,16 @@ export class VhidDriver {
 
   /** What it asks its interface to accept. */
   get wire(): WireEntry {
-    return wireEntry(this.#config, this.#iface.ownAddresses());
+    return wireEntry(
+      this.#config,
+      this.#iface.ownAddresses(),
+      this.#keys.checked(),
+    );
+  }
+
+  /** Its keys: the roll-out window, and which keys peers use. */
+  get keys(): VhidKeys {
+    return this.#keys;
   }
 
   /**
@@ -170,9 +197,9 @@ export class VhidDriver {
     return this.#iface.address;
   }
 
-  /** Its worst timer lateness and advert gap. */
-  get timeliness(): Timeliness {
-    return this.#hearing.timeliness;
+  /** What it made of its peers: who they are, warnings, their timing. */
+  get hearing(): Hearing {
+    return this.#hearing;
   }
 
   /** When the last transition was, on the daemon's clock. */
@@ -267,7 +294,7 @@ export class VhidDriver {
   receive(
     heard: HeardAdvert,
     arrivedAt: number,
-  ): "accepted" | Refusal {
+  ): "accepted" | "copy" | Refusal {
     const refused = this.#hearing.heard(heard, arrivedAt, this.#state);
     if (refused !== null) return refused;
     this.#checkDemotionWarning();
@@ -275,9 +302,22 @@ export class VhidDriver {
     return "accepted";
   }
 
-  /** Counts a dropped packet that named it. */
-  countDrop(reason: AnyDropReason): void {
-    this.counters.drops[reason]++;
+  /**
+   * Counts a dropped packet that named it.
+   *
+   * @param drop Why, who sent it, and (CARP) the counter it claimed.
+   * @param arrivedAt When it arrived.
+   * @returns The reason it counts under.
+   */
+  dropped(
+    drop: { reason: AnyDropReason; source?: PeerAddress; counter?: bigint },
+    arrivedAt: number,
+  ): AnyDropReason {
+    return this.#hearing.dropped(
+      drop,
+      arrivedAt,
+      advertIntervalMs(this.#state),
+    );
   }
 
   /**
@@ -294,19 +334,9 @@ export class VhidDriver {
     this.#checkDemotionWarning();
   }
 
-  /** Peers heard as masters in the last ten minutes. */
-  peers(): [PeerAddress, PeerRecord][] {
-    return this.#hearing.peers(this.#ctx.clock.now());
-  }
-
   /** Its last state changes, oldest first. */
   history(): readonly TransitionRecord[] {
     return this.#ctx.effects.history(this.key);
-  }
-
-  /** Warnings about the vhid's settings seen at run time. */
-  warnings(): string[] {
-    return this.#hearing.warnings();
   }
 
   /** Warns (once per situation) when a demotion leaves a peer no reason to take over. */
@@ -344,9 +374,17 @@ export class VhidDriver {
    * @param config The new settings.
    */
   reconfigure(config: VhidConfig): void {
+    const before = this.#config.vips;
     this.#config = config;
+    if (this.#keys.configure(config)) this.#ctx.onReceiveRulesChanged();
+    this.#ctx.effects.vipsChanged(
+      this.#target,
+      before,
+      this.#state.state === "MASTER",
+      (error) => this.#actions.vipsFailed(error),
+    );
     this.#hearing.configure(config);
-    this.#transmit.configure(config);
+    this.#transmit.configure(config, this.#keys.sending());
     this.#configureElection();
     // ignore_link_state may have changed: look at the interface afresh.
     this.#iface.forget();
@@ -385,6 +423,7 @@ export class VhidDriver {
     this.#feed({ type: "stop" });
     if (!this.#config.releaseVipsOnExit) this.release();
     this.#transmit.stop();
+    this.#keys.stop();
   }
 
   /** Releases at once whatever a bow-out still holds (the loop is ending). */
@@ -400,14 +439,10 @@ export class VhidDriver {
 
   #feed(event: VhidEvent): void {
     const now = this.#ctx.clock.now();
-    // A timer overdue when something else comes first (adverts read after a
-    // stall) may be re-armed without ever firing: its lateness counts now.
-    if (this.#armedFor !== null && now > this.#armedFor) {
-      this.#timerLate(now - this.#armedFor);
-    }
+    this.#timer.overdue(now);
     const r = step(this.#state, event, now);
     this.#state = r.state;
-    this.#arm(r.deadline);
+    this.#timer.arm(r.deadline);
     this.#actions.push(r.actions);
     if (this.#transmit.demoted || this.#transmit.probing) {
       this.#transmit.probe(
@@ -419,21 +454,6 @@ export class VhidDriver {
     if (this.#state.releaseAt === null && this.#releaseWaiters.length > 0) {
       for (const resolve of this.#releaseWaiters.splice(0)) resolve();
     }
-  }
-
-  #arm(deadline: number | null): void {
-    if (deadline === this.#armedFor && this.#cancelTimer !== undefined) return;
-    this.#cancelTimer?.();
-    this.#armedFor = deadline;
-    this.#cancelTimer = deadline === null
-      ? undefined
-      : this.#ctx.clock.at(deadline, () => {
-        this.#cancelTimer = undefined;
-        this.#armedFor = null;
-        const lateMs = this.#ctx.clock.now() - deadline;
-        this.#timerLate(lateMs);
-        this.#feed({ type: "timer", lateMs });
-      });
   }
 
   /** Records how late a protocol timer fired (or was found overdue). */
@@ -472,27 +492,4 @@ export class VhidDriver {
     this.#ctx.effects.transition(this.#target, from, a.to, why);
     queueMicrotask(this.#ctx.onTransition); // after the step has updated the state
   }
-}
-
-/** A vhid as the executor of effects acts for it: always current. */
-function effectTarget(
-  key: string,
-  name: string,
-  counters: VhidCounters,
-  now: () => Pick<EffectTarget, "config" | "link" | "keepVips">,
-): EffectTarget {
-  return {
-    key,
-    name,
-    counters,
-    get config(): VhidConfig {
-      return now().config;
-    },
-    get link(): Link | null {
-      return now().link;
-    },
-    get keepVips(): boolean {
-      return now().keepVips;
-    },
-  };
 }

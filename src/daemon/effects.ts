@@ -19,6 +19,7 @@ import type { Link } from "./links.ts";
 import {
   type AddressControl,
   announceVips,
+  findVip,
   type FrameSender,
   linkHasVip,
   vipLabel,
@@ -113,6 +114,7 @@ export class Effects {
    * @param t The vhid.
    * @param done Called once: `null` when they are on (or not carpd's to
    *   add), else why not. Called at once when nothing is to be awaited.
+   * @param vips These VIPs (all of the vhid's when not given).
    */
   addVips(
     t: EffectTarget,
@@ -219,6 +221,50 @@ export class Effects {
   }
 
   /**
+   * A reload changed a vhid's VIPs in place. While it is MASTER the new
+   * ones go on, are announced and get the up script; the dropped ones get
+   * the down script (they come off with the sweep that follows every
+   * reload, once no vhid holds them: a VIP moved to another vhid of the
+   * box is never taken from under it).
+   *
+   * @param t The vhid, with its new settings.
+   * @param before Its VIPs before the reload.
+   * @param master Whether it is MASTER (its VIPs on, or going on).
+   * @param failed Called with why, when the new ones cannot go on.
+   */
+  vipsChanged(
+    t: EffectTarget,
+    before: readonly Vip[],
+    master: boolean,
+    failed: (error: string) => void,
+  ): void {
+    const after = t.config.vips;
+    const added = after.filter((v) => !before.some((b) => sameVip(b, v)));
+    const dropped = before.filter((b) => !after.some((v) => sameVip(b, v)));
+    if (added.length + dropped.length > 0) {
+      this.#ctx.log.info(
+        `${t.name}: VIPs changed in place${
+          added.length > 0
+            ? `, ${added.map((v) => v.text).join(", ")} added`
+            : ""
+        }${
+          dropped.length > 0
+            ? `, ${dropped.map((v) => v.text).join(", ")} dropped`
+            : ""
+        }`,
+      );
+    }
+    if (!master) return;
+    if (dropped.length > 0) this.runScripts(t, "down", dropped);
+    if (added.length === 0) return;
+    this.addVips(t, (error) => {
+      if (error !== null) return failed(error);
+      this.announce(t, added);
+      this.runScripts(t, "up", added);
+    }, added);
+  }
+
+  /**
    * Puts back a VIP someone removed while the vhid is MASTER, and tells
    * the segment; after a moment, as an interface being deleted removes its
    * addresses just before it goes.
@@ -254,11 +300,12 @@ export class Effects {
    * one unsolicited neighbour advertisement per IPv6 VIP.
    *
    * @param t The vhid.
+   * @param vips These VIPs (all of the vhid's when not given).
    */
-  announce(t: EffectTarget): void {
+  announce(t: EffectTarget, vips: readonly Vip[] = t.config.vips): void {
     const link = t.link;
     if (link === null) return;
-    const r = announceVips(this.#ctx.frames, link, t.config.vips);
+    const r = announceVips(this.#ctx.frames, link, vips);
     t.counters.garpsSent += r.sent;
     for (const { vip, error } of r.failures) {
       logLimited(
@@ -280,12 +327,17 @@ export class Effects {
    *
    * @param t The vhid.
    * @param hook Which.
+   * @param vips For these VIPs (all of the vhid's when not given).
    */
-  runScripts(t: EffectTarget, hook: "up" | "down"): void {
+  runScripts(
+    t: EffectTarget,
+    hook: "up" | "down",
+    vips: readonly Vip[] = t.config.vips,
+  ): void {
     const c = t.config;
     const script = hook === "up" ? c.upScript : c.downScript;
     if (script === null) return;
-    for (const vip of c.vips) {
+    for (const vip of vips) {
       const argv = [script, c.interface, vip.text];
       if (c.xparam !== null) argv.push(c.xparam);
       this.#queue(t, hook, {
@@ -375,4 +427,41 @@ export class Effects {
       if (r.error !== null || r.timedOut || r.code !== 0) n.failures++;
     });
   }
+}
+
+/**
+ * A vhid as the executor of effects acts for it, always current: its
+ * settings, interface and `keepVips` are read when an effect runs.
+ *
+ * @param key Its key.
+ * @param name Its name for messages.
+ * @param counters Its counters.
+ * @param now What is current about it.
+ * @returns The target.
+ */
+export function effectTarget(
+  key: string,
+  name: string,
+  counters: VhidCounters,
+  now: () => Pick<EffectTarget, "config" | "link" | "keepVips">,
+): EffectTarget {
+  return {
+    key,
+    name,
+    counters,
+    get config(): VhidConfig {
+      return now().config;
+    },
+    get link(): Link | null {
+      return now().link;
+    },
+    get keepVips(): boolean {
+      return now().keepVips;
+    },
+  };
+}
+
+/** The same address with the same prefix length. */
+function sameVip(a: Vip, b: Vip): boolean {
+  return a.prefix === b.prefix && findVip([a], b.address) !== undefined;
 }

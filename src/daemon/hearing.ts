@@ -2,7 +2,8 @@
  * What one vhid makes of its peers' adverts before its state machine does:
  * its protocol's admission (replay, checksum dialects), the peers it has
  * heard and the warnings they give (a VRRP address list that differs, a
- * demotion that moves nothing), and its timing record (the worst gap
+ * demotion that moves nothing), the keys they come under during and after
+ * a roll-out (`vhid_keys.ts`), and its timing record (the worst gap
  * between a peer's adverts, the worst lateness of its own timers). The
  * driver feeds what passes to the state machine.
  * @module
@@ -19,10 +20,11 @@ import {
   type VhidState,
 } from "../fsm/mod.ts";
 import { formatPeer } from "../net/mod.ts";
-import type { HeardAdvert } from "../wire/mod.ts";
+import type { AnyDropReason, HeardAdvert } from "../wire/mod.ts";
 import type { VhidCounters } from "./counters.ts";
 import { admissionKey, admissionOf, Timeliness } from "./timing/mod.ts";
 import { vipKey } from "./vip_addresses.ts";
+import type { VhidKeys } from "./vhid_keys.ts";
 
 /** A vhid's hearing. */
 export class Hearing {
@@ -34,20 +36,26 @@ export class Hearing {
   #admission: Admission;
   #admissionKey: string;
   /** The VIPs as text, as a VRRP peer's list is compared with them. */
-  readonly #vipTexts: readonly string[];
+  #vipTexts: readonly string[];
+
+  /** Which keys peers use, and the roll-out window. */
+  readonly #keys: VhidKeys;
 
   /**
    * @param config The vhid's settings.
    * @param counters Its counters.
    * @param warn Logs a warning about the vhid.
+   * @param keys Its keys.
    */
   constructor(
     config: VhidConfig,
     counters: VhidCounters,
     warn: (line: string) => void,
+    keys: VhidKeys,
   ) {
     this.#counters = counters;
     this.#warn = warn;
+    this.#keys = keys;
     this.#admission = admissionOf(config);
     this.#admissionKey = admissionKey(config);
     this.#vipTexts = config.vips.map((v) => formatPeer(vipKey(v)));
@@ -60,6 +68,7 @@ export class Hearing {
    * @param config The vhid's settings.
    */
   configure(config: VhidConfig): void {
+    this.#vipTexts = config.vips.map((v) => formatPeer(vipKey(v)));
     const key = admissionKey(config);
     if (key === this.#admissionKey) return;
     this.#admission = admissionOf(config);
@@ -72,19 +81,29 @@ export class Hearing {
    * @param heard What the wire made of it.
    * @param arrivedAt When it arrived.
    * @param state The vhid's state now.
-   * @returns `null` when it goes on to the state machine, else why not.
+   * @returns `null` when it goes on to the state machine, `copy` for the
+   *   second copy of an advert sent under two keys, else why it was
+   *   refused.
    */
   heard(
     heard: HeardAdvert,
     arrivedAt: number,
     state: VhidState,
-  ): Refusal | null {
+  ): Refusal | "copy" | null {
+    const c = this.#counters;
+    const intervalMs = state.config.election.peerIntervalMs(heard.advert);
+    const keyed = this.#keys.judge(heard, arrivedAt, intervalMs);
+    if (keyed === "copy") return "copy";
+    if (keyed === "old_key") {
+      c.drops.old_key++;
+      this.#keys.refusedOld(heard.source, arrivedAt, intervalMs);
+      return "old_key";
+    }
     const refused = this.#admission.admit(
       heard.source,
       heard.advert,
       heard.dialect,
     );
-    const c = this.#counters;
     if (refused !== null) {
       c.drops[refused]++;
       return refused;
@@ -95,7 +114,9 @@ export class Hearing {
       heard.source,
       formatPeer(heard.source),
       heard,
-      this.#vipTexts,
+      // During a roll-out, a VRRP list is compared with the VIPs of the
+      // key it came under.
+      this.#keys.listFor(heard),
       arrivedAt,
     );
     if (news.gapMs !== null) {
@@ -109,6 +130,31 @@ export class Hearing {
     if (news.listDiffers) c.vipListMismatches++;
     if (news.listWarning !== null) this.#warn(news.listWarning);
     return null;
+  }
+
+  /**
+   * Counts a dropped packet that named the vhid.
+   *
+   * @param drop Why, who sent it, and (CARP) the counter it claimed.
+   * @param arrivedAt When it arrived.
+   * @param intervalMs The vhid's advert interval.
+   * @returns The reason it counts under (a copy under a key this box does
+   *   not have is `other_key`).
+   */
+  dropped(
+    drop: { reason: AnyDropReason; source?: PeerAddress; counter?: bigint },
+    arrivedAt: number,
+    intervalMs: number,
+  ): AnyDropReason {
+    const reason = this.#keys.dropped(
+      drop.reason,
+      drop.source,
+      drop.counter,
+      arrivedAt,
+      intervalMs,
+    );
+    this.#counters.drops[reason]++;
+    return reason;
   }
 
   /**

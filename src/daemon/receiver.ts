@@ -13,6 +13,7 @@ import { formatPeer, type PeerAddress, type Received } from "../net/mod.ts";
 import {
   type AnyDropReason,
   classify,
+  type DroppedPacket,
   type FamilyAccept,
   type HeardAdvert,
 } from "../wire/mod.ts";
@@ -49,9 +50,16 @@ export interface ReceivingVhid {
   receive(
     heard: HeardAdvert,
     arrivedAt: number,
-  ): "accepted" | "replay" | "bad_checksum";
-  /** Counts a dropped packet that named it. */
-  countDrop(reason: AnyDropReason): void;
+  ): "accepted" | "copy" | AnyDropReason;
+  /**
+   * Counts a dropped packet that named it.
+   *
+   * @returns The reason it counts under.
+   */
+  dropped(
+    drop: { reason: AnyDropReason; source?: PeerAddress; counter?: bigint },
+    arrivedAt: number,
+  ): AnyDropReason;
 }
 
 /** A socket the receiver reads. */
@@ -111,15 +119,16 @@ export class Receiver {
       if (got === null) return;
       const verdict = classify(family, got, accept);
       if (!verdict.ok) {
-        this.#dropped(iface, verdict.reason, verdict.source, verdict.vhid);
+        this.#dropped(iface, verdict, socket);
         continue;
       }
       const vhid = this.#ctx.vhid(iface, verdict.vhid);
       if (vhid === undefined) continue;
       const refused = vhid.receive(verdict, this.#arrivedAt(socket));
-      // Refused by the vhid itself: replay protection, or a checksum
-      // dialect the sender does not use.
-      if (refused !== "accepted") {
+      // Refused by the vhid itself: replay protection, a checksum dialect
+      // the sender does not use, a key whose roll-out window has closed.
+      // The second copy of an advert sent under two keys goes quietly.
+      if (refused !== "accepted" && refused !== "copy") {
         this.#log(iface, refused, verdict.source, verdict.vhid);
       }
     }
@@ -139,20 +148,18 @@ export class Receiver {
     return age >= 0 && age < 60_000 ? now - age : now;
   }
 
-  #dropped(
-    iface: string,
-    reason: AnyDropReason,
-    source: PeerAddress | undefined,
-    id: number | undefined,
-  ): void {
+  #dropped(iface: string, drop: DroppedPacket, socket: ReadableSocket): void {
+    const id = drop.vhid;
     const vhid = id === undefined ? undefined : this.#ctx.vhid(iface, id);
-    if (vhid !== undefined) vhid.countDrop(reason);
-    else {
+    let reason = drop.reason;
+    if (vhid !== undefined) {
+      reason = vhid.dropped(drop, this.#arrivedAt(socket));
+    } else {
       const drops = this.#interfaceDrops.get(iface) ?? emptyDrops();
       this.#interfaceDrops.set(iface, drops);
       drops[reason]++;
     }
-    this.#log(iface, reason, source, id);
+    this.#log(iface, reason, drop.source, id);
   }
 
   #log(

@@ -64,6 +64,7 @@ export function applyReload(
         break;
       case "stop":
         vhids.stop(p.key);
+        vhids.forgetKeys(p.key);
         break;
       case "restart":
         vhids.stop(p.key);

@@ -81,7 +81,7 @@ export function vhidStatus(r: VhidDriver, now: number): VhidStatus {
     source: r.sourceText(4),
     source6: r.sourceText(6),
     secondsSinceTransition: Math.round(now - r.lastTransitionAt) / 1000,
-    peers: r.peers().map(([address, p]) => {
+    peers: r.hearing.peers(now).map(([address, p]) => {
       const a = p.advert;
       return {
         address: formatPeer(address),
@@ -93,9 +93,11 @@ export function vhidStatus(r: VhidDriver, now: number): VhidStatus {
         secondsAgo: Math.round(now - p.at) / 1000,
       };
     }),
-    worstTimerLatenessMs: Math.round(r.timeliness.worstLatenessMs * 10) / 10,
-    worstAdvertGapMs: Math.round(r.timeliness.worstAdvertGapMs * 10) / 10,
-    warnings: r.warnings(),
+    worstTimerLatenessMs:
+      Math.round(r.hearing.timeliness.worstLatenessMs * 10) / 10,
+    worstAdvertGapMs: Math.round(r.hearing.timeliness.worstAdvertGapMs * 10) /
+      10,
+    warnings: r.hearing.warnings(),
     history: r.history().map((t) => ({ ...t })),
     counters: {
       advertsSent: c.advertsSent,

@@ -22,6 +22,8 @@ import { type Logger, logLimited, type LogRateLimiter } from "../log.ts";
 import {
   type AdvertEncoder,
   advertEncoder,
+  type AdvertIdentity,
+  identityOf,
   type PreparedAdvert,
 } from "../wire/mod.ts";
 import type { Cancel, Clock } from "./clock.ts";
@@ -87,7 +89,8 @@ export interface Route {
 export class Transmitter {
   readonly #ctx: TransmitContext;
   #config: VhidConfig;
-  #encoder: AdvertEncoder;
+  /** One per identity sent under, the one in force last. */
+  #encoders: AdvertEncoder[];
   #route: Route = { sockets: null, link: null, sources: {} };
   readonly #sends = new SendErrorTracker();
   #probe: Cancel | null = null;
@@ -96,25 +99,35 @@ export class Transmitter {
    * @param config The vhid's settings.
    * @param ctx What it needs.
    */
-  constructor(config: VhidConfig, ctx: TransmitContext) {
+  constructor(
+    config: VhidConfig,
+    ctx: TransmitContext,
+    identities: readonly AdvertIdentity[] = [identityOf(config)],
+  ) {
     this.#ctx = ctx;
     this.#config = config;
-    this.#encoder = advertEncoder(config);
+    this.#encoders = identities.map((i) => advertEncoder(config, i));
   }
 
-  /** The encoder in use (for the warm-up). */
+  /** The encoder of the identity in force (for the warm-up). */
   get encoder(): AdvertEncoder {
-    return this.#encoder;
+    return this.#encoders.at(-1)!;
   }
 
   /**
-   * New settings (a reload's update).
+   * New settings (a reload's update), or new identities to send under (a
+   * roll-out window opened or closed).
    *
    * @param config The vhid's settings.
+   * @param identities Each advert goes out under each, in this order (the
+   *   one in force last).
    */
-  configure(config: VhidConfig): void {
+  configure(
+    config: VhidConfig,
+    identities: readonly AdvertIdentity[] = [identityOf(config)],
+  ): void {
     this.#config = config;
-    this.#encoder = advertEncoder(config);
+    this.#encoders = identities.map((i) => advertEncoder(config, i));
   }
 
   /**
@@ -186,16 +199,27 @@ export class Transmitter {
   #transmit(advert: ElectionAdvert, id: number, probe: boolean): void {
     const { link, sockets } = this.#route;
     if (link === null || sockets === null) return; // FAULT: no way out
-    const prepared = this.#encoder(advert, id);
     const failures: SyscallError[] = [];
     const source4 = this.#route.sources[4] as number | null | undefined;
     const source6 = this.#route.sources[6] as Ipv6 | null | undefined;
+    // During a roll-out, copies under the earlier keys go first (see
+    // src/wire/rollout.ts); only the one in force counts as sent.
+    const encoders = probe ? [this.encoder] : this.#encoders;
     let sent = 0;
-    if (source4 !== undefined && source4 !== null && sockets.socket !== null) {
-      sent += this.#send4(link, sockets.socket, source4, failures, prepared);
-    }
-    if (source6 !== undefined && source6 !== null && sockets.socket6 !== null) {
-      sent += this.#send6(sockets.socket6, source6, failures, prepared);
+    for (let i = 0; i < encoders.length; i++) {
+      const prepared = encoders[i]!(advert, id);
+      let n = 0;
+      if (
+        source4 !== undefined && source4 !== null && sockets.socket !== null
+      ) {
+        n += this.#send4(link, sockets.socket, source4, failures, prepared);
+      }
+      if (
+        source6 !== undefined && source6 !== null && sockets.socket6 !== null
+      ) {
+        n += this.#send6(sockets.socket6, source6, failures, prepared);
+      }
+      if (i === encoders.length - 1) sent = n;
     }
     if (sent === 0 && failures.length === 0) return; // no socket or source
     const c = this.#ctx.counters;

@@ -109,6 +109,15 @@ export class Vhids {
   }
 
   /**
+   * Forgets the key ring of a vhid the config no longer has.
+   *
+   * @param key Its key.
+   */
+  forgetKeys(key: string): void {
+    this.#ctx.rings.forget(key);
+  }
+
+  /**
    * Whether a vhid holds an address on an interface now: carpd manages its
    * VIPs, the address is one of them, and it is MASTER or holding them for
    * a successor after a bow-out.

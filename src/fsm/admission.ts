@@ -13,7 +13,7 @@ import type { ElectionAdvert, PeerAddress } from "./election.ts";
 import { ReplayWindow } from "./replay.ts";
 
 /** Why an authenticated advert was refused. */
-export type Refusal = "replay" | "bad_checksum";
+export type Refusal = "replay" | "bad_checksum" | "old_key";
 
 /** A vhid's admission of its peers' adverts. */
 export interface Admission {

@@ -63,3 +63,4 @@ export {
   SendErrorTracker,
   type SendVerdict,
 } from "./send_errors.ts";
+export { COPY_WITHIN_MS, KeyUsage, type KeyVerdict } from "./key_usage.ts";

@@ -62,8 +62,12 @@ export interface Vrrp2Expect {
 
 /** What a VRRPv2 receiver accepts. */
 export interface Vrrp2Accept {
-  /** The VRRPv2 vhids on the interface, by VRID. */
-  vrids: ReadonlyMap<number, Vrrp2Expect>;
+  /**
+   * The VRRPv2 vhids on the interface, by VRID: what their peers must
+   * have, or a list of it, the one in force first (during a password
+   * roll-out the previous password is still accepted).
+   */
+  vrids: ReadonlyMap<number, Vrrp2Expect | readonly Vrrp2Expect[]>;
   /** Destinations accepted; any when omitted. */
   destinations?: ReadonlySet<PeerAddress>;
 }
@@ -79,6 +83,11 @@ export type VrrpVerdict =
     source: PeerAddress;
     /** The IPv4 checksum dialect it used; `null` over IPv6 and for v2. */
     dialect: ChecksumDialect | null;
+    /**
+     * VRRPv2: which of the accepted passwords it matched (0: the one in
+     * force); VRRPv3 authenticates nothing: absent.
+     */
+    keyIndex?: number;
   }
   | {
     /** Dropped. */
@@ -292,23 +301,23 @@ export function verifyVrrp2(
     return { ok: false, reason: "bad_checksum", source };
   }
   const vhid = m[1]!;
-  const expect = accept.vrids.get(vhid);
-  if (expect === undefined) {
+  const expected = accept.vrids.get(vhid);
+  if (expected === undefined) {
     return { ok: false, reason: "wrong_vhid", source, vhid };
   }
   const to = envelope.destination;
   if (accept.destinations && to !== null && !accept.destinations.has(to)) {
     return { ok: false, reason: "wrong_destination", source, vhid };
   }
-  if (intervalS !== expect.intervalS) {
+  const expects = isList(expected) ? expected : [expected];
+  if (!expects.some((e) => e.intervalS === intervalS)) {
     return { ok: false, reason: "bad_interval", source, vhid };
   }
-  const type = expect.authPass === null ? VRRP2_AUTH_NONE : VRRP2_AUTH_PASS;
   const auth = m.subarray(VRRP_HEADER_LENGTH + 4 * count);
-  const want = vrrp2AuthData(expect.authPass);
-  if (m[4] !== type || (type === VRRP2_AUTH_PASS && !equal(auth, want))) {
-    return { ok: false, reason: "bad_auth", source, vhid };
-  }
+  const keyIndex = expects.findIndex((e) =>
+    e.intervalS === intervalS && authMatches(m[4]!, auth, e.authPass)
+  );
+  if (keyIndex < 0) return { ok: false, reason: "bad_auth", source, vhid };
   return {
     ok: true,
     advert: {
@@ -323,7 +332,24 @@ export function verifyVrrp2(
     },
     source,
     dialect: null,
+    keyIndex,
   };
+}
+
+function isList(
+  x: Vrrp2Expect | readonly Vrrp2Expect[],
+): x is readonly Vrrp2Expect[] {
+  return Array.isArray(x);
+}
+
+/** Whether an advert's authentication type and data are a password's. */
+function authMatches(
+  type: number,
+  data: Uint8Array,
+  authPass: string | null,
+): boolean {
+  if (authPass === null) return type === VRRP2_AUTH_NONE;
+  return type === VRRP2_AUTH_PASS && equal(data, vrrp2AuthData(authPass));
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {

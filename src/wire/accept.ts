@@ -8,9 +8,10 @@
  */
 
 import type { CarpAccept, CarpAuth } from "../carp/mod.ts";
-import type { VhidConfig } from "../config/mod.ts";
+import type { VhidConfig, Vip } from "../config/mod.ts";
 import { CARP6_GROUP, formatIpv6, type PeerAddress } from "../net/mod.ts";
 import type { Vrrp2Accept, Vrrp2Expect, VrrpAccept } from "../vrrp/mod.ts";
+import { type AdvertIdentity, identityOf } from "./identity.ts";
 
 /** The wire protocol of a vhid: CARP, VRRPv3, or VRRPv2. */
 export type WireProtocol = "carp" | "vrrp3" | "vrrp2";
@@ -23,10 +24,13 @@ export interface WireEntry {
   protocol: WireProtocol;
   /** The families of its VIPs: the ones it advertises and listens on. */
   families: ReadonlySet<4 | 6>;
-  /** CARP: the key and addresses its adverts are authenticated with. */
-  auth: CarpAuth | null;
-  /** VRRPv2: the interval and password its peers must have. */
-  vrrp2: Vrrp2Expect | null;
+  /**
+   * CARP: the keys and addresses its peers' adverts are checked against,
+   * the one in force first (a roll-out adds the earlier ones).
+   */
+  auth: readonly CarpAuth[] | null;
+  /** VRRPv2: the interval and passwords its peers must have, likewise. */
+  vrrp2: readonly Vrrp2Expect[] | null;
   /**
    * Unicast mode: its IPv4 source, where peers send to (`null` when none
    * yet, or not unicast).
@@ -55,11 +59,14 @@ export type InterfaceAccept = Record<4 | 6, FamilyAccept>;
  * @param v The vhid's config.
  * @param sources The addresses its adverts go out from now (unicast peers
  *   send to its IPv4 one).
+ * @param identities What peers' adverts are checked against, the one in
+ *   force first (`rollout.ts`'s `checkedUnder`).
  * @returns Its entry.
  */
 export function wireEntry(
   v: VhidConfig,
   sources: readonly PeerAddress[],
+  identities: readonly AdvertIdentity[] = [identityOf(v)],
 ): WireEntry {
   const families = new Set(v.vips.map((x) => x.family));
   const unicast = v.mode === "unicast";
@@ -74,7 +81,7 @@ export function wireEntry(
     return {
       ...common,
       protocol: "carp",
-      auth: carpAuth(v.key, v.vips),
+      auth: identities.map((i) => carpAuth(i.key ?? v.key, i.vips)),
       vrrp2: null,
     };
   }
@@ -83,7 +90,10 @@ export function wireEntry(
       ...common,
       protocol: "vrrp2",
       auth: null,
-      vrrp2: { intervalS: v.advertIntervalCs / 100, authPass: v.authPass },
+      vrrp2: identities.map((i) => ({
+        intervalS: v.advertIntervalCs / 100,
+        authPass: i.authPass,
+      })),
     }
     : { ...common, protocol: "vrrp3", auth: null, vrrp2: null };
 }
@@ -97,7 +107,7 @@ export function wireEntry(
  */
 export function carpAuth(
   key: Uint8Array,
-  vips: VhidConfig["vips"],
+  vips: readonly Vip[],
 ): CarpAuth {
   return {
     key,
@@ -150,10 +160,13 @@ export function interfaceAccept(
 }
 
 type Mutable = {
-  carp: { vhids: Map<number, CarpAuth>; destinations?: Set<PeerAddress> };
+  carp: {
+    vhids: Map<number, readonly CarpAuth[]>;
+    destinations?: Set<PeerAddress>;
+  };
   vrrp3: { vrids: Set<number>; destinations?: Set<PeerAddress> };
   vrrp2: {
-    vrids: Map<number, Vrrp2Expect>;
+    vrids: Map<number, readonly Vrrp2Expect[]>;
     destinations?: Set<PeerAddress>;
   };
 };

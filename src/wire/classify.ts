@@ -29,15 +29,23 @@ import {
 } from "../vrrp/mod.ts";
 import type { FamilyAccept } from "./accept.ts";
 
+/**
+ * Drops a roll-out brings (`rollout.ts`): a copy of an advert already
+ * taken, sent under a key this box does not have (`other_key`), and an
+ * advert under a key whose window has closed (`old_key`).
+ */
+export const ROLLOUT_DROP_REASONS = ["other_key", "old_key"] as const;
+
 /** Every reason a packet is dropped, CARP's first. */
 export const ALL_DROP_REASONS = [
-  ...new Set([...DROP_REASONS, ...VRRP_DROP_REASONS]),
+  ...new Set([...DROP_REASONS, ...VRRP_DROP_REASONS, ...ROLLOUT_DROP_REASONS]),
 ] as const;
 
 /** Why a CARP or a VRRP packet was dropped. */
 export type AnyDropReason =
   | typeof DROP_REASONS[number]
-  | typeof VRRP_DROP_REASONS[number];
+  | typeof VRRP_DROP_REASONS[number]
+  | typeof ROLLOUT_DROP_REASONS[number];
 
 /** An advert accepted for a vhid of the interface. */
 export interface HeardAdvert {
@@ -53,6 +61,12 @@ export interface HeardAdvert {
   dialect: ChecksumDialect | null;
   /** VRRP: the addresses it lists, as text; CARP: `null`. */
   addresses: readonly string[] | null;
+  /**
+   * Which of the vhid's keys (CARP) or passwords (VRRPv2) it matched: 0
+   * for the one in force, more for an earlier one still accepted during a
+   * roll-out; VRRPv3 authenticates nothing: 0.
+   */
+  keyIndex: number;
 }
 
 /** A packet dropped, and why. */
@@ -65,6 +79,8 @@ export interface DroppedPacket {
   source?: PeerAddress;
   /** The vhid it named, when it got as far as naming one. */
   vhid?: number;
+  /** CARP's `bad_hmac`: the counter it claimed (unauthenticated). */
+  counter?: bigint;
 }
 
 /** What a packet is. */
@@ -137,6 +153,7 @@ function fromCarp(r: CarpVerdict): Verdict {
     },
     dialect: null,
     addresses: null,
+    keyIndex: r.keyIndex,
   };
 }
 
@@ -154,6 +171,7 @@ function fromVrrp(r: VrrpVerdict): Verdict {
     },
     dialect: r.dialect,
     addresses: addressTexts(a),
+    keyIndex: r.keyIndex ?? 0,
   };
 }
 

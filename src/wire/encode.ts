@@ -17,6 +17,7 @@ import {
   encodeVrrp6Message,
 } from "../vrrp/mod.ts";
 import { carpAuth } from "./accept.ts";
+import { type AdvertIdentity, identityOf } from "./identity.ts";
 
 /** One advert, ready to be put in packets for each destination. */
 export interface PreparedAdvert {
@@ -53,14 +54,21 @@ export type AdvertEncoder = (
  * A vhid's encoder, by its protocol.
  *
  * @param v The vhid's config.
+ * @param identity What the adverts authenticate or list (the config's own
+ *   unless a roll-out sends them under an earlier one too).
  * @returns The encoder.
  */
-export function advertEncoder(v: VhidConfig): AdvertEncoder {
-  if (v.protocol === "carp") return carpEncoder(carpAuth(v.key, v.vips));
-  const v4 = v.vips.flatMap((x) => x.family === 4 ? [x.address] : []);
-  const v6 = v.vips.flatMap((x) => x.family === 6 ? [x.address] : []);
+export function advertEncoder(
+  v: VhidConfig,
+  identity: AdvertIdentity = identityOf(v),
+): AdvertEncoder {
+  if (v.protocol === "carp") {
+    return carpEncoder(carpAuth(identity.key ?? v.key, identity.vips));
+  }
+  const v4 = identity.vips.flatMap((x) => x.family === 4 ? [x.address] : []);
+  const v6 = identity.vips.flatMap((x) => x.family === 6 ? [x.address] : []);
   if (v.vrrpVersion === 2) {
-    const pass = v.authPass;
+    const pass = identity.authPass;
     return (advert, vrid) => {
       const a = vrrpFields(advert);
       const fields = {

@@ -19,6 +19,7 @@ export {
   classify,
   type DroppedPacket,
   type HeardAdvert,
+  ROLLOUT_DROP_REASONS,
   type Verdict,
 } from "./classify.ts";
 export {
@@ -27,3 +28,18 @@ export {
   type PreparedAdvert,
   warmUpEncoder,
 } from "./encode.ts";
+export {
+  type AdvertIdentity,
+  identityChanges,
+  identityOf,
+} from "./identity.ts";
+export {
+  checkedUnder,
+  type KeyRing,
+  parseRing,
+  resumeRing,
+  ringText,
+  rollOver,
+  sentUnder,
+  windowOpen,
+} from "./rollout.ts";

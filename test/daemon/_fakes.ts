@@ -13,6 +13,7 @@ import { Effects } from "../../src/daemon/effects.ts";
 import type { Link } from "../../src/daemon/links.ts";
 import type { RuntimeFiles } from "../../src/daemon/platform.ts";
 import { VipLedger } from "../../src/daemon/vip_ledger.ts";
+import { KeyRings } from "../../src/daemon/key_rings.ts";
 import type { PacketSender, SocketsView } from "../../src/daemon/transmit.ts";
 import type { HookJob, HookResult } from "../../src/hooks/runner.ts";
 import { createLogger, LogRateLimiter } from "../../src/log.ts";
@@ -124,6 +125,13 @@ export class FakeBox {
     sink: (l) => this.lines.push(l),
     clock: () => this.clock.wallMs(),
   });
+  readonly rings: KeyRings = new KeyRings(
+    this.files,
+    "/run/carp/test.keys",
+    (e) => {
+      throw new Error(e);
+    },
+  );
   readonly effects: Effects = new Effects({
     log: this.log,
     limiter: new LogRateLimiter(),
@@ -172,6 +180,7 @@ export class FakeBox {
         },
       },
       effects: this.effects,
+      rings: this.rings,
       onTransition: () => this.transitions++,
       onTimer: () => {},
       onReceiveRulesChanged: () => {},
@@ -226,9 +235,10 @@ export function address6(
 export function fastVhid(
   extra = "",
   vips = `"10.9.0.50/24"`,
+  password = "x",
 ): VhidConfig {
   return parseConfig(
-    `[[vhid]]\nid = 7\ninterface = "eth0"\nvips = [${vips}]\npassword = "x"\nadvbase = 0\nadvskew = 10\ngarp_count = 1\n${extra}`,
+    `[[vhid]]\nid = 7\ninterface = "eth0"\nvips = [${vips}]\npassword = "${password}"\nadvbase = 0\nadvskew = 10\ngarp_count = 1\n${extra}`,
     "carp.toml",
     () => new Uint8Array(),
   ).vhids[0]!;

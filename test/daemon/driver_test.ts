@@ -38,6 +38,7 @@ function carp(
     advert,
     dialect: null,
     addresses: null,
+    keyIndex: 0,
   };
 }
 
@@ -220,10 +221,10 @@ Deno.test("VhidDriver measures a peer's advert gaps by arrival, not by when it r
   r.receive(advert, 1000);
   r.receive(advert, 1019.5); // the peer ran 0.5 ms late
   r.receive(advert, 1039); // read late with the next one: no matter
-  assert.equal(r.timeliness.worstAdvertGapMs, 19.5);
+  assert.equal(r.hearing.timeliness.worstAdvertGapMs, 19.5);
   // A peer silent for a minute (a backup that became master) is not late.
   r.receive(advert, 61_039);
-  assert.equal(r.timeliness.worstAdvertGapMs, 19.5);
+  assert.equal(r.hearing.timeliness.worstAdvertGapMs, 19.5);
   r.stop();
 });
 
@@ -306,6 +307,7 @@ Deno.test("VhidDriver with a VRRP vhid: VRRPv3 adverts in the configured dialect
     advert: { protocol: "vrrp", priority: 200, intervalCs: 1 },
     dialect,
     addresses: ["10.9.0.50", "10.9.0.51"],
+    keyIndex: 0,
   });
   r.receive(heard("pseudo"), box.clock.now());
   r.receive(heard("pseudo"), box.clock.now());
@@ -317,8 +319,10 @@ Deno.test("VhidDriver with a VRRP vhid: VRRPv3 adverts in the configured dialect
     ).length,
     1,
   );
-  assert.equal(r.warnings().length, 1);
-  assert.deepEqual(r.peers()[0]![1].checksums, { pseudo: 2 });
+  assert.equal(r.hearing.warnings().length, 1);
+  assert.deepEqual(r.hearing.peers(box.clock.now())[0]![1].checksums, {
+    pseudo: 2,
+  });
   // One advert in the other dialect from the same peer: a flipped bit that
   // happened to verify, most likely; dropped and counted.
   assert.equal(r.receive(heard("plain"), box.clock.now()), "bad_checksum");

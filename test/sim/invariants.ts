@@ -13,7 +13,11 @@
  *    longer than a planned handover takes, while a healthy box beside it
  *    could have taken over;
  * 4. hooks run one at a time per vhid, in the order of its transitions
- *    (each notify goes on from where the previous one left).
+ *    (each notify goes on from where the previous one left);
+ * 5. a change rolled out box by box (a VIP list, a password) on a group
+ *    that had settled, in whatever order, leaves every VIP both configs
+ *    carry on the box that held it, and on no other, at every step from
+ *    the first reload until the group has settled after the last.
  * And no daemon logs an error, throws, or exits on its own.
  */
 
@@ -74,6 +78,22 @@ interface Unserved {
   since: number;
   /** Let go by a box that stayed alive and well: a planned handover. */
   plannedBy: SimNode | null;
+  /**
+   * When that box bowed out (it held the VIPs for a successor until
+   * `since`): only a box healthy then heard the bow-out.
+   */
+  bowedOutAt: number;
+}
+
+/** A roll-out being watched: who held its VIPs when it began. */
+interface Rollout {
+  id: number;
+  /** The VIPs both configs carry, as the kernel lists them. */
+  vips: string[];
+  /** The box that held them when it began. */
+  holder: SimNode | null;
+  /** When the watch ends (set once the last box has reloaded). */
+  until: number | null;
 }
 
 /** The checker. */
@@ -87,6 +107,8 @@ export class Invariants {
   readonly #servers = new Map<number, SimNode[]>();
   /** Per box and vhid: since when it has been able to serve. */
   readonly #healthySince = new Map<string, number>();
+  /** Per box and vhid: since when it has held its VIPs after a bow-out. */
+  readonly #releasingSince = new Map<string, number>();
   /** Episodes already reported (one line each). */
   readonly #reported = new Set<string>();
   /** Processes checked so far, per box. */
@@ -101,11 +123,61 @@ export class Invariants {
   readonly #wrongSince = new Map<number, number>();
   /** The vhid ids of the group. */
   readonly #ids: readonly number[];
+  /** Roll-outs watched (invariant 5). */
+  readonly #rollouts: Rollout[] = [];
+  #completed = 0;
 
   constructor(nodes: readonly SimNode[], world: WorldView, ids: number[]) {
     this.#nodes = nodes;
     this.#world = world;
     this.#ids = ids;
+  }
+
+  /**
+   * A roll-out begins on a settled group: from now on the VIPs both
+   * configs carry must stay where they are (invariant 5).
+   *
+   * @param id The vhid it changes.
+   * @param vips The VIPs both configs carry, as written.
+   */
+  rolloutStarted(id: number, vips: readonly string[]): void {
+    const wanted = vips.map(canonical);
+    const holder = this.#nodes.find((n) =>
+      n.life === "running" &&
+      (n.daemon?.vhids() ?? []).some((d) =>
+        d.config.id === id && d.state.state === "MASTER" &&
+        wanted.every((v) => n.kernel.has(d.config.interface, key(v)))
+      )
+    ) ?? null;
+    this.#rollouts.push({ id, vips: wanted, holder, until: null });
+  }
+
+  /**
+   * The last box of a roll-out has reloaded: the watch goes on until the
+   * group has had time to settle.
+   *
+   * @param id The vhid it changed.
+   */
+  rolloutEnded(id: number): void {
+    for (const r of this.#rollouts) {
+      if (r.id === id && r.until === null) {
+        r.until = this.#world.now() + SETTLE_MS;
+      }
+    }
+  }
+
+  /** Roll-outs watched whole: begun on a settled group, alone until done. */
+  get rolloutsWatched(): number {
+    return this.#completed;
+  }
+
+  /**
+   * A fault began: a roll-out under way is no longer judged alone (a stop
+   * or a cable cut moves a VIP for good reasons, another roll-out changes
+   * what both configs carry).
+   */
+  faultStarted(): void {
+    this.#rollouts.length = 0;
   }
 
   /**
@@ -124,8 +196,35 @@ export class Invariants {
         this.#converged(now, id, mine);
       }
     }
+    this.#rolloutsHold(now);
     this.#hooks();
     this.#errors();
+  }
+
+  /** Invariant 5. */
+  #rolloutsHold(now: number): void {
+    for (let i = this.#rollouts.length - 1; i >= 0; i--) {
+      const r = this.#rollouts[i]!;
+      if (r.until !== null && now > r.until) {
+        this.#rollouts.splice(i, 1);
+        this.#completed++;
+        continue;
+      }
+      for (const vip of r.vips) {
+        const on = this.#nodes.filter((n) =>
+          n.kernel.held().some((h) => h.address === vip)
+        );
+        const holder = r.holder;
+        if (on.length === 1 && on[0] === holder) continue;
+        this.#report(
+          `rollout:${r.id}:${vip}`,
+          now,
+          `vhid ${r.id} rolled out box by box: ${vip} is on ${
+            on.length === 0 ? "no box" : `box ${on.map((n) => n.id)}`
+          }, not on box ${holder?.id ?? "(none held it)"} alone`,
+        );
+      }
+    }
   }
 
   #seen(): Seen[] {
@@ -196,8 +295,19 @@ export class Invariants {
       gap = {
         since: now,
         plannedBy: left !== undefined && this.#world.calm() ? left : null,
+        bowedOutAt: left === undefined
+          ? now
+          : this.#releasingSince.get(`${left.id}/${id}`) ?? now,
       };
       this.#unserved.set(id, gap);
+    }
+    // After the gap's start was judged: a box that lets go now was
+    // releasing until the step before.
+    for (const s of mine) {
+      const k = `${s.node.id}/${id}`;
+      if (s.state.state !== "MASTER" && s.state.releaseAt !== null) {
+        if (!this.#releasingSince.has(k)) this.#releasingSince.set(k, now);
+      } else this.#releasingSince.delete(k);
     }
     // A box that does not run the vhid now is healthy for it from scratch.
     for (const node of this.#nodes) {
@@ -218,6 +328,7 @@ export class Invariants {
       const from = Math.max(gap.since, this.#healthySince.get(k)!);
       const by = gap.plannedBy;
       const planned = by !== null && by !== s.node && from === gap.since &&
+        this.#healthySince.get(k)! <= gap.bowedOutAt &&
         this.#world.calm() && this.#world.together(by, s.node, s.link);
       const bound = planned
         ? PLANNED_GAP_MS

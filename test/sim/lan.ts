@@ -126,6 +126,8 @@ export class Lan {
   /** Boxes whose outgoing adverts their own firewall drops. */
   readonly firewalled = new Set<number>();
   conditions: LanConditions = { delayMs: 0.2, jitterMs: 0.3, loss: 0 };
+  /** When the last packet on each path (sender, family, receiver) lands. */
+  readonly #lastOnPath = new Map<string, number>();
   /** Packets put on the wire and delivered. */
   sent = 0;
   delivered = 0;
@@ -219,7 +221,15 @@ export class Lan {
       if (!reaches) continue;
       const c = this.conditions;
       if (c.loss > 0 && this.#random() < c.loss) continue;
-      const delay = c.delayMs + this.#random() * c.jitterMs;
+      // One path from a sender to a receiver keeps its packets in order,
+      // as a switch does: jitter never overtakes the packet before.
+      const path = `${from.at.box}/${from.family}>${s.at.box}`;
+      const at = Math.max(
+        this.#clock.now() + c.delayMs + this.#random() * c.jitterMs,
+        this.#lastOnPath.get(path) ?? 0,
+      );
+      this.#lastOnPath.set(path, at);
+      const delay = at - this.#clock.now();
       const got: Received = from.family === 4
         ? {
           bytes,

@@ -170,6 +170,9 @@ export class SimNode implements BoxView {
     );
   }
 
+  /** Lines every vhid of its config gets besides the group's. */
+  vhidLines: string[] = [];
+
   /** The config file as this box has it now. */
   toml(): string {
     const i = this.id;
@@ -187,6 +190,7 @@ export class SimNode implements BoxView {
         `vips = ${JSON.stringify(v.vips)}`,
         `preempt = ${v.preempt}`,
         'notify = ["sim-notify"]',
+        ...this.vhidLines,
       );
       if (v.protocol === "carp") {
         out.push(

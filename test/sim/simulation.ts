@@ -13,7 +13,7 @@ import {
   faultSchedule,
   formatTime,
 } from "./faults.ts";
-import { Invariants } from "./invariants.ts";
+import { Invariants, SETTLE_MS } from "./invariants.ts";
 import { Lan } from "./lan.ts";
 import { groupSpec, SimNode, type VhidSpec } from "./node.ts";
 import { randomSource, VirtualClock } from "./virtual_clock.ts";
@@ -27,6 +27,8 @@ export interface SimOptions {
   kinds: readonly FaultKind[];
   /** Stop once this many violations were found (default 10). */
   stopAfter?: number;
+  /** Every vhid's `rollout_window`, seconds (carpd's default when absent). */
+  rolloutWindowS?: number;
 }
 
 /** What came out. */
@@ -41,10 +43,17 @@ export interface SimResult {
   steps: number;
   /** Each box's last log lines, for a failing run's report. */
   logs: string[][];
+  /** Roll-outs on a settled group, watched whole (invariant 5). */
+  rolloutsWatched: number;
 }
 
-/** The extra VIP a VIP-list roll-out adds to vhid 1 (and later takes away). */
-const EXTRA_VIP = "10.0.0.101/24";
+/** A VIP each vhid's roll-outs add and take away again, by vhid id. */
+const EXTRA_VIPS = ["10.0.0.101/24", "10.0.0.201/24", "2001:db8:1::101/64"];
+
+/** The vhid a roll-out changes: any of the group's three. */
+function rolledVhid(f: Fault): number {
+  return (f.value % 3) + 1;
+}
 
 /**
  * Runs one simulation.
@@ -79,7 +88,11 @@ class World {
     this.#random = randomSource(o.seed ^ 0xfa17);
     this.lan = new Lan(this.clock, randomSource(o.seed ^ 0x1a4));
     for (let i = 0; i < o.nodes; i++) {
-      this.nodes.push(new SimNode(i, this.clock, this.lan, groupSpec()));
+      const node = new SimNode(i, this.clock, this.lan, groupSpec());
+      if (o.rolloutWindowS !== undefined) {
+        node.vhidLines = [`rollout_window = ${o.rolloutWindowS}`];
+      }
+      this.nodes.push(node);
     }
     this.#schedule = faultSchedule(o.seed, o.hours, o.nodes, o.kinds);
     this.#invariants = new Invariants(
@@ -124,6 +137,7 @@ class World {
       faults: this.#happened,
       simulatedMs: simulated,
       steps,
+      rolloutsWatched: this.#invariants.rolloutsWatched,
       logs: this.nodes.map((n) =>
         n.lines.map((l) => `${formatTime(l.at)} ${l.level} ${l.message}`)
       ),
@@ -133,6 +147,7 @@ class World {
   /** A fault starts; its end is scheduled. */
   #apply(f: Fault): void {
     this.#happened.push(f);
+    this.#invariants.faultStarted();
     const network = f.node < 0 ? 1 : 0;
     const heal = this.#start(f);
     if (heal === null) return;
@@ -200,23 +215,29 @@ class World {
       case "flood":
         lan.inject(node!.id, "eth0", this.#garbage(200));
         return null;
-      case "vip-reload":
-        this.#rollOut(f, (v) =>
-          v.id !== 1 ? v : {
+      case "vip-reload": {
+        const id = rolledVhid(f);
+        const extra = EXTRA_VIPS[id - 1]!;
+        this.#rollOut(f, id, (v) =>
+          v.id !== id ? v : {
             ...v,
-            vips: v.vips.includes(EXTRA_VIP)
-              ? v.vips.filter((x) => x !== EXTRA_VIP)
-              : [...v.vips, EXTRA_VIP],
+            vips: v.vips.includes(extra)
+              ? v.vips.filter((x) => x !== extra)
+              : [...v.vips, extra],
           });
         return null;
-      case "password-rollout":
+      }
+      case "password-rollout": {
+        const id = rolledVhid(f);
         this.#rollout++;
         this.#rollOut(
           f,
+          id,
           (v) =>
-            v.id !== 1 ? v : { ...v, password: `one-secret-${this.#rollout}` },
+            v.id !== id ? v : { ...v, password: `secret-${this.#rollout}` },
         );
         return null;
+      }
       case "crash-edit": {
         // Killed; vhid 2 dropped from its config meanwhile; started again;
         // 30 s later vhid 2 is back in its config and it reloads.
@@ -225,8 +246,13 @@ class World {
           node!.spec = node!.spec.filter((v) => v.id !== 2);
           void node!.start();
           this.#busy(30_000, () => {
+            // Back as the rest of the group has it (a roll-out may have
+            // changed it since the start).
             node!.spec = groupSpec().map((g) =>
-              node!.spec.find((v) => v.id === g.id) ?? g
+              node!.spec.find((v) => v.id === g.id) ??
+                this.nodes.map((n) => n.spec.find((v) => v.id === g.id))
+                  .find((v) => v !== undefined) ??
+                g
             );
             node!.reload();
           });
@@ -250,19 +276,34 @@ class World {
    * Applies a config change to every box, one after the other, reloading
    * each; the roll-out counts as a fault until the last box has reloaded.
    */
-  #rollOut(f: Fault, edit: (v: VhidSpec) => VhidSpec): void {
+  #rollOut(f: Fault, id: number, edit: (v: VhidSpec) => VhidSpec): void {
+    const settled = this.#quietSince !== null &&
+      this.clock.now() - this.#quietSince >= SETTLE_MS;
+    const spec = this.nodes.map((n) => n.spec.find((v) => v.id === id))
+      .find((v) => v !== undefined);
+    if (settled && spec !== undefined) {
+      const after = edit(spec).vips;
+      this.#invariants.rolloutStarted(
+        id,
+        spec.vips.filter((v) => after.includes(v)),
+      );
+    }
     this.#active++;
     this.#quietSince = null;
-    this.nodes.forEach((node, i) => {
-      this.clock.after(i * f.value, () => {
+    // Box by box from the one the fault names: MASTER first or BACKUP first.
+    const n = this.nodes.length;
+    for (let k = 0; k < n; k++) {
+      const node = this.nodes[(f.node + k) % n]!;
+      this.clock.after(k * f.value, () => {
         node.spec = node.spec.map(edit);
         node.reload();
-        if (i === this.nodes.length - 1) {
+        if (k === n - 1) {
           this.#active--;
           if (this.#active === 0) this.#quietSince = this.clock.now();
+          this.#invariants.rolloutEnded(id);
         }
       });
-    });
+    }
   }
 
   /** SIGTERM's daemon may still be stopping when the box comes back. */

@@ -49,7 +49,7 @@ const ENTRIES: WireEntry[] = [
     id: 3,
     protocol: "carp",
     families: new Set([4, 6]),
-    auth: carpAuth(KEY, VIPS),
+    auth: [carpAuth(KEY, VIPS)],
     vrrp2: null,
     unicast4: null,
     unicast6: false,
@@ -68,7 +68,7 @@ const ENTRIES: WireEntry[] = [
     protocol: "vrrp2",
     families: new Set([4]),
     auth: null,
-    vrrp2: { intervalS: 1, authPass: "k33p" },
+    vrrp2: [{ intervalS: 1, authPass: "k33p" }],
     unicast4: null,
     unicast6: false,
   },
@@ -420,9 +420,10 @@ Deno.test("classify() names every drop reason, for each protocol and family", as
   }
   const named = new Set(CASES.map(([r]) => r));
   // replay is the vhid's own admission (a counter not above the sender's
-  // last), tested with it; every other reason has a case here.
+  // last), other_key and old_key its judgement of keys during and after a
+  // roll-out, each tested with it; every other reason has a case here.
   const missing = ALL_DROP_REASONS.filter((r) =>
-    !named.has(r) && r !== "replay"
+    !named.has(r) && !["replay", "other_key", "old_key"].includes(r)
   );
   assert.deepEqual(missing, []);
 });
@@ -435,6 +436,7 @@ Deno.test("classify() hands each protocol's advert to its vhid, in the election'
     advert: { protocol: "carp", advbase: 1, advskew: 10, counter: 5n },
     dialect: null,
     addresses: null,
+    keyIndex: 0,
   });
   assert.deepEqual(verdict4(vrrp4(9, { dialect: "plain" })), {
     ok: true,
@@ -443,6 +445,7 @@ Deno.test("classify() hands each protocol's advert to its vhid, in the election'
     advert: { protocol: "vrrp", priority: 100, intervalCs: 100 },
     dialect: "plain",
     addresses: ["10.0.0.100"],
+    keyIndex: 0,
   });
   const six = verdict6(ipv6(vrrp6()));
   assert.ok(six.ok);
@@ -458,6 +461,37 @@ Deno.test("classify() hands each protocol's advert to its vhid, in the election'
   });
   const c6 = verdict6(ipv6(carp6()));
   assert.ok(c6.ok && c6.vhid === 3 && c6.source === "fe80::2");
+});
+
+Deno.test("classify() checks a roll-out's earlier keys after the one in force and says which one matched; a CARP bad_hmac carries its counter", () => {
+  const earlier = new TextEncoder().encode("old-s3cret");
+  const rolled = interfaceAccept(
+    ENTRIES.map((e) =>
+      e.protocol === "carp"
+        ? { ...e, auth: [carpAuth(KEY, VIPS), carpAuth(earlier, VIPS)] }
+        : e.protocol === "vrrp2"
+        ? {
+          ...e,
+          vrrp2: [{ intervalS: 1, authPass: "k33p" }, {
+            intervalS: 1,
+            authPass: "old",
+          }],
+        }
+        : e
+    ),
+    [CARP_GROUP],
+    null,
+  );
+  const now = verdict4(carp4(), rolled[4]);
+  assert.ok(now.ok && now.keyIndex === 0);
+  const before = verdict4(carp4({ key: earlier }), rolled[4]);
+  assert.ok(before.ok && before.keyIndex === 1);
+  const neither = verdict4(carp4({ key: new Uint8Array([9]) }), rolled[4]);
+  assert.ok(!neither.ok && neither.reason === "bad_hmac");
+  assert.equal(neither.counter, 5n);
+  const v2 = verdict4(vrrp2(12, "old"), rolled[4]);
+  assert.ok(v2.ok && v2.keyIndex === 1);
+  assert.equal(reason(verdict4(vrrp2(12, "other"), rolled[4])), "bad_auth");
 });
 
 Deno.test("classify() tells VRRPv2 from CARP only by a VRID of ours", () => {

@@ -203,6 +203,7 @@ function commonSettings(
     notify: v.notify ?? null,
     scriptTimeoutMs: v.script_timeout * 1000,
     releaseVipsOnExit: v.release_vips_on_exit,
+    rolloutWindowMs: v.rollout_window * 1000,
     manageVips: v.manage_vips,
     ignoreLinkState: v.ignore_link_state,
   };

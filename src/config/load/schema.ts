@@ -134,6 +134,7 @@ export const vhidSchema = z.strictObject({
   notify: argv.optional(),
   script_timeout: seconds(0.1, 3600).default(30),
   release_vips_on_exit: z.boolean({ error: "true or false" }).default(true),
+  rollout_window: seconds(0, 86400).default(600),
   replay_protection: z.boolean({ error: "true or false" }).optional(),
   manage_vips: z.boolean({ error: "true or false" }).default(true),
   ignore_link_state: z.boolean({ error: "true or false" }).default(false),
