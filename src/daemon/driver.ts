@@ -312,7 +312,7 @@ export class VhidDriver {
   dropped(
     drop: { reason: AnyDropReason; source?: PeerAddress; counter?: bigint },
     arrivedAt: number,
-  ): AnyDropReason {
+  ): AnyDropReason | Promise<AnyDropReason> {
     return this.#hearing.dropped(
       drop,
       arrivedAt,

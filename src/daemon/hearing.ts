@@ -139,13 +139,13 @@ export class Hearing {
    * @param arrivedAt When it arrived.
    * @param intervalMs The vhid's advert interval.
    * @returns The reason it counts under (a copy under a key this box does
-   *   not have is `other_key`).
+   *   not have is `other_key`), or its promise (see `vhid_keys.ts`).
    */
   dropped(
     drop: { reason: AnyDropReason; source?: PeerAddress; counter?: bigint },
     arrivedAt: number,
     intervalMs: number,
-  ): AnyDropReason {
+  ): AnyDropReason | Promise<AnyDropReason> {
     const reason = this.#keys.dropped(
       drop.reason,
       drop.source,
@@ -153,7 +153,9 @@ export class Hearing {
       arrivedAt,
       intervalMs,
     );
-    this.#counters.drops[reason]++;
+    const drops = this.#counters.drops;
+    if (typeof reason === "string") drops[reason]++;
+    else void reason.then((r) => drops[r]++);
     return reason;
   }
 

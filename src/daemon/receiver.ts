@@ -59,7 +59,7 @@ export interface ReceivingVhid {
   dropped(
     drop: { reason: AnyDropReason; source?: PeerAddress; counter?: bigint },
     arrivedAt: number,
-  ): AnyDropReason;
+  ): AnyDropReason | Promise<AnyDropReason>;
 }
 
 /** A socket the receiver reads. */
@@ -153,7 +153,13 @@ export class Receiver {
     const vhid = id === undefined ? undefined : this.#ctx.vhid(iface, id);
     let reason = drop.reason;
     if (vhid !== undefined) {
-      reason = vhid.dropped(drop, this.#arrivedAt(socket));
+      const judged = vhid.dropped(drop, this.#arrivedAt(socket));
+      if (typeof judged !== "string") {
+        // A copy under another key, or not: said once the vhid knows.
+        void judged.then((r) => this.#log(iface, r, drop.source, id));
+        return;
+      }
+      reason = judged;
     } else {
       const drops = this.#interfaceDrops.get(iface) ?? emptyDrops();
       this.#interfaceDrops.set(iface, drops);

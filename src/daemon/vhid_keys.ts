@@ -50,6 +50,15 @@ export class VhidKeys {
   readonly #ctx: KeysContext;
   readonly #key: string;
   readonly #usage = new KeyUsage();
+  /** A failed authentication per sender, waiting for the copy it may be. */
+  readonly #pending = new Map<
+    PeerAddress,
+    {
+      counter: bigint | null;
+      reason: AnyDropReason;
+      decide: (r: AnyDropReason) => void;
+    }
+  >();
   /** Senders named by {@linkcode refusedOld} since the keys last changed. */
   readonly #warned = new Set<string>();
   #ring: KeyRing;
@@ -119,7 +128,6 @@ export class VhidKeys {
     this.#ctx.rings.keep(this.#key, this.#ring);
     this.#listsNow();
     if (changes.length === 0) return false;
-    this.#usage.clear();
     this.#warned.clear();
     this.#openedAt = this.#ctx.clock.now();
     if (config.rolloutWindowMs <= 0) {
@@ -145,13 +153,18 @@ export class VhidKeys {
    */
   judge(heard: HeardAdvert, at: number, intervalMs: number): KeyVerdict {
     const a = heard.advert;
+    const counter = a.protocol === "carp" ? a.counter : null;
+    const waiting = this.#pending.get(heard.source);
+    if (waiting !== undefined && waiting.counter === counter) {
+      waiting.decide("other_key"); // the failed one was this advert's copy
+    }
     // An address list authenticates nothing (VRRPv3; VRRPv2 whose password
     // did not change): carpd takes any list, so no list is ever refused.
     const authenticated = heard.addresses === null || heard.keyIndex > 0;
     return this.#usage.heard(
       heard.source,
       this.#keyIndex(heard),
-      a.protocol === "carp" ? a.counter : null,
+      counter,
       at,
       this.open || !authenticated,
       copyWithinMs(intervalMs),
@@ -170,16 +183,18 @@ export class VhidKeys {
   }
 
   /**
-   * A packet naming the vhid was dropped: a failed authentication right
-   * after an advert taken from the same sender is a copy under a key this
-   * box does not have (`other_key`).
+   * A packet naming the vhid was dropped: a failed authentication close to
+   * an advert taken from the same sender (CARP: with its counter), before
+   * or after it, is a copy under a key this box does not have
+   * (`other_key`). From a known peer, the verdict waits for the copy that
+   * may follow, a few milliseconds at most.
    *
    * @param reason Why it was dropped.
    * @param source Its sender, when known.
    * @param counter CARP: the counter it claimed.
    * @param at When it arrived.
    * @param intervalMs The vhid's advert interval.
-   * @returns The reason to count it under.
+   * @returns The reason to count it under, or the promise of it.
    */
   dropped(
     reason: AnyDropReason,
@@ -187,18 +202,26 @@ export class VhidKeys {
     counter: bigint | undefined,
     at: number,
     intervalMs: number,
-  ): AnyDropReason {
+  ): AnyDropReason | Promise<AnyDropReason> {
     if (
-      (reason === "bad_hmac" || reason === "bad_auth") &&
-      source !== undefined &&
-      this.#usage.otherKeyCopy(
-        source,
-        counter ?? null,
-        at,
-        copyWithinMs(intervalMs),
-      )
-    ) return "other_key";
-    return reason;
+      (reason !== "bad_hmac" && reason !== "bad_auth") || source === undefined
+    ) return reason;
+    const within = copyWithinMs(intervalMs);
+    if (this.#usage.otherKeyCopy(source, counter ?? null, at, within)) {
+      return "other_key";
+    }
+    if (!this.#usage.known(source)) return reason;
+    const earlier = this.#pending.get(source);
+    earlier?.decide(earlier.reason); // one waits per sender
+    return new Promise((resolve) => {
+      const cancel = this.#ctx.clock.after(within, () => decide(reason));
+      const decide = (r: AnyDropReason): void => {
+        cancel();
+        this.#pending.delete(source);
+        resolve(r);
+      };
+      this.#pending.set(source, { counter: counter ?? null, reason, decide });
+    });
   }
 
   /**

@@ -109,6 +109,16 @@ export class KeyUsage {
   }
 
   /**
+   * Whether adverts of a sender have been taken.
+   *
+   * @param source The sender.
+   * @returns `true` for a known peer.
+   */
+  known(source: PeerAddress): boolean {
+    return (this.#senders.get(source)?.at ?? -Infinity) > -Infinity;
+  }
+
+  /**
    * Senders heard since `since` under an earlier key and not under the one
    * in force.
    *

@@ -424,3 +424,48 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a password rotated on a carpd MASTER first, with a ucarp BACKUP: ucarp verifies the copies under the old key and stays BACKUP; restarted with the new password it verifies the others",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(2);
+    try {
+      const a = await lab.carpd(1, vhidConfig({ vip: VIP, advskew: 0 }));
+      assert.ok(await a.waitFor(/BACKUP -> MASTER/, 8000), a.output);
+      let u = await ucarp(lab, 2, 50);
+      assert.ok(await u.waitFor(/Switching to state: BACKUP/, 8000), u.output);
+      const path = `${lab.dir}/h1.toml`;
+      await Deno.writeTextFile(
+        path,
+        (await Deno.readTextFile(path)).replace(
+          'password = "s3cret"',
+          'password = "n3w"',
+        ),
+      );
+      a.signal("SIGHUP");
+      assert.ok(await a.waitFor(/password: roll-out window opened/, 3000));
+      const holders = async (ms: number): Promise<void> => {
+        const end = performance.now() + ms;
+        for (let k = 0; k < 200 && performance.now() < end; k++) {
+          assert.deepEqual(await lab.holders(VIP, 2), [1], u.output);
+          await sleep(100);
+        }
+      };
+      await holders(4500); // past ucarp's master-down
+      assert.doesNotMatch(u.output, /Switching to state: MASTER/);
+      assert.match(u.output, /[Bb]ad digest/, "the copies it cannot read");
+      // ucarp has no reload: restarted with the new password.
+      u.signal("SIGKILL");
+      await u.exit(3000);
+      u = await ucarp(lab, 2, 50, "n3w");
+      assert.ok(await u.waitFor(/Switching to state: BACKUP/, 8000), u.output);
+      await holders(4500);
+      assert.doesNotMatch(u.output, /Switching to state: MASTER/);
+      assert.doesNotMatch(a.output, /MASTER -> /);
+    } finally {
+      await lab.down();
+    }
+  },
+});
