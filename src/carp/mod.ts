@@ -21,3 +21,4 @@ export {
   type DropReason,
   verifyCarp,
 } from "./verify.ts";
+export { sha1 } from "./sha1.ts";

@@ -11,9 +11,12 @@ import {
   ConfigError,
   EXIT_CONFIG,
   looseSecretFiles,
+  type VhidConfig,
+  vhidsFromText,
 } from "../config/mod.ts";
 import { loadConfig } from "../config/load/mod.ts";
 import { profileWarnings } from "./profile_warnings.ts";
+import { reloadPreview } from "./reload_preview.ts";
 
 /**
  * The status of the daemon listening on `socket`, or `null` when none
@@ -33,18 +36,41 @@ export async function runningStatus(socket: string): Promise<Status | null> {
 }
 
 /**
- * Validates `path`; prints a summary or every problem, and warnings about
- * timers faster than the running daemon has been able to keep.
+ * The settings of the vhids of the daemon listening on `socket`, secrets
+ * redacted, or `null` when none answers (or it is too old to say).
+ *
+ * @param socket The control socket.
+ * @returns The settings, or `null`.
+ */
+export async function runningVhids(
+  socket: string,
+): Promise<VhidConfig[] | null> {
+  try {
+    const reply = await request(socket, { command: "config" }, 1000);
+    if (!reply.ok) return null;
+    const text = (reply.result as { vhids?: unknown }).vhids;
+    return typeof text === "string" ? vhidsFromText(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Validates `path`; prints a summary or every problem, warnings about
+ * timers faster than the running daemon has been able to keep, and what a
+ * reload of the running daemon would do to each vhid.
  *
  * @param path The config file.
  * @param out Where lines go.
  * @param running Asks the running daemon for its status.
+ * @param vhids Asks the running daemon for its vhids' settings.
  * @returns The exit code: 0, or 78 for a bad config.
  */
 export async function runCheck(
   path: string,
   out: (line: string) => void,
   running: (socket: string) => Promise<Status | null> = runningStatus,
+  vhids: (socket: string) => Promise<VhidConfig[] | null> = runningVhids,
 ): Promise<number> {
   let config: Config;
   try {
@@ -94,6 +120,16 @@ export async function runCheck(
   }
   for (const t of config.trackInterfaces) {
     out(`  track_interface ${t.name}: demote ${t.demote}`);
+  }
+  const now = status === null ? null : await vhids(config.controlSocket);
+  if (status !== null && now !== null) {
+    out(`  a reload of the daemon running now (pid ${status.pid}) would do:`);
+    const standby = new Set(
+      status.vhids.filter((v) => v.standby).map((v) =>
+        `${v.interface}/${v.vhid}`
+      ),
+    );
+    for (const line of reloadPreview(now, config, standby)) out(`    ${line}`);
   }
   return 0;
 }

@@ -30,7 +30,13 @@ export {
   type VhidChange,
   vhidKey,
 } from "./reload_plan.ts";
-export { configFromText, configToText } from "./transfer.ts";
+export {
+  configFromText,
+  configToText,
+  vhidsFromText,
+  vhidsToText,
+} from "./transfer.ts";
+export { redactSecrets } from "./redact.ts";
 export {
   PASSWORD_PLACEHOLDER_FILE,
   translateUcarpFlags,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Config } from "./types.ts";
+import type { Config, VhidConfig } from "./types.ts";
 
 /** A JSON value. */
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -48,6 +48,28 @@ function decode(v: Json): unknown {
   const out: Record<string, unknown> = {};
   for (const k of keys) out[k] = decode(v[k]!);
   return out;
+}
+
+/**
+ * Vhid settings as one line of text (the running ones a daemon hands to
+ * `carpd check`, secrets redacted first).
+ *
+ * @param vhids The settings.
+ * @returns JSON text.
+ */
+export function vhidsToText(vhids: readonly VhidConfig[]): string {
+  return JSON.stringify(encode(vhids));
+}
+
+/**
+ * Vhid settings back from {@linkcode vhidsToText}'s text.
+ *
+ * @param text The text.
+ * @returns The settings.
+ * @throws {SyntaxError} When the text is no JSON.
+ */
+export function vhidsFromText(text: string): VhidConfig[] {
+  return decode(JSON.parse(text) as Json) as VhidConfig[];
 }
 
 /**

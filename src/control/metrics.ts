@@ -186,6 +186,21 @@ export function renderMetrics(s: Status, p: ProcessFigures): string {
     "The longest gap between two adverts of one peer since start.",
   );
   e.family(
+    "carpd_vhid_rollout_open",
+    "gauge",
+    "1 while a roll-out window keeps earlier keys sent and accepted.",
+  );
+  e.family(
+    "carpd_vhid_rollout_end_timestamp_seconds",
+    "gauge",
+    "When the vhid's last roll-out window ends (ended), Unix time.",
+  );
+  e.family(
+    "carpd_vhid_rollout_stale_masters",
+    "gauge",
+    "Masters heard since the window opened only under an earlier key.",
+  );
+  e.family(
     "carpd_hook_runs_total",
     "counter",
     "Up and down scripts and notify commands run, by hook.",
@@ -208,6 +223,20 @@ export function renderMetrics(s: Status, p: ProcessFigures): string {
       "carpd_vhid_advert_gap_worst_seconds",
       l,
       v.worstAdvertGapMs / 1000,
+    );
+    const r = v.rollout;
+    e.sample("carpd_vhid_rollout_open", l, r?.open ? 1 : 0);
+    if (r !== null) {
+      e.sample(
+        "carpd_vhid_rollout_end_timestamp_seconds",
+        l,
+        Date.parse(r.until) / 1000,
+      );
+    }
+    e.sample(
+      "carpd_vhid_rollout_stale_masters",
+      l,
+      r?.mastersOnEarlierKey.length ?? 0,
     );
     if (v.advskew !== null) {
       e.sample("carpd_vhid_advskew", l, v.advskew.effective);

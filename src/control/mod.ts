@@ -23,6 +23,7 @@ export {
   type InterfaceStatus,
   type PeerStatus,
   type ReloadStatus,
+  type RolloutStatus,
   type SchedulingStatus,
   type Status,
   STATUS_VERSION,

@@ -6,6 +6,8 @@
 /** A request. */
 export type ControlRequest =
   | { command: "status" }
+  /** The running vhids' settings, secrets redacted (for `carpd check`). */
+  | { command: "config" }
   | { command: "standby"; vhid?: number }
   | { command: "resume"; vhid?: number }
   /**
@@ -55,6 +57,8 @@ export function parseRequest(line: string): ControlRequest | string {
   switch (r.command) {
     case "status":
       return { command: "status" };
+    case "config":
+      return { command: "config" };
     case "standby":
     case "resume":
       return vhid === undefined

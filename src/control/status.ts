@@ -135,6 +135,28 @@ export interface VhidStatus {
   counters: VhidCountersStatus;
   /** Its last state changes, oldest first (at most 16). */
   history: TransitionStatus[];
+  /**
+   * The roll-out window of its last password or VIP-list change, `null`
+   * when none was opened since the vhid started.
+   */
+  rollout: RolloutStatus | null;
+}
+
+/** A vhid's roll-out window (see README, "Changing VIPs or passwords"). */
+export interface RolloutStatus {
+  /** Whether adverts still go out, and are accepted, under earlier keys. */
+  open: boolean;
+  /** When the window ends (ended), ISO 8601 UTC. */
+  until: string;
+  /** Earlier identities kept (sent and accepted while open). */
+  earlierKeys: number;
+  /** What changed: `password`, `10.0.0.2/24 added`... */
+  changes: string[];
+  /**
+   * Masters heard since the window opened only under an earlier key: they
+   * have not taken the change yet.
+   */
+  mastersOnEarlierKey: string[];
 }
 
 /** One health check. */
@@ -306,6 +328,19 @@ export function formatStatus(s: Status): string[] {
     }
     if (c.vipListMismatches > 0) {
       out.push(`  adverts with another address list ${c.vipListMismatches}`);
+    }
+    const r = v.rollout;
+    if (r !== null && (r.open || r.mastersOnEarlierKey.length > 0)) {
+      const stale = r.mastersOnEarlierKey.length === 0
+        ? ""
+        : `; masters still on an earlier key: ${
+          r.mastersOnEarlierKey.join(", ")
+        }`;
+      out.push(
+        `  roll-out (${r.changes.join(", ")}) ${
+          r.open ? "open" : "closed"
+        } until ${r.until}, ${r.earlierKeys} earlier key(s)${stale}`,
+      );
     }
   }
   for (const c of s.checks) {

@@ -10,6 +10,8 @@ import type { Logger } from "../log.ts";
 /** What the handler may do to the daemon. */
 export interface ControlOperations {
   status(): Status;
+  /** The running vhids' settings, secrets redacted, as text. */
+  runningVhids(): string;
   /** Returns how many vhids it applied to. */
   standby(vhid?: number): number;
   /** Returns how many vhids it applied to. */
@@ -39,6 +41,8 @@ export function answerControl(
   switch (req.command) {
     case "status":
       return { ok: true, result: ops.status() };
+    case "config":
+      return { ok: true, result: { vhids: ops.runningVhids() } };
     case "standby":
     case "resume": {
       const n = req.command === "standby"

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ConfigError } from "../config/mod.ts";
+import { ConfigError, redactSecrets, vhidsToText } from "../config/mod.ts";
 import type { Config, VhidConfig } from "../config/mod.ts";
 import type { VhidState } from "../fsm/mod.ts";
 import {
@@ -310,6 +310,13 @@ export class Daemon {
    */
   resume(vhid?: number): number {
     return this.#shell.vhids.each(vhid, (r) => r.resume());
+  }
+
+  /** The running vhids' settings, secrets redacted, as text. */
+  runningVhids(): string {
+    return vhidsToText(
+      this.#shell.vhids.all().map((r) => redactSecrets(r.config)),
+    );
   }
 
   /** Drops every MASTER vhid to BACKUP with a bow-out (SIGUSR2). */

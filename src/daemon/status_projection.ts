@@ -5,10 +5,12 @@
  */
 
 import { formatPeer } from "../net/mod.ts";
+import { identityChanges } from "../wire/mod.ts";
 import {
   type CheckStatus,
   type InterfaceStatus,
   type ReloadStatus,
+  type RolloutStatus,
   type SchedulingStatus,
   type Status,
   STATUS_VERSION,
@@ -99,6 +101,7 @@ export function vhidStatus(r: VhidDriver, now: number): VhidStatus {
       10,
     warnings: r.hearing.warnings(),
     history: r.history().map((t) => ({ ...t })),
+    rollout: rolloutStatus(r),
     counters: {
       advertsSent: c.advertsSent,
       advertsReceived: c.advertsReceived,
@@ -178,4 +181,17 @@ export function statusLine(
   return reloadError === null
     ? line
     : `reload failed, old config kept; ${line}`;
+}
+
+/** A vhid's roll-out window as status shows it. */
+function rolloutStatus(r: VhidDriver): RolloutStatus | null {
+  const ring = r.keys.ring;
+  if (ring.until === null || ring.earlier.length === 0) return null;
+  return {
+    open: r.keys.open,
+    until: new Date(ring.until).toISOString(),
+    earlierKeys: ring.earlier.length,
+    changes: identityChanges(ring.earlier[0]!, ring.current),
+    mastersOnEarlierKey: r.keys.stale().map(formatPeer),
+  };
 }

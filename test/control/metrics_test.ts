@@ -55,6 +55,7 @@ function vhid(over: Partial<VhidStatus>): VhidStatus {
       drops: { bad_hmac: 2 },
     },
     history: [],
+    rollout: null,
     ...over,
   };
 }
@@ -115,6 +116,13 @@ Deno.test("renderMetrics() gives the exact exposition for a known state", () => 
         vrrpVersion: 3,
         demotions: [],
         counters: { ...vhid({}).counters, sendErrors: {}, drops: {} },
+        rollout: {
+          open: true,
+          until: "2026-12-04T12:10:00.000Z",
+          earlierKeys: 1,
+          changes: ["password"],
+          mastersOnEarlierKey: ["10.0.0.3"],
+        },
       }),
     ]),
     PROCESS,
@@ -148,6 +156,10 @@ Deno.test("renderMetrics() gives the exact exposition for a known state", () => 
       "carpd_timer_lateness_worst_seconds 0.0015",
       'carpd_vhid_timer_lateness_worst_seconds{vhid="3",interface="eth1",protocol="carp"} 0.0025',
       'carpd_vhid_advert_gap_worst_seconds{vhid="3",interface="eth1",protocol="carp"} 1.1',
+      'carpd_vhid_rollout_open{vhid="3",interface="eth1",protocol="carp"} 0',
+      'carpd_vhid_rollout_open{vhid="9",interface="eth0",protocol="vrrp"} 1',
+      'carpd_vhid_rollout_end_timestamp_seconds{vhid="9",interface="eth0",protocol="vrrp"} 1796386200',
+      'carpd_vhid_rollout_stale_masters{vhid="9",interface="eth0",protocol="vrrp"} 1',
       "carpd_realtime 1",
       "carpd_reloads_total 2",
       "carpd_reload_ok 1",

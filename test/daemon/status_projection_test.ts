@@ -6,7 +6,7 @@ import {
   vhidStatus,
 } from "../../src/daemon/status_projection.ts";
 import { emptyDrops } from "../../src/daemon/counters.ts";
-import { FakeBox, sockets, started } from "./_fakes.ts";
+import { FakeBox, fastVhid, sockets, started } from "./_fakes.ts";
 
 Deno.test("the status projection maps a vhid into the v1 contract", async () => {
   const box = new FakeBox();
@@ -83,6 +83,22 @@ Deno.test("the status projection maps a vhid into the v1 contract", async () => 
       /interface eth0: missing, drops for no vhid bad_hmac=2/.test(l)
     ),
   );
+  assert.equal(s.vhids[0]!.rollout, null, "no change, no window");
+  r.stop();
+});
+
+Deno.test("the status shows a roll-out window: what changed, until when, the masters still on an earlier key", () => {
+  const box = new FakeBox();
+  const r = started(box);
+  r.reconfigure(fastVhid("", `"10.9.0.50/24", "10.9.0.51/24"`, "y"));
+  const v = vhidStatus(r, box.clock.now());
+  assert.deepEqual(v.rollout, {
+    open: true,
+    until: new Date(box.clock.wallMs() + 600_000).toISOString(),
+    earlierKeys: 1,
+    changes: ["password", "10.9.0.51/24 added"],
+    mastersOnEarlierKey: [],
+  });
   r.stop();
 });
 

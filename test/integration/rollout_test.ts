@@ -161,6 +161,27 @@ Deno.test({
       });
       const s = (await lab.status(2)).vhids[0]!;
       assert.equal(s.state, "BACKUP");
+      assert.equal(s.rollout?.open, true);
+      assert.deepEqual(s.rollout?.mastersOnEarlierKey, []);
+
+      // carpd check -c NEW says what a reload of the running daemon would do.
+      const next = await lab.file(
+        "next.toml",
+        config(1, [VIP, VIP2], "third").replace(
+          "[daemon]\n",
+          `[daemon]\ncontrol_socket = "${lab.socket(1)}"\n`,
+        ),
+      );
+      const check = await new Deno.Command(
+        new URL("../../scripts/carpd", import.meta.url).pathname,
+        { args: ["check", "-c", next], stdout: "piped", stderr: "piped" },
+      ).output();
+      const said = new TextDecoder().decode(check.stdout);
+      assert.equal(check.code, 0, said);
+      assert.match(
+        said,
+        /a reload of the daemon running now \(pid \d+\) would do:\n {4}vhid 7 on eth0: updated in place; a roll-out window opens for 600 s \(password, 10\.213\.0\.52\/24 dropped\)/,
+      );
       // deno-lint-ignore no-console
       console.log(
         `  ${sampler.samples.length} samples over three roll-outs, VIP on h1 alone in each; h2 counted ${s.counters.drops.other_key} copies under a key it did not have yet`,
