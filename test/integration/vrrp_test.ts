@@ -539,3 +539,58 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a VIP added to a carpd VRRP MASTER, keepalived BACKUP not yet changed: keepalived keeps hearing the copy with the list it knows and stays BACKUP; changed too, it follows the new list",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(2);
+    try {
+      const carpd = await lab.carpd(1, carpdVrrp({ priority: 150 }));
+      await soleHolder(lab, VIP, 1, 2, 6000);
+      const ka = await keepalived(lab, 2, { priority: 100 });
+      assert.ok(await ka.waitFor(/Entering BACKUP STATE/, 6000), ka.output);
+      await sleep(1500);
+      const VIP2 = "10.213.0.51";
+      const path = `${lab.dir}/h1.toml`;
+      await Deno.writeTextFile(
+        path,
+        (await Deno.readTextFile(path)).replace(
+          `vips = ["${VIP}/24"]`,
+          `vips = ["${VIP}/24", "${VIP2}/24"]`,
+        ),
+      );
+      const mark = carpd.mark();
+      carpd.signal("SIGHUP");
+      assert.ok(
+        await carpd.waitFor(/roll-out window opened/, 3000, mark),
+        carpd.output,
+      );
+      // Past keepalived's Master_Down_Interval (3 x 1 s + skew): sampled.
+      const end = performance.now() + 4500;
+      for (let k = 0; k < 100 && performance.now() < end; k++) {
+        assert.deepEqual(await lab.holders(VIP, 2), [1], ka.output);
+        await sleep(100);
+      }
+      assert.deepEqual(await lab.holders(VIP2, 2), [1]);
+      assert.doesNotMatch(ka.output, /Entering MASTER STATE/);
+      // keepalived changed too (restarted with the new list, its own way).
+      const kaMark = ka.mark();
+      ka.signal("SIGTERM");
+      await ka.exit(5000);
+      const ka2 = await keepalived(lab, 2, {
+        priority: 100,
+        vips: [`${VIP}/24`, `${VIP2}/24`],
+      });
+      assert.ok(await ka2.waitFor(/Entering BACKUP STATE/, 6000), ka2.output);
+      await sleep(4500);
+      assert.deepEqual(await lab.holders(VIP, 2), [1]);
+      assert.doesNotMatch(ka2.output, /Entering MASTER STATE/);
+      assert.doesNotMatch(carpd.output, /MASTER -> /);
+      void kaMark;
+    } finally {
+      await lab.down();
+    }
+  },
+});
