@@ -33,6 +33,7 @@ import {
   hasFaults,
   masterDownMs,
   nextDeadline,
+  REASSERT_PEERS_MAX,
   RELEASE_GRACE_MS,
   type StateName,
   type TransitionReason,
@@ -207,7 +208,7 @@ class Run {
           this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
           return;
         case "reassert":
-          return this.#reassert();
+          return this.#reassert(source);
         case "yield":
           if (d.advertFirst) this.#advertise();
           this.#leaveMaster();
@@ -270,12 +271,19 @@ class Run {
   }
 
   /**
-   * A worse master is about: advert and gratuitous ARPs now (at most once
-   * per interval), so it yields and the clients come back.
+   * A worse master is about: advert and gratuitous ARPs now, so it yields
+   * and the clients come back. Each claimant is answered at once (two
+   * inside one interval, as in a preemption race, each get theirs: a
+   * double master lasts a round trip), each at most once per interval.
    */
-  #reassert(): void {
-    if (this.#now - this.s.reassertedAt < advertIntervalMs(this.s)) return;
-    this.#set({ reassertedAt: this.#now });
+  #reassert(source: PeerAddress): void {
+    const interval = advertIntervalMs(this.s);
+    const last = this.s.reassertedAt.get(source) ?? -Infinity;
+    if (this.#now - last < interval) return;
+    const kept = [...this.s.reassertedAt].filter(([, at]) =>
+      this.#now - at < interval
+    ).slice(-REASSERT_PEERS_MAX + 1);
+    this.#set({ reassertedAt: new Map([...kept, [source, this.#now]]) });
     this.#advertise();
     this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
     this.#startGarps();

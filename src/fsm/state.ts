@@ -84,6 +84,9 @@ export const VIP_RETRY_MAX_MS = 60_000;
  */
 export const RELEASE_GRACE_MS = 30;
 
+/** Worse masters a MASTER keeps answering one by one (a race has two). */
+export const REASSERT_PEERS_MAX = 8;
+
 /** What the election of one vhid is configured with. */
 export interface ElectionConfig {
   /** Virtual host id. */
@@ -132,8 +135,11 @@ export interface VhidState extends ElectionView {
   readonly garpAt: number | null;
   /** Repeated gratuitous ARPs still to send. */
   readonly garpsLeft: number;
-  /** When we last re-asserted against a worse master. */
-  readonly reassertedAt: number;
+  /**
+   * When we last re-asserted against each worse master (a few at most):
+   * each claimant is answered at once, each at most once per interval.
+   */
+  readonly reassertedAt: ReadonlyMap<PeerAddress, number>;
   /** The master heard last, or `null`. */
   readonly heardMaster: HeardMaster | null;
   /** Why the vhid cannot serve now (FAULT once started). */
@@ -173,7 +179,7 @@ export function initialState(
     stallGraceUntil: null,
     garpAt: null,
     garpsLeft: 0,
-    reassertedAt: -Infinity,
+    reassertedAt: new Map(),
     heardMaster: null,
     faults: {},
     vipFailures: 0,

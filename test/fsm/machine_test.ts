@@ -82,6 +82,25 @@ Deno.test("event table: MASTER stays and re-asserts against a less preferred mas
   ]);
 });
 
+Deno.test("a MASTER answers each of two worse claimants inside one interval at once (a preemption race), each at most once per interval", () => {
+  const h = new Harness();
+  h.becomeMaster();
+  h.now = 4000;
+  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 100)), [
+    "send_advert",
+    "garp",
+  ]);
+  h.now = 4100; // another box claims inside the same interval
+  assert.deepEqual(kinds(h.advert("10.99.0.3", 1, 150)), [
+    "send_advert",
+    "garp",
+  ]);
+  h.now = 4200; // each is rate limited on its own
+  assert.deepEqual(kinds(h.advert("10.99.0.2", 1, 100)), []);
+  assert.deepEqual(kinds(h.advert("10.99.0.3", 1, 150)), []);
+  assert.equal(h.s.state, "MASTER");
+});
+
 Deno.test("event table: MASTER keeps mastership on an equal interval against a tie-break loser", () => {
   const h = new Harness();
   h.becomeMaster();
