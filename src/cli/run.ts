@@ -22,6 +22,7 @@ import {
   systemPlatform,
   systemProbe,
 } from "../daemon/mod.ts";
+import { answers } from "../control/mod.ts";
 import { createLogger, type Logger, underJournald } from "../log.ts";
 import { syslogSink } from "../syslog.ts";
 import {
@@ -101,6 +102,14 @@ async function loadAndRun(
   if (signals.stopRequested !== null) {
     log.info(`stopping (${signals.stopRequested}) before the start`);
     return 0;
+  }
+  if (await answers(config.controlSocket)) {
+    // Its files under /run (the addresses it added, its key rings) are
+    // kept next to the socket: two daemons there would undo each other.
+    log.error(
+      `cannot start: another carpd answers on control socket "${config.controlSocket}"; give each carpd its own control_socket`,
+    );
+    return EXIT_START_FAILED;
   }
   const env = (name: string): string | undefined => Deno.env.get(name);
   const systemd = systemdObserver(env, log);

@@ -125,6 +125,10 @@ export function translateUcarpFlags(args: string[]): UcarpInvocation {
     "",
     "[daemon]",
     `log_level = ${q(values.debug ? "debug" : "info")}`,
+    // One ucarp runs per vhid: each its own control socket (and files).
+    `control_socket = ${
+      q(`/run/carp/ucarp-${values.interface}-${values.vhid}.sock`)
+    }`,
     "",
     "[[vhid]]",
   );

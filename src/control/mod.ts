@@ -7,7 +7,7 @@
 
 export { request } from "./client.ts";
 export { type ControlReply, type ControlRequest } from "./protocol.ts";
-export { type ControlHandler, ControlServer } from "./server.ts";
+export { answers, type ControlHandler, ControlServer } from "./server.ts";
 export { type ProcessFigures, renderMetrics } from "./metrics.ts";
 export {
   formatMetricsAddress,

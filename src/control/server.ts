@@ -124,8 +124,13 @@ export class ControlServer {
   }
 }
 
-/** Whether something accepts connections at `path`. */
-async function answers(path: string): Promise<boolean> {
+/**
+ * Whether a daemon answers on a unix socket now.
+ *
+ * @param path The socket's path.
+ * @returns `true` when a connection is taken.
+ */
+export async function answers(path: string): Promise<boolean> {
   try {
     const c = await Deno.connect({ transport: "unix", path });
     c.close();

@@ -3,7 +3,7 @@
  * VIPs, started again, removes the dropped ones (IPv4 and IPv6, on an
  * interface whose name leaves no room for a label), and never touches an
  * address it did not add: the admin's own, or another carpd instance's on
- * the same box.
+ * the same box. A second carpd on the same control socket is refused.
  */
 
 import assert from "node:assert/strict";
@@ -129,6 +129,14 @@ Deno.test({
       ) {
         assert.ok(again.includes(v), `${v} on: ${again}`);
       }
+
+      // A second carpd on the same control socket (so the same files next
+      // to it) is refused before it touches anything.
+      const twin = await lab.carpd(1, config(after, after8));
+      assert.equal((await twin.exit(10_000)).code, 71, twin.output);
+      assert.match(twin.output, /another carpd answers on control socket/);
+      assert.deepEqual((await all(lab)).sort(), again.sort(), "twin refused");
+      assert.ok(await eventually(mastered, 1000, 100), "b still serves");
 
       // A graceful stop takes every VIP of its own, and only those.
       b.signal("SIGTERM");
