@@ -2,7 +2,8 @@
 # The one test command: installs what it needs on a fresh Debian machine, then
 # runs fmt, lint, type check, doc checks, unit and property tests, the
 # simulator, the network-namespace integration tests (in parallel, each file
-# in a lab of its own), the demo and one bench scenario. Ends with
+# in a lab of its own), fault tours on a real group, the demo and one bench
+# scenario. Ends with
 # "N passed, N failed, N skipped" over everything it ran.
 #
 # Under CI (CI=true) or as root nothing may be skipped quietly: a missing
@@ -72,6 +73,27 @@ suite() {
   fi
 }
 
+# A fault campaign (scripts/chaos.sh) that must exit with the code given
+# (0: no violation; 1: violations, and a split among them). Its summary
+# line is shown either way.
+chaos() {
+  local name=$1 want=$2
+  shift 2
+  say "== $name"
+  "$ROOT/scripts/chaos.sh" "$@" >"$log" 2>&1
+  local rc=$?
+  tail -n 1 "$log"
+  if [ "$rc" -ne "$want" ]; then
+    cat "$log" >&2
+    fail_with "$name (exit $rc, expected $want)"
+  elif [ "$want" -eq 1 ] && ! grep -q "both held" "$log"; then
+    cat "$log" >&2
+    fail_with "$name (violations, but no two boxes holding a VIP)"
+  else
+    passed=$((passed + 1))
+  fi
+}
+
 # What the namespace, interop and install tests need.
 integration_missing() {
   local missing=() t
@@ -100,7 +122,7 @@ suite "unit, property and simulator tests" skips-ok "${CARPD_PERMISSIONS[@]}" \
   test/scripts
 
 # The whole daemon in the simulator: fixed seeds, 24 simulated hours in all,
-# with every fault kind but those behind the bugs issue 24 fixes. A failing
+# with every fault kind (roll-outs and crash-edits included). A failing
 # seed prints its violations, the fault schedule that led to them and each
 # box's last log lines; scripts/simulate.sh --seed S --hours 2 replays it.
 for seed in 1 2 3 4 5 6 7 8 9 10 11 12; do
@@ -129,6 +151,16 @@ else
     no-skips -A --no-prompt --parallel "${together[@]}"
   suite "network-namespace integration tests that time or load the machine, alone" \
     no-skips -A --no-prompt "${alone[@]/#/test/integration/}"
+  # Every fault kind once on a real group of three in namespaces (carpd
+  # alone, then with Debian's ucarp running vhid 1 on one box), who holds
+  # each VIP sampled every 100 ms; and the campaign's own check: without the
+  # roll-out window a VIP roll-out splits the group, and it must say so.
+  chaos "scripts/chaos.sh --seed 1 --tour: every fault kind once on 3 carpd boxes, no violation" \
+    0 --seed 1 --tour
+  chaos "scripts/chaos.sh --seed 2 --tour --ucarp: every fault kind once, ucarp on one box, no violation" \
+    0 --seed 2 --tour --ucarp
+  chaos "scripts/chaos.sh --faults vip-reload --rollout-window 0: the campaign finds the split" \
+    1 --seed 1 --tour --faults vip-reload --rollout-window 0
   # Keep the demo and the benchmark working (the bench's figures never fail a run).
   gate "scripts/demo.sh" "$ROOT/scripts/demo.sh"
   gate "scripts/bench.sh --quick --scenario planned" "$ROOT/scripts/bench.sh" --quick --scenario planned

@@ -81,7 +81,7 @@ export function faultSchedule(
     const kind = pick(kinds);
     const node = NETWORK.has(kind) ? -1 : Math.floor(random() * nodes);
     if ((busyUntil.get(node) ?? 0) > t) continue;
-    const f = draw(kind, node, Math.floor(t), between, random);
+    const f = drawFault(kind, node, Math.floor(t), between, random);
     // A roll-out's boxes are all busy while it lasts.
     const span = f.ms +
       (kind === "vip-reload" || kind === "password-rollout"
@@ -95,7 +95,17 @@ export function faultSchedule(
   return out;
 }
 
-function draw(
+/**
+ * Draws one fault of a kind: its duration and value, as a schedule does.
+ *
+ * @param kind The kind.
+ * @param node The box (network faults: -1).
+ * @param at When it starts.
+ * @param between A number drawn between two bounds.
+ * @param random A number drawn in [0, 1).
+ * @returns The fault.
+ */
+export function drawFault(
   kind: FaultKind,
   node: number,
   at: number,

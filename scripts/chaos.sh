@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# A randomized fault campaign on a real network: three boxes in network
+# namespaces (two vhids, one on a macvlan sub-interface), faults drawn from
+# the seed as the simulator draws them (cable cuts, link flaps, interfaces
+# deleted and re-created, kill -9, SIGTERM, SIGSTOP stalls, reload storms,
+# firewall drops, standby, floods of bad packets, loss, partitions, delays,
+# roll-outs...), who holds each VIP sampled every 100 ms, and the
+# simulator's invariants checked on the samples. Ends with one line:
+# "campaign of M min on 3 boxes (...), seed S, faults F, samples N, violations=V".
+# Needs root; cleans up, also on Ctrl-C.
+#
+#   scripts/chaos.sh --seed S --minutes M [--ucarp] [--faults all|KIND,...] [--timeline FILE]
+. "$(dirname "$0")/lib/common.sh"
+[ "$(id -u)" -eq 0 ] || die "scripts/chaos.sh builds network namespaces: run it as root"
+ensure_deno
+ensure_npm_cache
+exec "$DENO" run --no-prompt -A --cached-only "$ROOT/scripts/chaos/main.ts" "$@"
