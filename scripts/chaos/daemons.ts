@@ -54,10 +54,12 @@ export interface LogLines {
 
 const NOTIFY = `#!/bin/sh
 # carpd's notify hook in the chaos campaign: records each run, begin and
-# end, with its own pid and carpd's (its parent).
+# end, with its own pid and carpd's (its parent). It takes 100 ms, so that
+# two runs that overlap show as overlapping.
 log=$1
 shift
 echo "B $$ $PPID $*" >>"$log"
+sleep 0.1
 echo "E $$ $PPID $*" >>"$log"
 `;
 
@@ -65,6 +67,8 @@ echo "E $$ $PPID $*" >>"$log"
 export class Daemons {
   /** Each box's config as it stands. */
   readonly specs: BoxSpec[];
+  /** Stopping for good: `start` does nothing. */
+  #closed = false;
   readonly #group: Group;
   readonly #dir: string;
   readonly #world: World;
@@ -145,6 +149,7 @@ export class Daemons {
 
   /** Starts box `b`'s daemons that are not running. */
   start(b: number): void {
+    if (this.#closed) return; // a heal after the end: nothing new starts
     const ns = this.#group.ns(b);
     if (this.isUcarp(b) && this.#ucarp[b] === null) {
       const argv = ucarpArgv(
@@ -326,6 +331,7 @@ export class Daemons {
 
   /** Stops every daemon gracefully (SIGCONT first, in case). */
   async stopAll(timeoutMs = 10_000): Promise<void> {
+    this.#closed = true;
     await Promise.all(this.specs.map((_, b) => {
       this.pause(b, false);
       return this.term(b, timeoutMs);
@@ -334,6 +340,7 @@ export class Daemons {
 
   /** Kills every daemon at once (cleaning up after a failure). */
   async killAll(): Promise<void> {
+    this.#closed = true;
     const procs = this.#all.map((a) => a.proc);
     for (const p of procs) {
       if (!this.#expect.has(p)) this.#expect.set(p, "kill");

@@ -54,23 +54,33 @@ export class Group {
    */
   static async up(lab: string, boxes: number): Promise<Group> {
     const g = new Group(lab, boxes);
-    await g.#labSh("up", String(boxes));
-    await g.#nft(
-      g.switchNs,
+    try {
+      await g.#build();
+    } catch (e) {
+      await g.down().catch(() => {}); // nothing half-built stays
+      throw e;
+    }
+    return g;
+  }
+
+  async #build(): Promise<void> {
+    const boxes = this.boxes;
+    await this.#labSh("up", String(boxes));
+    await this.#nft(
+      this.switchNs,
       `add table bridge ${TABLE}
 add chain bridge ${TABLE} forward { type filter hook forward priority 0; policy accept; }
 `,
     );
     for (let b = 0; b < boxes; b++) {
-      await g.createMacvlan(b);
-      await g.#nft(
-        g.ns(b),
+      await this.createMacvlan(b);
+      await this.#nft(
+        this.ns(b),
         `add table ip ${TABLE}
 add chain ip ${TABLE} output { type filter hook output priority 0; policy accept; }
 `,
       );
     }
-    return g;
   }
 
   /** Deletes every namespace of the lab and kills what runs in them. */

@@ -75,6 +75,7 @@ export class Injector {
   #ending = false;
   readonly #wakers = new Set<() => void>();
   #applied = 0;
+  readonly #skipped: ChaosFault[] = [];
   #rollouts = 0;
   readonly #pending: Promise<void>[] = [];
 
@@ -85,6 +86,11 @@ export class Injector {
   /** How many faults were applied. */
   get applied(): number {
     return this.#applied;
+  }
+
+  /** The faults skipped because their box was busy with another. */
+  get skipped(): readonly ChaosFault[] {
+    return this.#skipped;
   }
 
   /**
@@ -117,6 +123,7 @@ export class Injector {
         "fault",
         `skipped (busy): ${describeChaosFault(f)}`,
       );
+      this.#skipped.push(f);
       return;
     }
     const claimed = isRollout(s.kind)
@@ -132,7 +139,8 @@ export class Injector {
     try {
       const heal = await this.#start(f);
       if (heal !== null) {
-        await this.#sleepUntil(o.now() + s.ms);
+        // Its end is the schedule's, however long applying it took.
+        await this.#sleepUntil(o.offset + f.at + s.ms);
         await heal();
       }
       o.timeline.add(o.now(), "fault", `end   #${f.n} ${s.kind}`);

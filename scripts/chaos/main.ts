@@ -18,7 +18,7 @@
 
 import { parseArgs } from "node:util";
 import { runCampaign } from "./campaign.ts";
-import { FAULT_KINDS, type FaultKind } from "./schedule.ts";
+import { type FaultKind, parseFaultKinds } from "./schedule.ts";
 
 const encoder = new TextEncoder();
 
@@ -34,20 +34,6 @@ function complain(line: string): void {
 
 const USAGE =
   "usage: scripts/chaos.sh [--seed S] [--minutes M | --tour] [--ucarp] [--faults all|KIND,KIND...] [--rollout-window S] [--lab NAME] [--timeline FILE]";
-
-/** The kinds a `--faults` value names. */
-function kindsOf(text: string): readonly FaultKind[] {
-  if (text === "all") return FAULT_KINDS;
-  const out = text.split(",").map((k) => k.trim());
-  for (const k of out) {
-    if (!(FAULT_KINDS as readonly string[]).includes(k)) {
-      throw new Error(
-        `unknown fault kind "${k}"; expected one of ${FAULT_KINDS.join(", ")}`,
-      );
-    }
-  }
-  return out as FaultKind[];
-}
 
 /** Why this machine cannot run a campaign, or `null`. */
 async function unfit(ucarp: boolean): Promise<string | null> {
@@ -123,7 +109,7 @@ async function main(): Promise<number> {
   const minutes = Number(args.minutes);
   let kinds: readonly FaultKind[];
   try {
-    kinds = kindsOf(args.faults);
+    kinds = parseFaultKinds(args.faults);
   } catch (e) {
     complain(`${e instanceof Error ? e.message : e}\n${USAGE}`);
     return 64;

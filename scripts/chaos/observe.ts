@@ -99,6 +99,11 @@ export const SETTLE_MS = 15_000;
  * sampling's skew between boxes), not longer.
  */
 export const CONVERGE_GRACE_MS = 300;
+/**
+ * On a quiet group, a running carpd may leave its status unanswered this
+ * long (a request times out at 400 ms on a loaded machine), not longer.
+ */
+export const SILENT_MS = 3000;
 
 /** Transitions out of MASTER that bow out and keep the VIPs until a successor takes them. */
 const BOW_OUTS = /^(standby|step down|stop|demoted)/;

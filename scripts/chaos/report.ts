@@ -88,6 +88,8 @@ export interface Summary {
   boxes: number;
   ucarpBox: number | null;
   faults: number;
+  /** Faults skipped: their box was busy with another. */
+  skipped: number;
   samples: number;
   violations: number;
 }
@@ -103,5 +105,5 @@ export function summaryLine(s: Summary): string {
     ? "carpd"
     : `carpd, ucarp on box ${s.ucarpBox}`;
   const what = s.tour ? `tour of ${s.kinds} fault kinds` : "campaign";
-  return `${what} in ${s.minutes} min on ${s.boxes} boxes (${who}), seed ${s.seed}, faults ${s.faults}, samples ${s.samples}, violations=${s.violations}`;
+  return `${what} in ${s.minutes} min on ${s.boxes} boxes (${who}), seed ${s.seed}, faults ${s.faults} (${s.skipped} skipped), samples ${s.samples}, violations=${s.violations}`;
 }

@@ -24,10 +24,11 @@ import {
   type FaultKind,
   faultSchedule,
   formatTime,
+  parseFaultKinds,
 } from "../../test/sim/faults.ts";
 import { randomSource } from "../../test/sim/virtual_clock.ts";
 
-export { FAULT_KINDS, type FaultKind };
+export { FAULT_KINDS, type FaultKind, parseFaultKinds };
 
 /** How many times faster than the simulator's schedule a campaign runs. */
 export const PACE = 4;

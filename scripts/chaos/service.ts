@@ -30,6 +30,7 @@ import {
   PLANNED_GAP_MS,
   type Reporter,
   SETTLE_MS,
+  SILENT_MS,
   timing,
   UCARP_LAG_MS,
   vhidStatus,
@@ -143,6 +144,7 @@ export class Converged {
   readonly #r: Reporter;
   readonly #ucarpBox: number | null;
   readonly #wrongSince = new Map<VhidId, number>();
+  readonly #silentSince = new Map<VhidId, number>();
   /** The last verdict per vhid (`null`: converged), for the final check. */
   readonly last = new Map<VhidId, string[] | null>();
 
@@ -156,6 +158,7 @@ export class Converged {
     const q = s.world.quietSince;
     if (q === null || s.t - q < SETTLE_MS) {
       this.#wrongSince.clear();
+      this.#silentSince.clear();
       return;
     }
     for (const vhid of VHIDS) this.#vhid(s, vhid);
@@ -163,7 +166,24 @@ export class Converged {
 
   #vhid(s: Sample, vhid: VhidId): void {
     const problems = this.problems(s, vhid);
-    if (problems === null) return; // a box did not answer: next sample
+    if (problems === null) {
+      // A box did not answer: the next sample may tell; a box that keeps
+      // silent is a finding of its own.
+      const since = this.#silentSince.get(vhid) ?? s.t;
+      this.#silentSince.set(vhid, since);
+      if (s.t - since > SILENT_MS) {
+        this.#r.report(
+          `silent:${vhid}`,
+          s.t,
+          `vhid ${vhid}: a running carpd did not answer its control socket for ${
+            Math.round(s.t - since)
+          } ms on a quiet group`,
+        );
+      }
+      return;
+    }
+    this.#silentSince.delete(vhid);
+    this.#r.close(`silent:${vhid}`);
     this.last.set(vhid, problems.length === 0 ? null : problems);
     if (problems.length === 0) {
       this.#wrongSince.delete(vhid);

@@ -31,11 +31,24 @@ export const FAULT_KINDS = [
 export type FaultKind = typeof FAULT_KINDS[number];
 
 /**
- * The faults the fixed seeds in the test suite draw from: every kind (the
- * roll-outs and crash-edits that split the group or left a VIP behind
- * before issue 24 included).
+ * The kinds a `--faults` value names: `all`, or kinds separated by commas.
+ *
+ * @param text The value.
+ * @returns The kinds.
+ * @throws {Error} Naming an unknown kind and the known ones.
  */
-export const SETTLED_KINDS: readonly FaultKind[] = FAULT_KINDS;
+export function parseFaultKinds(text: string): readonly FaultKind[] {
+  if (text === "all") return FAULT_KINDS;
+  const out = text.split(",").map((k) => k.trim());
+  for (const k of out) {
+    if (!(FAULT_KINDS as readonly string[]).includes(k)) {
+      throw new Error(
+        `unknown fault kind "${k}"; expected one of ${FAULT_KINDS.join(", ")}`,
+      );
+    }
+  }
+  return out as FaultKind[];
+}
 
 /** Faults that act on the network rather than on one box. */
 const NETWORK: ReadonlySet<FaultKind> = new Set(["loss", "delay", "partition"]);

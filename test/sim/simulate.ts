@@ -1,12 +1,12 @@
 /**
- * `scripts/simulate.sh --seed S --hours H --nodes N [--faults all|settled|k1,k2]`:
+ * `scripts/simulate.sh --seed S --hours H --nodes N [--faults all|k1,k2]`:
  * one deterministic simulation of the whole daemon; prints what it found
  * (and the fault schedule when it found something), then one summary line
  * last. Exit 0 without violations, 1 with.
  */
 
 import { parseArgs } from "node:util";
-import { FAULT_KINDS, type FaultKind, SETTLED_KINDS } from "./faults.ts";
+import { parseFaultKinds } from "./faults.ts";
 import { report, simulate } from "./simulation.ts";
 
 const encoder = new TextEncoder();
@@ -22,21 +22,7 @@ function complain(line: string): void {
 }
 
 const USAGE =
-  "usage: scripts/simulate.sh [--seed S] [--hours H] [--nodes N] [--faults all|settled|KIND,KIND...] [--stop-after VIOLATIONS]";
-
-function kinds(text: string): readonly FaultKind[] {
-  if (text === "all") return FAULT_KINDS;
-  if (text === "settled") return SETTLED_KINDS;
-  const out = text.split(",").map((k) => k.trim());
-  for (const k of out) {
-    if (!(FAULT_KINDS as readonly string[]).includes(k)) {
-      throw new Error(
-        `unknown fault kind "${k}"; expected one of ${FAULT_KINDS.join(", ")}`,
-      );
-    }
-  }
-  return out as FaultKind[];
-}
+  "usage: scripts/simulate.sh [--seed S] [--hours H] [--nodes N] [--faults all|KIND,KIND...] [--stop-after VIOLATIONS]";
 
 async function main(): Promise<number> {
   let args;
@@ -47,7 +33,7 @@ async function main(): Promise<number> {
         seed: { type: "string", default: "1" },
         hours: { type: "string", default: "1" },
         nodes: { type: "string", default: "3" },
-        faults: { type: "string", default: "settled" },
+        faults: { type: "string", default: "all" },
         "stop-after": { type: "string", default: "10" },
         help: { type: "boolean", default: false },
       },
@@ -70,12 +56,19 @@ async function main(): Promise<number> {
     complain(`bad --seed, --hours or --nodes (2 to 8)\n${USAGE}`);
     return 64;
   }
+  let kinds;
+  try {
+    kinds = parseFaultKinds(args.faults);
+  } catch (e) {
+    complain(`${e instanceof Error ? e.message : e}\n${USAGE}`);
+    return 64;
+  }
   const started = performance.now();
   const r = await simulate({
     seed,
     hours,
     nodes,
-    kinds: kinds(args.faults),
+    kinds,
     stopAfter: Number(args["stop-after"]),
   });
   if (r.violations.length > 0) { for (const l of report(r)) say(l); }
