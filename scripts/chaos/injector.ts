@@ -17,12 +17,12 @@ import {
   EXTRA2,
   SECOND2,
   type VhidId,
-  VIP1,
   vipsOf,
 } from "./configs.ts";
 import type { Conduct } from "./conduct.ts";
 import type { Daemons } from "./daemons.ts";
 import type { Delayer } from "./delayer.ts";
+import { sendFlood } from "./flood.ts";
 import type { Group } from "./group.ts";
 import {
   type ChaosFault,
@@ -34,12 +34,6 @@ import {
 import type { Timeline } from "./timeline.ts";
 import type { World } from "./world.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-const INJECT = `${ROOT}test/integration/inject.ts`;
-
-/** How long a flood of bad packets lasts, s, and how dense it is. */
-const FLOOD_SECONDS = 2;
-const FLOOD_PPS = 5000;
 /** How long ucarp takes to work through a flood's backlog after it, ms. */
 const UCARP_FLOOD_BACKLOG_MS = 3000;
 /** After a crash-edit's restart, how long until the VIP is put back. */
@@ -311,34 +305,8 @@ export class Injector {
 
   async #inject(): Promise<void> {
     const { group, daemons } = this.#o;
-    const options = {
-      source: group.clientAddress,
-      vhid: 1,
-      password: daemons.specs[0]!.password,
-      vip: VIP1,
-      floodSeconds: FLOOD_SECONDS,
-      floodPps: FLOOD_PPS,
-    };
-    const r = await new Deno.Command("ip", {
-      args: [
-        "netns",
-        "exec",
-        group.clientNs,
-        Deno.execPath(),
-        "run",
-        "-A",
-        "--cached-only",
-        INJECT,
-        "garbage",
-        JSON.stringify(options),
-      ],
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(60_000),
-    }).output();
-    const text = new TextDecoder().decode(r.success ? r.stdout : r.stderr);
-    if (!r.success) throw new Error(`inject.ts failed: ${text.trim()}`);
-    this.#note(`flood sent ${text.trim()}`);
+    const sent = await sendFlood(group, daemons.specs[0]!.password);
+    this.#note(`flood sent ${sent}`);
   }
 
   /** Adverts between the boxes carried `ms` late (and jitter) for a while. */
@@ -387,10 +355,7 @@ export class Injector {
    */
   async #rollout(
     f: ChaosFault,
-    edit: (
-      vhid: VhidId,
-      spec: BoxSpec,
-    ) => void,
+    edit: (vhid: VhidId, spec: BoxSpec) => void,
   ): Promise<void> {
     const { daemons } = this.#o;
     const ucarp = Array.from({ length: NODES }, (_, b) => b).some((b) =>
@@ -399,11 +364,18 @@ export class Injector {
     const vhid: VhidId = f.sim.kind === "vip-reload" && ucarp ? 2 : 1;
     const master = this.#o.masterOf(vhid);
     const rest = [0, 1, 2].filter((b) => b !== master);
-    const order = master === null
+    const drawn = master === null
       ? rest
       : f.order === "master-first"
       ? [master, ...rest]
       : [...rest, master];
+    // ucarp has one key: the README has carpd's boxes go first, ucarp last.
+    const order = vhid === 1
+      ? [
+        ...drawn.filter((b) => !daemons.isUcarp(b)),
+        ...drawn.filter((b) => daemons.isUcarp(b)),
+      ]
+      : drawn;
     this.#note(
       `${f.sim.kind} on vhid ${vhid}: boxes ${order.join(", ")} (MASTER ${
         master ?? "unknown"

@@ -77,9 +77,27 @@ function details(
   return { hups, hupGapMs, order };
 }
 
-/** How long a fault keeps its boxes busy from its start, ms. */
-function span(f: Fault): number {
-  return ROLLOUTS.has(f.kind) ? f.ms + f.value * NODES + 1000 : f.ms + 500;
+/**
+ * How long a fault keeps its boxes busy from its start, ms: its duration,
+ * what applying it takes (a roll-out's reloads, a flood's process and the
+ * backlog it leaves ucarp, a storm's SIGHUPs, a SIGTERM's release) and a
+ * margin.
+ */
+function span(f: Pick<ChaosFault, "sim" | "hups" | "hupGapMs">): number {
+  const s = f.sim;
+  switch (s.kind) {
+    case "vip-reload":
+    case "password-rollout":
+      return s.ms + s.value * NODES + 1000;
+    case "flood":
+      return 8000;
+    case "reload":
+      return f.hups * f.hupGapMs + 500;
+    case "term":
+      return Math.max(s.ms, 5000) + 500;
+    default:
+      return s.ms + 500;
+  }
 }
 
 /**
@@ -106,11 +124,20 @@ export function chaosSchedule(
     const at = Math.floor(f.at / PACE);
     // The simulator draws its last fault a little past its end.
     if (at >= minutes * 60_000) return;
-    if ((busyUntil.get(f.node) ?? 0) > at) return;
-    if (ROLLOUTS.has(f.kind)) {
-      for (let n = -1; n < NODES; n++) busyUntil.set(n, at + span(f));
-    } else busyUntil.set(f.node, at + span(f));
-    out.push({ n: i + 1, sim: f, fromSimulator: true, at, ...more });
+    const c: ChaosFault = {
+      n: i + 1,
+      sim: f,
+      fromSimulator: true,
+      at,
+      ...more,
+    };
+    // A roll-out takes every box (and the network): all must be free.
+    const takes = ROLLOUTS.has(f.kind)
+      ? Array.from({ length: NODES + 1 }, (_, n) => n - 1)
+      : [f.node];
+    if (takes.some((n) => (busyUntil.get(n) ?? 0) > at)) return;
+    for (const n of takes) busyUntil.set(n, at + span(c));
+    out.push(c);
   });
   return out;
 }
@@ -162,17 +189,18 @@ export function tourSchedule(
       : boxFree + calm;
     const drawn = drawFault(kind, node, at, between, random);
     const f = { ...drawn, ms: Math.min(drawn.ms, TOUR_LONGEST_MS) };
-    const end = at + span(f);
-    if (ROLLOUTS.has(kind)) netFree = boxFree = end;
-    else if (network) netFree = end;
-    else boxFree = end;
-    out.push({
+    const c = {
       n: i + 1,
       sim: f,
       fromSimulator: false,
       at,
       ...details(random),
-    });
+    };
+    const end = at + span(c);
+    if (ROLLOUTS.has(kind)) netFree = boxFree = end;
+    else if (network) netFree = end;
+    else boxFree = end;
+    out.push(c);
   });
   return out.sort((a, b) => a.at - b.at);
 }
@@ -184,7 +212,7 @@ export function tourSchedule(
  * @returns The time.
  */
 export function scheduleEnd(schedule: readonly ChaosFault[]): number {
-  return Math.max(0, ...schedule.map((f) => f.at + span(f.sim)));
+  return Math.max(0, ...schedule.map((f) => f.at + span(f)));
 }
 
 /**

@@ -60,6 +60,12 @@ export interface WorldView {
   healthySince: ReadonlyMap<string, number>;
   /** Since when the network has been calm, or `null` while it is not. */
   calmSince: number | null;
+  /**
+   * Per pair of boxes (`"0/2"`, lower first): since when the network has
+   * carried their adverts to each other (no loss, no delay, the same side
+   * of a partition); absent while it does not.
+   */
+  linkedSince: ReadonlyMap<string, number>;
   /** Since when no fault has been active, or `null` while one is. */
   quietSince: number | null;
   /** Boxes whose carpd was asked to stop (SIGTERM) and may still be releasing. */
@@ -73,6 +79,7 @@ export class World {
   #net: NetCondition = { loss: 0, sides: null, delayMs: 0 };
   readonly #healthySince = new Map<string, number>();
   #calmSince: number | null;
+  readonly #linkedSince = new Map<string, number>();
   #quietSince: number | null;
   #active = 0;
   readonly #terminating = new Set<number>();
@@ -95,6 +102,7 @@ export class World {
     }));
     this.#calmSince = now();
     this.#quietSince = now();
+    this.#relink();
   }
 
   /** A box's condition now. */
@@ -115,6 +123,21 @@ export class World {
       this.#net.delayMs === 0;
     if (!calm) this.#calmSince = null;
     else if (this.#calmSince === null) this.#calmSince = this.#now();
+    this.#relink();
+  }
+
+  /** Pairs the network joins keep their time; others lose or gain one. */
+  #relink(): void {
+    const boxes = this.#boxes.length;
+    for (let a = 0; a < boxes; a++) {
+      for (let b = a + 1; b < boxes; b++) {
+        const key = `${a}/${b}`;
+        if (!linked(this.#net, a, b)) this.#linkedSince.delete(key);
+        else if (!this.#linkedSince.has(key)) {
+          this.#linkedSince.set(key, this.#now());
+        }
+      }
+    }
   }
 
   /** The network now. */
@@ -158,6 +181,7 @@ export class World {
       net: { ...this.#net, sides: this.#net.sides?.slice() ?? null },
       healthySince: new Map(this.#healthySince),
       calmSince: this.#calmSince,
+      linkedSince: new Map(this.#linkedSince),
       quietSince: this.#quietSince,
       terminating: new Set(this.#terminating),
     };
@@ -191,9 +215,12 @@ export function isHealthy(c: Readonly<BoxCondition>, vhid: VhidId): boolean {
  * (a partition only separates the boxes on different sides).
  */
 export function together(w: WorldView, a: number, b: number): boolean {
-  if (w.net.loss > 0 || w.net.delayMs > 0) return false;
-  const sides = w.net.sides;
-  return sides === null || sides[a] === sides[b];
+  return linked(w.net, a, b);
+}
+
+function linked(net: Readonly<NetCondition>, a: number, b: number): boolean {
+  if (net.loss > 0 || net.delayMs > 0) return false;
+  return net.sides === null || net.sides[a] === net.sides[b];
 }
 
 /**
@@ -206,10 +233,12 @@ export function togetherSince(
   b: number,
   vhid: VhidId,
 ): number | null {
-  if (!together(w, a, b)) return null;
   const ha = w.healthySince.get(`${a}/${vhid}`);
   const hb = w.healthySince.get(`${b}/${vhid}`);
-  if (ha === undefined || hb === undefined) return null;
-  // A partition heals at calmSince; a box joining a partition keeps it.
-  return Math.max(ha, hb, w.calmSince ?? 0);
+  const linkedAt = w.linkedSince.get(a < b ? `${a}/${b}` : `${b}/${a}`);
+  if (ha === undefined || hb === undefined || linkedAt === undefined) {
+    return null;
+  }
+  // Loss ended, a partition healed: what they did before does not count.
+  return Math.max(ha, hb, linkedAt);
 }

@@ -83,6 +83,8 @@ interface Shape {
   /** Boxes unhealthy (for both vhids). */
   sick?: number[];
   sides?: number[] | null;
+  /** Since when the network has joined each pair on the same side (default 0). */
+  linkedAt?: number;
   quietSince?: number | null;
   /** Per box and vhid, the last transition: [from, to, reason, seconds ago]. */
   last?: Record<string, [string, string, string, number]>;
@@ -138,6 +140,11 @@ function sample(t: number, shape: Shape): Sample {
     net: { loss: 0, sides: shape.sides ?? null, delayMs: 0 },
     healthySince,
     calmSince: shape.sides ? null : 0,
+    linkedSince: new Map(
+      [[0, 1], [0, 2], [1, 2]].filter(([a, b]) =>
+        !shape.sides || shape.sides[a!] === shape.sides[b!]
+      ).map(([a, b]) => [`${a}/${b}`, shape.linkedAt ?? 0]),
+    ),
     quietSince: shape.quietSince === undefined ? null : shape.quietSince,
     terminating: new Set(),
   };
@@ -206,6 +213,18 @@ Deno.test("chaos invariants: two healthy boxes that hear each other hold a VIP f
     })),
     [],
   );
+  // Loss that just ended (now a partition keeps them on one side): they
+  // are judged from the loss's end, an advert interval and a round trip.
+  const afterLoss = (heldUntil: number) => (t: number): Shape => ({
+    ...both(5000, heldUntil - 5000)(t),
+    sides: t >= 6500 ? [0, 0, 1] : null,
+    linkedAt: 6000,
+    states: t >= 5000 && t < heldUntil
+      ? [["MASTER", "MASTER"], ["MASTER", "BACKUP"], ["BACKUP", "BACKUP"]]
+      : undefined,
+  });
+  assert.deepEqual(run(10_000, afterLoss(7100)), []);
+  assert.equal(texts(run(10_000, afterLoss(7500))).length, 1);
   // One of them unhealthy (stopped, cut, firewalled): not judged.
   assert.deepEqual(
     run(10_000, (t) => ({
