@@ -6,10 +6,12 @@
 # firewall drops, standby, floods of bad packets, loss, partitions, delays,
 # roll-outs...), who holds each VIP sampled every 100 ms, and the
 # simulator's invariants checked on the samples. Ends with one line:
-# "campaign of M min on 3 boxes (...), seed S, faults F, samples N, violations=V".
+# "campaign in M min on 3 boxes (...), seed S, faults F (K skipped), samples N,
+# violations=V". --tour runs every fault kind once (about 2 minutes of faults).
 # Needs root; cleans up, also on Ctrl-C.
 #
-#   scripts/chaos.sh --seed S --minutes M [--ucarp] [--faults all|KIND,...] [--timeline FILE]
+#   scripts/chaos.sh --seed S --minutes M|--tour [--ucarp] [--faults all|KIND,...]
+#                    [--rollout-window S] [--timeline FILE]
 . "$(dirname "$0")/lib/common.sh"
 [ "$(id -u)" -eq 0 ] || die "scripts/chaos.sh builds network namespaces: run it as root"
 ensure_deno
