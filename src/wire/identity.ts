@@ -80,14 +80,9 @@ export function identityText(i: AdvertIdentity): string {
  * @returns The identity, or `null` when the text is not one.
  */
 export function parseIdentity(text: string): AdvertIdentity | null {
-  let o: unknown;
-  try {
-    o = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof o !== "object" || o === null) return null;
-  const { key, pass, vips } = o as Record<string, unknown>;
+  const o = jsonObject(text);
+  if (o === null) return null;
+  const { key, pass, vips } = o;
   if (
     key !== null && (typeof key !== "string" || !/^([0-9a-f]{2})*$/.test(key))
   ) {
@@ -146,4 +141,22 @@ export function identityChanges(
   if (added.length > 0) out.push(`${added.join(", ")} added`);
   if (dropped.length > 0) out.push(`${dropped.join(", ")} dropped`);
   return out;
+}
+
+/**
+ * Parses text that must be a JSON object.
+ *
+ * @param text The text.
+ * @returns Its fields, or `null` when it is not a JSON object.
+ */
+export function jsonObject(text: string): Record<string, unknown> | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return typeof o === "object" && o !== null && !Array.isArray(o)
+    ? o as Record<string, unknown>
+    : null;
 }

@@ -19,6 +19,7 @@
 import {
   type AdvertIdentity,
   identityText,
+  jsonObject,
   parseIdentity,
 } from "./identity.ts";
 
@@ -153,14 +154,9 @@ export function ringText(ring: KeyRing): string {
  * @returns The ring, or `null` when the text is not one.
  */
 export function parseRing(text: string): KeyRing | null {
-  let o: unknown;
-  try {
-    o = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof o !== "object" || o === null) return null;
-  const { current, earlier, until } = o as Record<string, unknown>;
+  const o = jsonObject(text);
+  if (o === null) return null;
+  const { current, earlier, until } = o;
   if (typeof current !== "string" || !Array.isArray(earlier)) return null;
   if (until !== null && typeof until !== "number") return null;
   const c = parseIdentity(current);
