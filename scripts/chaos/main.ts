@@ -18,19 +18,8 @@
 
 import { parseArgs } from "node:util";
 import { runCampaign } from "./campaign.ts";
+import { complain, say } from "../../test/sim/lines.ts";
 import { type FaultKind, parseFaultKinds } from "./schedule.ts";
-
-const encoder = new TextEncoder();
-
-/** One line to standard output. */
-function say(line: string): void {
-  Deno.stdout.writeSync(encoder.encode(line + "\n"));
-}
-
-/** One line to standard error. */
-function complain(line: string): void {
-  Deno.stderr.writeSync(encoder.encode(line + "\n"));
-}
 
 const USAGE =
   "usage: scripts/chaos.sh [--seed S] [--minutes M | --tour] [--ucarp] [--faults all|KIND,KIND...] [--rollout-window S] [--lab NAME] [--timeline FILE]";

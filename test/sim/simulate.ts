@@ -7,19 +7,8 @@
 
 import { parseArgs } from "node:util";
 import { parseFaultKinds } from "./faults.ts";
+import { complain, say } from "./lines.ts";
 import { report, simulate } from "./simulation.ts";
-
-const encoder = new TextEncoder();
-
-/** One line to standard output. */
-function say(line: string): void {
-  Deno.stdout.writeSync(encoder.encode(line + "\n"));
-}
-
-/** One line to standard error. */
-function complain(line: string): void {
-  Deno.stderr.writeSync(encoder.encode(line + "\n"));
-}
 
 const USAGE =
   "usage: scripts/simulate.sh [--seed S] [--hours H] [--nodes N] [--faults all|KIND,KIND...] [--stop-after VIOLATIONS]";
