@@ -15,16 +15,16 @@ export const DEFAULT_SOCKET = "/run/carp/carp.sock";
 
 /** Help for each command. */
 export const CONTROL_HELP = {
-  status: `Usage: carpd status [--json] [-s SOCKET | -c FILE]
-Shows each vhid's state, configured and effective advskew (VRRP: priority)
+  status: `Usage: carpd status [--json] [--group NAME] [-s SOCKET | -c FILE]
+Shows each group's and each vhid's state (with --group, one group's), configured and effective advskew (VRRP: priority)
 with the reason
 for each demotion, the master as seen from here, time since the last
 transition, and counters. --json for machines.`,
-  standby: `Usage: carpd standby [--vhid N] [-s SOCKET | -c FILE]
-Planned handover: MASTER vhids bow out at once (VRRP: priority 0) and every
+  standby: `Usage: carpd standby [--vhid N] [--group NAME] [-s SOCKET | -c FILE]
+Planned handover: MASTER vhids (all, one id's, or one group's) bow out at once (VRRP: priority 0) and every
 vhid stays at advskew 254 (VRRP: priority 1), kept across reloads, not
 restarts, until carpd resume.`,
-  resume: `Usage: carpd resume [--vhid N] [-s SOCKET | -c FILE]
+  resume: `Usage: carpd resume [--vhid N] [--group NAME] [-s SOCKET | -c FILE]
 Ends standby; with preempt this box takes mastership back.`,
 } as const;
 
@@ -56,6 +56,7 @@ export async function runControl(
         config: { type: "string", short: "c" },
         json: { type: "boolean" },
         vhid: { type: "string" },
+        group: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -88,17 +89,25 @@ export async function runControl(
   try {
     const reply = await request(
       socket,
-      command === "status"
-        ? { command }
-        : vhid === undefined
-        ? { command }
-        : { command, vhid },
+      command === "status" ? { command } : {
+        command,
+        ...(vhid === undefined ? {} : { vhid }),
+        ...(values.group === undefined ? {} : { group: values.group }),
+      },
     );
     if (!reply.ok) {
       printError(`carpd ${command}: ${reply.error}`);
       return 1;
     }
     if (command === "status") {
+      if (values.group !== undefined) {
+        const one = groupOnly(reply.result as Status, values.group);
+        if (one === null) {
+          printError(`carpd status: no group ${values.group}`);
+          return 1;
+        }
+        reply.result = one;
+      }
       if (values.json) print(JSON.stringify(reply.result, null, 2));
       else for (const line of formatStatus(reply.result as Status)) print(line);
     } else {
@@ -110,4 +119,17 @@ export async function runControl(
     printError(`carpd ${command}: ${errorMessage(e)}`);
     return EXIT_UNAVAILABLE;
   }
+}
+
+/** A status cut down to one group and its members, `null` without it. */
+function groupOnly(s: Status, name: string): Status | null {
+  const g = (s.groups ?? []).find((x) => x.name === name);
+  if (g === undefined) return null;
+  return {
+    ...s,
+    groups: [g],
+    vhids: s.vhids.filter((v) =>
+      g.members.includes(`${v.interface}/${v.vhid}`)
+    ),
+  };
 }

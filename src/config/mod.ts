@@ -14,6 +14,7 @@ export type {
   CheckConfig,
   Config,
   FileReader,
+  GroupConfig,
   MetricsListen,
   TrackInterfaceConfig,
   VhidCommon,

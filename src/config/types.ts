@@ -165,6 +165,27 @@ export interface TrackInterfaceConfig {
 }
 
 /** The whole validated config. */
+/** One `[[group]]`: vhids that are MASTER together or not at all. */
+export interface GroupConfig {
+  /** Its name (status, metrics, hooks). */
+  name: string;
+  /** Its members by key, `interface/id`. */
+  members: string[];
+  /** Awaited on becoming MASTER, before the VIPs are added. */
+  preMaster: string[] | null;
+  /** How long the pre-master step may take before the VIPs go on anyway. */
+  preMasterTimeoutMs: number;
+  /** Run once per group transition, with the name, old and new state. */
+  notify: string[] | null;
+  /**
+   * conntrackd as carpd calls it (the program and its options, such as
+   * `-C file`; carpd appends the action), or `null`.
+   */
+  conntrackd: string[] | null;
+  /** Timeout of `notify` and of each conntrackd call after the VIPs. */
+  scriptTimeoutMs: number;
+}
+
 export interface Config {
   /** Lowest level logged. */
   logLevel: "error" | "warning" | "info" | "debug";
@@ -183,6 +204,8 @@ export interface Config {
   checks: CheckConfig[];
   /** Tracked interfaces. */
   trackInterfaces: TrackInterfaceConfig[];
+  /** `[[group]]` tables. */
+  groups: GroupConfig[];
 }
 
 /** Reads a password file; injectable for tests. */

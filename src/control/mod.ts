@@ -19,6 +19,7 @@ export {
   type CheckStatus,
   type DemotionStatus,
   formatStatus,
+  type GroupStatus,
   type HookCountsStatus,
   type InterfaceStatus,
   type PeerStatus,

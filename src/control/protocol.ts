@@ -8,8 +8,9 @@ export type ControlRequest =
   | { command: "status" }
   /** The running vhids' settings, secrets redacted (for `carpd check`). */
   | { command: "config" }
-  | { command: "standby"; vhid?: number }
-  | { command: "resume"; vhid?: number }
+  /** All vhids, those of one id, or the members of one group. */
+  | { command: "standby"; vhid?: number; group?: string }
+  | { command: "resume"; vhid?: number; group?: string }
   /**
    * Fault injection for the test suite, refused unless the daemon started
    * with CARPD_TEST_HOOKS=1: `throw` makes the receive loop throw, `stall`
@@ -60,10 +61,17 @@ export function parseRequest(line: string): ControlRequest | string {
     case "config":
       return { command: "config" };
     case "standby":
-    case "resume":
-      return vhid === undefined
-        ? { command: r.command }
-        : { command: r.command, vhid: vhid as number };
+    case "resume": {
+      const group = r.group;
+      if (group !== undefined && typeof group !== "string") {
+        return "group must be a string";
+      }
+      return {
+        command: r.command,
+        ...(vhid === undefined ? {} : { vhid: vhid as number }),
+        ...(group === undefined ? {} : { group }),
+      };
+    }
     case "test": {
       if (r.action === "throw") return { command: "test", action: "throw" };
       if (r.action === "refuse_addresses" && typeof r.on === "boolean") {

@@ -118,6 +118,8 @@ export interface VhidStatus {
   source: string | null;
   /** Our link-local IPv6 address in adverts (IPv6 VIPs), or `null`. */
   source6: string | null;
+  /** The `[[group]]` it is in, or `null`. */
+  group?: string | null;
   /** Seconds since the last transition. */
   secondsSinceTransition: number;
   /** Peers heard as masters in the last ten minutes, with their timers. */
@@ -157,6 +159,42 @@ export interface RolloutStatus {
    * have not taken the change yet.
    */
   mastersOnEarlierKey: string[];
+}
+
+/** One `[[group]]` on this box. */
+export interface GroupStatus {
+  /** Its name. */
+  name: string;
+  /**
+   * MASTER while any member is, else FAULT while any member is, else
+   * BACKUP (INIT before its members start).
+   */
+  state: string;
+  /**
+   * Some members MASTER and some not: for a claim window at a takeover;
+   * longer, no box reaches every leg (a partition).
+   */
+  split: boolean;
+  /** Seconds the members have been split, 0 when they are not. */
+  splitSeconds: number;
+  /** Its members, `interface/id`. */
+  members: string[];
+  /** Group transitions since start. */
+  transitions: number;
+  /** Times its members were found split since start. */
+  splits: number;
+  /** The pre-master step (conntrackd's commit, `pre_master`), when it has one. */
+  preMaster: {
+    runs: number;
+    failures: number;
+    timeouts: number;
+    /** How long the last one took, ms; `null` before the first. */
+    lastMs: number | null;
+  } | null;
+  /** The group `notify` hook's runs. */
+  notify: HookCountsStatus;
+  /** conntrackd's calls, when carpd drives it. */
+  conntrackd: HookCountsStatus & { lastError: string | null } | null;
 }
 
 /** One health check. */
@@ -249,6 +287,8 @@ export interface Status {
   linkResyncs: number;
   /** Every vhid, by id. */
   vhids: VhidStatus[];
+  /** Every `[[group]]` (absent from daemons older than groups). */
+  groups?: GroupStatus[];
   /** Every health check. */
   checks: CheckStatus[];
   /** Every `[[track_interface]]`. */
@@ -283,6 +323,7 @@ export function formatStatus(s: Status): string[] {
       ? `scheduling normal, realtime refused: ${sched.error}`
       : `scheduling normal (${sched.mode})`,
   );
+  for (const g of s.groups ?? []) out.push(...groupLines(g));
   for (const v of s.vhids) {
     const [name, rank] = v.priority !== null
       ? ["priority", v.priority]
@@ -370,6 +411,34 @@ export function formatStatus(s: Status): string[] {
         }, drops for no vhid ${drops}`,
       );
     }
+  }
+  return out;
+}
+
+function groupLines(g: GroupStatus): string[] {
+  const out = [
+    `group ${g.name}: ${g.state}${
+      g.split ? ` (SPLIT for ${g.splitSeconds} s)` : ""
+    }, members ${g.members.join(", ")}, transitions ${g.transitions}`,
+  ];
+  const p = g.preMaster;
+  if (p !== null) {
+    out.push(
+      `  pre-master step: runs ${p.runs}, failures ${p.failures}, timeouts ${p.timeouts}, last ${
+        p.lastMs === null ? "never" : `${p.lastMs} ms`
+      }`,
+    );
+  }
+  const c = g.conntrackd;
+  if (c !== null) {
+    out.push(
+      `  conntrackd: calls ${c.runs}, failures ${c.failures}${
+        c.lastError === null ? "" : `, last error: ${c.lastError}`
+      }`,
+    );
+  }
+  if (g.notify.runs > 0) {
+    out.push(`  notify: runs ${g.notify.runs}, failures ${g.notify.failures}`);
   }
   return out;
 }

@@ -2,13 +2,14 @@
  * A vhid's actions, executed in the order its state machine gave them,
  * each by the part whose job it is: adverts by its transmit path; VIPs,
  * announcements, scripts and transitions by the executor of effects.
- * Adding the VIPs holds the rest back until they are on; if they cannot
+ * A group's pre-master step holds the rest back until it has run; adding
+ * the VIPs holds the rest back until they are on; if they cannot
  * go on, what followed them (the advert, the announcement, the up hook) is
  * dropped and the vhid is told, so it never claims MASTER without serving.
  * @module
  */
 
-import type { VhidAction, VhidEvent } from "../fsm/mod.ts";
+import type { GroupSignal, VhidAction, VhidEvent } from "../fsm/mod.ts";
 import type { Logger } from "../log.ts";
 import type { Effects, EffectTarget } from "./effects.ts";
 import type { Transmitter } from "./transmit.ts";
@@ -26,6 +27,10 @@ export interface ActionContext {
   vipFailures(): number;
   /** A transition, to record and announce. */
   transition(a: Extract<VhidAction, { type: "transition" }>): void;
+  /** Tells the other members of the vhid's group. */
+  signal(signal: GroupSignal): void;
+  /** The group's pre-master step, run or joined. */
+  preMaster(): Promise<void>;
 }
 
 /** The queue of one vhid. */
@@ -103,6 +108,15 @@ export class ActionQueue {
         return effects.runScripts(target, a.hook);
       case "transition":
         return this.#ctx.transition(a);
+      case "group_signal":
+        return this.#ctx.signal(a.signal);
+      case "pre_master":
+        // What follows (the VIPs) waits; the step never fails the takeover.
+        this.#waitingForVips = true;
+        return void this.#ctx.preMaster().then(() => {
+          this.#waitingForVips = false;
+          this.#run();
+        });
     }
   }
 }

@@ -22,6 +22,7 @@ import type {
 } from "./platform.ts";
 import { Receiver } from "./receiver.ts";
 import { Vhids } from "./vhids.ts";
+import { Groups } from "./groups.ts";
 import { ledgerPath, VipLedger } from "./vip_ledger.ts";
 import { KeyRings, keyRingsPath } from "./key_rings.ts";
 
@@ -49,6 +50,7 @@ export interface Shell {
   readonly effects: Effects;
   readonly rings: KeyRings;
   readonly vhids: Vhids;
+  readonly groups: Groups;
   readonly health: Health;
   /** Test hook: refuse every address added from now on (or not). */
   refuseAddresses(on: boolean): void;
@@ -171,7 +173,10 @@ function compose(
       vhids.all().filter((r) => ids === null || ids.includes(r.config.id))
         .map((r) => r.key),
     linkUsable: (name) => links.byName(name)?.usable ?? null,
-    apply: (key, list) => vhids.get(key)?.setHealthDemotions(list),
+    apply: (key, list) => {
+      vhids.get(key)?.setHealthDemotions(list);
+      groups.update();
+    },
   });
   const interfaces: Interfaces = new Interfaces({
     log,
@@ -196,8 +201,24 @@ function compose(
     interfaces,
     links,
     demotionsOf: (key) => health.demotions(key),
-    onTransition: () => events.transition(),
+    onTransition: () => {
+      groups.update();
+      events.transition();
+    },
     onTimer: (lateMs, intervalMs) => events.timer(lateMs, intervalMs),
+    groups: {
+      signal: (key, signal) => groups.signal(key, signal),
+      leftMaster: (key) => groups.leftMaster(key),
+      preMaster: (key) => groups.preMaster(key),
+    },
+    joined: (key) => groups.joined(key),
+  });
+  const groups: Groups = new Groups({
+    log,
+    clock,
+    spawn: platform.spawn,
+    enqueue: (job, after) => effects.enqueue(job, after),
+    driver: (key) => vhids.get(key),
   });
   return {
     platform,
@@ -212,6 +233,7 @@ function compose(
     effects,
     rings,
     vhids,
+    groups,
     health,
     refuseAddresses: (on) => refusing = on,
     close(): void {

@@ -13,9 +13,9 @@ export interface ControlOperations {
   /** The running vhids' settings, secrets redacted, as text. */
   runningVhids(): string;
   /** Returns how many vhids it applied to. */
-  standby(vhid?: number): number;
+  standby(vhid?: number, group?: string): number;
   /** Returns how many vhids it applied to. */
-  resume(vhid?: number): number;
+  resume(vhid?: number, group?: string): number;
   /** Fault injection, or `null` when test hooks are off. */
   testHooks: {
     throwInLoop(): void;
@@ -46,14 +46,13 @@ export function answerControl(
     case "standby":
     case "resume": {
       const n = req.command === "standby"
-        ? ops.standby(req.vhid)
-        : ops.resume(req.vhid);
-      if (n === 0) return { ok: false, error: `no vhid ${req.vhid}` };
-      log.info(
-        `${req.command}${
-          req.vhid === undefined ? "" : ` vhid ${req.vhid}`
-        } (control socket)`,
-      );
+        ? ops.standby(req.vhid, req.group)
+        : ops.resume(req.vhid, req.group);
+      const what = `${req.vhid === undefined ? "" : ` vhid ${req.vhid}`}${
+        req.group === undefined ? "" : ` group ${req.group}`
+      }`;
+      if (n === 0) return { ok: false, error: `no${what || " vhid"}` };
+      log.info(`${req.command}${what} (control socket)`);
       return { ok: true, result: { vhids: n } };
     }
     case "test": {

@@ -188,7 +188,9 @@ export class Daemon {
     try {
       const { vhids, health } = shell;
       for (const v of o.config.vhids) vhids.prepare(v);
+      shell.groups.configure(o.config.groups);
       for (const v of o.config.vhids) vhids.start(v, false);
+      shell.groups.update();
       void d.#removeLeftovers();
       health.configure(o.config);
       d.#scheduling.configure(o.config);
@@ -296,20 +298,37 @@ export class Daemon {
    * least preferred until {@linkcode resume}; kept across reloads.
    *
    * @param vhid One vhid id, or all.
+   * @param group Only the members of this group.
    * @returns How many vhids it applied to.
    */
-  standby(vhid?: number): number {
-    return this.#shell.vhids.each(vhid, (r) => r.standby());
+  standby(vhid?: number, group?: string): number {
+    return this.#each(vhid, group, (r) => r.standby());
   }
 
   /**
    * Ends standby.
    *
    * @param vhid One vhid id, or all.
+   * @param group Only the members of this group.
    * @returns How many vhids it applied to.
    */
-  resume(vhid?: number): number {
-    return this.#shell.vhids.each(vhid, (r) => r.resume());
+  resume(vhid?: number, group?: string): number {
+    return this.#each(vhid, group, (r) => r.resume());
+  }
+
+  #each(
+    vhid: number | undefined,
+    group: string | undefined,
+    f: (r: VhidDriver) => void,
+  ): number {
+    const { vhids, groups } = this.#shell;
+    const n = vhids.each(
+      vhid,
+      f,
+      group === undefined ? undefined : groups.membersOf(group),
+    );
+    groups.update(); // a standby holds the group's other members
+    return n;
   }
 
   /** The running vhids' settings, secrets redacted, as text. */
@@ -342,6 +361,7 @@ export class Daemon {
       scheduling: this.#scheduling.status(),
       linkResyncs: shell.interfaces.resyncs,
       vhids: shell.vhids.all(),
+      groups: shell.groups.status(),
       checks: shell.health.checks(),
       tracked: shell.health.tracked(),
       interfaces: shell.interfaces.names(),
@@ -416,7 +436,12 @@ export class Daemon {
     }
     if (next !== null) {
       const shell = this.#shell;
-      const outcome = applyReload(next, shell.vhids, shell.interfaces);
+      const outcome = applyReload(
+        next,
+        shell.vhids,
+        shell.interfaces,
+        shell.groups,
+      );
       if (outcome.ok) {
         metrics.commit();
         shell.health.configure(next);

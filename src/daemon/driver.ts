@@ -13,7 +13,7 @@ import type { VhidConfig } from "../config/mod.ts";
 import { vhidKey } from "../config/mod.ts";
 import {
   advertIntervalMs,
-  healthEvents,
+  type GroupSignal,
   initialCounter,
   initialState,
   type LinkAddress,
@@ -53,6 +53,7 @@ import { warmUp } from "./warm_up.ts";
 import type { KeyRings } from "./key_rings.ts";
 import { VhidKeys } from "./vhid_keys.ts";
 import { VhidTimer } from "./vhid_timer.ts";
+import { VhidDemotions } from "./vhid_demotions.ts";
 import { findVip, type FrameSender } from "./vip_addresses.ts";
 
 /** What a vhid needs from the daemon. */
@@ -71,6 +72,24 @@ export interface DriverContext {
   onTimer: (lateMs: number, intervalMs: number) => void;
   /** Told when what the vhid accepts (its source address) changed. */
   onReceiveRulesChanged: () => void;
+  /** The box's groups: a member's signals, and its pre-master step. */
+  groups: GroupPort;
+}
+
+/** What a member of a group asks of the box's groups. */
+export interface GroupPort {
+  /** Tells the other members of `key`'s group. */
+  signal(key: string, signal: GroupSignal): void;
+  /** `key` left MASTER (said at once: the next takeover's step is afresh). */
+  leftMaster(key: string): void;
+  /** Resolves when the group's pre-master step has run (or timed out). */
+  preMaster(key: string): Promise<void>;
+}
+
+/** A vhid's place in a group, as its election sees it. */
+export interface Membership {
+  /** The group has a pre-master step to await before the VIPs. */
+  gated: boolean;
 }
 
 /** A running vhid. */
@@ -85,7 +104,8 @@ export class VhidDriver {
   #announced: StateName = "INIT";
   #lastTransitionAt: number;
   readonly #iface: InterfaceView;
-  #health: Demotion[] = [];
+  readonly #demotions: VhidDemotions;
+  #membership: Membership | null = null;
   readonly #actions: ActionQueue;
   readonly #timer: VhidTimer;
   #stopping = false;
@@ -98,6 +118,7 @@ export class VhidDriver {
     this.#config = config;
     this.#ctx = ctx;
     this.#iface = new InterfaceView(() => this.#config);
+    this.#demotions = new VhidDemotions(() => this.#transmit.demotion());
     this.#state = initialState(
       electionConfig(config, config.source ?? 0),
       initialCounter(ctx.clock.wallMs(), ctx.clock.random32()),
@@ -144,6 +165,8 @@ export class VhidDriver {
       feed: (e) => this.#feed(e),
       vipFailures: () => this.#state.vipFailures,
       transition: (a) => this.#transition(a),
+      signal: (signal) => ctx.groups.signal(this.key, signal),
+      preMaster: () => ctx.groups.preMaster(this.key),
     });
     warmUp(config, this.#transmit.encoder);
   }
@@ -182,19 +205,9 @@ export class VhidDriver {
     return this.#keys;
   }
 
-  /**
-   * Its source in a family, as text.
-   *
-   * @param family The family.
-   * @returns The address, or `null` when there is none (or no VIP of it).
-   */
-  sourceText(family: 4 | 6): string | null {
-    return this.#iface.sourceText(family);
-  }
-
-  /** The address peers know this vhid by (IPv4 if it has IPv4 VIPs). */
-  get address(): PeerAddress | null {
-    return this.#iface.address;
+  /** Its interface as it sees it: its sources, the address peers know. */
+  get iface(): InterfaceView {
+    return this.#iface;
   }
 
   /** What it made of its peers: who they are, warnings, their timing. */
@@ -209,16 +222,42 @@ export class VhidDriver {
 
   /** Every demotion in force with its reason (standby included). */
   demotions(): Demotion[] {
-    const out = [...this.#health];
-    const sends = this.#transmit.demotion();
-    if (sends !== null) out.push(sends);
-    if (this.#state.standby) {
-      out.push({
-        reason: "standby",
-        advskew: this.#state.config.election.standbyDemotion(),
-      });
-    }
-    return out;
+    return this.#demotions.all(this.#state);
+  }
+
+  /** Its own demotions (health, send errors): what its group shares. */
+  ownDemotions(): Demotion[] {
+    return this.#demotions.own();
+  }
+
+  /**
+   * Joins a group, or leaves it (`null`).
+   *
+   * @param m Its place in the group.
+   */
+  joinGroup(m: Membership | null): void {
+    if (m?.gated === this.#membership?.gated) return;
+    this.#membership = m;
+    this.#configureElection();
+    if (m === null) this.setGroupDemotions([]);
+  }
+
+  /**
+   * The demotions the other members of its group put on it now.
+   *
+   * @param list Each with its reason.
+   */
+  setGroupDemotions(list: Demotion[]): void {
+    for (const e of this.#demotions.setGroup(list, this.#state)) this.#feed(e);
+  }
+
+  /**
+   * Another member of its group took over or preempts.
+   *
+   * @param signal What it said.
+   */
+  group(signal: GroupSignal): void {
+    this.#feed({ type: "group", signal });
   }
 
   /**
@@ -275,6 +314,7 @@ export class VhidDriver {
         this.#config,
         primary,
         this.#iface.ownAddresses(),
+        this.#membership,
       ),
     });
   }
@@ -326,11 +366,7 @@ export class VhidDriver {
    * @param list Each with its reason.
    */
   setHealthDemotions(list: Demotion[]): void {
-    // A check or a tracked interface starting to fail hands mastership
-    // over (see the state machine's `handover`).
-    const onset = this.#health.length === 0 && list.length > 0;
-    this.#health = list;
-    this.#applyDemotion(onset);
+    for (const e of this.#demotions.setHealth(list, this.#state)) this.#feed(e);
     this.#checkDemotionWarning();
   }
 
@@ -341,10 +377,7 @@ export class VhidDriver {
 
   /** Warns (once per situation) when a demotion leaves a peer no reason to take over. */
   #checkDemotionWarning(): void {
-    this.#hearing.checkDemotion(
-      this.#state,
-      this.#health.some((d) => d.advskew > 0),
-    );
+    this.#hearing.checkDemotion(this.#state, this.#demotions.healthDemotes());
   }
 
   /**
@@ -407,9 +440,9 @@ export class VhidDriver {
     this.#feed({ type: "step_down" });
   }
 
-  /** Resolves when queued hooks have finished (or timed out). */
+  /** Resolves when the box's queued hooks have finished (or timed out). */
   hooksIdle(): Promise<void> {
-    return this.#ctx.effects.hooksIdle(this.key);
+    return this.#ctx.effects.hooksIdle();
   }
 
   /**
@@ -441,7 +474,11 @@ export class VhidDriver {
     const now = this.#ctx.clock.now();
     this.#timer.overdue(now);
     const r = step(this.#state, event, now);
+    const wasMaster = this.#state.state === "MASTER";
     this.#state = r.state;
+    if (wasMaster && r.state.state !== "MASTER") {
+      this.#ctx.groups.leftMaster(this.key);
+    }
     this.#timer.arm(r.deadline);
     this.#actions.push(r.actions);
     if (this.#transmit.demoted || this.#transmit.probing) {
@@ -464,17 +501,8 @@ export class VhidDriver {
   }
 
   /** Brings the state machine in line with every demotion in force. */
-  #applyDemotion(onset = false): void {
-    const events = healthEvents(
-      this.#health,
-      onset,
-      this.#transmit.demotion()?.advskew ?? 0,
-      {
-        demotion: this.#state.demotion,
-        checkFault: this.#state.faults.check !== undefined,
-      },
-    );
-    for (const e of events) this.#feed(e);
+  #applyDemotion(): void {
+    for (const e of this.#demotions.events(this.#state)) this.#feed(e);
   }
 
   #transition(a: Extract<VhidAction, { type: "transition" }>): void {
@@ -487,7 +515,7 @@ export class VhidDriver {
     const why = transitionWhy(
       a,
       this.#state.heardMaster?.source ?? null,
-      this.#health.map((d) => d.reason),
+      this.#demotions.reasons(),
     );
     this.#ctx.effects.transition(this.#target, from, a.to, why);
     queueMicrotask(this.#ctx.onTransition); // after the step has updated the state

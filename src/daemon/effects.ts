@@ -3,14 +3,19 @@
  * added, removed and put back, the segment told (gratuitous ARP, unsolicited
  * neighbour advertisements), up/down scripts and notify hooks queued, and
  * each transition recorded (history, log line). One executor serves every
- * vhid of the box; hooks run one at a time per lane (today a lane is a
- * vhid: its hooks keep their order and never wait for another vhid's).
+ * vhid of the box; its hooks (scripts, notify, a group's hooks) run one at
+ * a time, in transition order, in the box's one queue.
  * @module
  */
 
 import type { VhidConfig, Vip } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
-import { type HookJob, HookQueue, type Spawner } from "../hooks/mod.ts";
+import {
+  type HookJob,
+  HookQueue,
+  type HookResult,
+  type Spawner,
+} from "../hooks/mod.ts";
 import { type Logger, logLimited, type LogRateLimiter } from "../log.ts";
 import { formatPeer, type PeerAddress } from "../net/mod.ts";
 import type { Clock } from "./clock.ts";
@@ -101,11 +106,12 @@ export function transitionWhy(
 /** The executor of effects for the box. */
 export class Effects {
   readonly #ctx: EffectsContext;
-  readonly #lanes = new Map<string, HookQueue>();
+  readonly #hooks: HookQueue;
   readonly #histories = new Map<string, TransitionRecord[]>();
 
   constructor(ctx: EffectsContext) {
     this.#ctx = ctx;
+    this.#hooks = new HookQueue(ctx.log, ctx.spawn);
   }
 
   /**
@@ -405,23 +411,28 @@ export class Effects {
   }
 
   /**
-   * Resolves when a lane's queued hooks have finished (or timed out).
+   * Resolves when the box's queued hooks have finished (or timed out).
    *
-   * @param key The vhid's key.
    * @returns A promise.
    */
-  hooksIdle(key: string): Promise<void> {
-    return this.#lanes.get(key)?.idle() ?? Promise.resolve();
+  hooksIdle(): Promise<void> {
+    return this.#hooks.idle();
   }
 
-  /** Queues a hook in the vhid's lane and counts how it ends. */
+  /**
+   * Queues a hook in the box's queue (a group's hooks).
+   *
+   * @param job The command.
+   * @param after It (and what is queued behind it) starts once this settled.
+   * @returns Its result.
+   */
+  enqueue(job: HookJob, after?: Promise<void>): Promise<HookResult> {
+    return this.#hooks.enqueue(job, after);
+  }
+
+  /** Queues a vhid's hook in the box's queue and counts how it ends. */
   #queue(t: EffectTarget, kind: HookKind, job: HookJob): void {
-    let lane = this.#lanes.get(t.key);
-    if (lane === undefined) {
-      lane = new HookQueue(this.#ctx.log, this.#ctx.spawn);
-      this.#lanes.set(t.key, lane);
-    }
-    lane.enqueue(job).then((r) => {
+    this.#hooks.enqueue(job).then((r) => {
       const n = t.counters.hooks[kind];
       n.runs++;
       if (r.error !== null || r.timedOut || r.code !== 0) n.failures++;

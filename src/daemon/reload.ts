@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Groups } from "./groups.ts";
 import type { Config } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { planReload } from "../config/mod.ts";
@@ -23,12 +24,14 @@ export type ReloadOutcome =
  * @param next The new config.
  * @param vhids The running vhids.
  * @param interfaces Their interfaces.
+ * @param groups The box's groups (members join and leave).
  * @returns What it did, or why it did nothing.
  */
 export function applyReload(
   next: Config,
   vhids: Vhids,
   interfaces: Interfaces,
+  groups: Groups,
 ): ReloadOutcome {
   const running = vhids.all();
   const plan = planReload(
@@ -54,6 +57,8 @@ export function applyReload(
   }
   let started = 0;
   let updated = 0;
+  // Members join and leave their groups before anything starts or stops.
+  groups.configure(next.groups);
   for (const p of plan) {
     switch (p.change) {
       case "keep":
@@ -77,6 +82,7 @@ export function applyReload(
         break;
     }
   }
+  groups.update();
   interfaces.prune();
   interfaces.invalidateAll();
   return { ok: true, started, updated };

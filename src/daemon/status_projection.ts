@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { GroupStatus } from "../control/mod.ts";
 import { formatPeer } from "../net/mod.ts";
 import { identityChanges } from "../wire/mod.ts";
 import {
@@ -33,6 +34,7 @@ export interface StatusSources {
   scheduling: SchedulingStatus;
   linkResyncs: number;
   vhids: readonly VhidDriver[];
+  groups: GroupStatus[];
   checks: CheckStatus[];
   tracked: TrackedInterfaceStatus[];
   /** Interface names in use. */
@@ -51,7 +53,7 @@ export interface StatusSources {
 export function vhidStatus(r: VhidDriver, now: number): VhidStatus {
   const s = r.state;
   const master = s.state === "MASTER"
-    ? r.address
+    ? r.iface.address
     : s.state === "BACKUP"
     ? s.heardMaster?.source ?? null
     : null;
@@ -80,8 +82,8 @@ export function vhidStatus(r: VhidDriver, now: number): VhidStatus {
     demotions: r.demotions(),
     standby: s.standby,
     master: master === null ? null : formatPeer(master),
-    source: r.sourceText(4),
-    source6: r.sourceText(6),
+    source: r.iface.sourceText(4),
+    source6: r.iface.sourceText(6),
     secondsSinceTransition: Math.round(now - r.lastTransitionAt) / 1000,
     peers: r.hearing.peers(now).map(([address, p]) => {
       const a = p.advert;
@@ -146,7 +148,12 @@ export function projectStatus(src: StatusSources): Status {
         a.config.id - b.config.id ||
         a.config.interface.localeCompare(b.config.interface)
       )
-      .map((r) => vhidStatus(r, src.now)),
+      .map((r) => ({
+        ...vhidStatus(r, src.now),
+        group: src.groups.find((g) => g.members.includes(r.key))?.name ??
+          null,
+      })),
+    groups: src.groups,
     checks: src.checks,
     trackedInterfaces: src.tracked,
     interfaces,

@@ -19,6 +19,8 @@ export interface VhidsContext
   links: Links;
   /** The demotions health applies to a vhid now. */
   demotionsOf: (key: string) => Demotion[];
+  /** A vhid is about to start: tell it its group. */
+  joined: (key: string) => void;
 }
 
 /** The running vhids. */
@@ -76,6 +78,7 @@ export class Vhids {
     this.#byKey.set(vhidKey(v), driver);
     ctx.interfaces.invalidate(v.interface);
     driver.attach(port, ctx.links.byName(v.interface));
+    ctx.joined(driver.key);
     if (standby) driver.standby();
     driver.setHealthDemotions(ctx.demotionsOf(driver.key));
     driver.start();
@@ -144,11 +147,17 @@ export class Vhids {
    *
    * @param vhid An id, or all.
    * @param f What to do.
+   * @param keys Only among these (a group's members), when given.
    * @returns How many vhids it applied to.
    */
-  each(vhid: number | undefined, f: (r: VhidDriver) => void): number {
+  each(
+    vhid: number | undefined,
+    f: (r: VhidDriver) => void,
+    keys?: readonly string[],
+  ): number {
     let n = 0;
     for (const r of this.#byKey.values()) {
+      if (keys !== undefined && !keys.includes(r.key)) continue;
       if (vhid === undefined || r.config.id === vhid) {
         f(r);
         n++;
@@ -160,7 +169,7 @@ export class Vhids {
 
 /** The vhid's source addresses, one per family it has VIPs of. */
 function sourcesText(driver: VhidDriver): string {
-  const sources = [driver.sourceText(4), driver.sourceText(6)]
+  const sources = [driver.iface.sourceText(4), driver.iface.sourceText(6)]
     .filter((a) => a !== null);
   return sources.length === 0 ? "no address yet" : sources.join(" and ");
 }

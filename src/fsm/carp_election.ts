@@ -161,6 +161,10 @@ export function carpElection(params: CarpParams): CarpElection {
       if (s.config.preempt && theirs > mine(s)) return { do: "preempt" };
       return { do: "follow" };
     },
+    afterBowOut: () => ({ do: "claim", windowMs: CLAIM_WINDOW_MS }),
+    prefers: (s, source, a) =>
+      a.protocol === "carp" &&
+      preferred(s, source, intervalTicks(a.advbase, a.advskew)),
     standbyDemotion: () => MAX_DEMOTED_ADVSKEW,
     demotionWarning(s, peerText, a): string | null {
       const advskew = skew(s);

@@ -159,6 +159,13 @@ export interface Election {
     source: PeerAddress,
     a: ElectionAdvert,
   ): BackupDecision;
+  /**
+   * What a BACKUP does when the master it follows leaves (its bow-out):
+   * claim, or wait for a better claim.
+   */
+  afterBowOut(s: ElectionView): BackupDecision;
+  /** Whether a peer advertising `a` from `source` is preferred to this vhid. */
+  prefers(s: ElectionView, source: PeerAddress, a: ElectionAdvert): boolean;
   /** How much a standby demotes, as status shows it. */
   standbyDemotion(): number;
   /**

@@ -14,6 +14,12 @@ import type {
   VhidState,
 } from "./state.ts";
 
+/**
+ * What one member of a group tells the others (see `group.ts`): the master
+ * it followed left (a bow-out, or silence past master-down), or it preempts.
+ */
+export type GroupSignal = "master_left" | "preempt";
+
 /** An input to the state machine. */
 export type VhidEvent =
   | { type: "start" }
@@ -46,6 +52,8 @@ export type VhidEvent =
   /** The VIPs went on: the next failure starts the back-off afresh. */
   | { type: "vips_ok" }
   | { type: "stop" }
+  /** Another member of the vhid's group said this (see `group.ts`). */
+  | { type: "group"; signal: GroupSignal }
   /** Release VIPs held back after a bow-out now (the loop is going away). */
   | { type: "release" };
 
@@ -57,6 +65,13 @@ export type VhidAction =
   | { type: "remove_vips" }
   | { type: "garp" }
   | { type: "run_hook"; hook: "up" | "down" }
+  /** Tell the other members of the vhid's group (grouped vhids only). */
+  | { type: "group_signal"; signal: GroupSignal }
+  /**
+   * Wait for the group's pre-master step (its `pre_master` hook, the
+   * conntrackd commit) before what follows: the VIPs (gated vhids only).
+   */
+  | { type: "pre_master" }
   | {
     type: "transition";
     from: StateName;

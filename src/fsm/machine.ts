@@ -17,12 +17,17 @@
  * - stop, standby and step-down send the bow-out advert, so backups take
  *   over at once instead of after master-down;
  * - the counter starts random (chosen by the caller) and only moves forward.
+ *
+ * Over 500 lines: a step is one class whose private methods are the
+ * lifecycle's rules; split, the order of one transition's actions would be
+ * spread over files.
  * @module
  */
 
 import { nextCounter } from "./counter.ts";
 import type { ElectionAdvert, PeerAddress } from "./election.ts";
-import type { VhidAction, VhidEvent, VhidStep } from "./events.ts";
+import type { GroupSignal, VhidAction, VhidEvent, VhidStep } from "./events.ts";
+import { groupDecision } from "./group.ts";
 import {
   advertIntervalMs,
   effectiveRank,
@@ -135,7 +140,48 @@ class Run {
       }
       case "release":
         return this.#release();
+      case "group":
+        return this.#group(event.signal);
     }
+  }
+
+  /** Another member of the group took over or preempts (see `group.ts`). */
+  #group(signal: GroupSignal): void {
+    const d = groupDecision(this.s, signal);
+    const why = signal === "preempt" ? "group preemption" : "group takeover";
+    switch (d.do) {
+      case "claim":
+        // Whoever this leg followed is no longer trusted to have left: a
+        // live master that answers the claim is followed.
+        this.#set({ heardMaster: null });
+        return this.#claim(d.windowMs, why);
+      case "wait":
+        this.#set({
+          heardMaster: null,
+          masterDownAt: this.#now + d.ms,
+          takeover: why,
+        });
+        return;
+      case "preempt":
+        return this.#toMaster(why);
+    }
+  }
+
+  /** Tells the group's other members (grouped vhids only). */
+  #signal(signal: GroupSignal): void {
+    if (this.s.config.grouped) {
+      this.actions.push({ type: "group_signal", signal });
+    }
+  }
+
+  /** Claims mastership: our advert now, MASTER unless a better one comes. */
+  #claim(windowMs: number, takeover: TransitionReason): void {
+    this.#advertise();
+    this.#set({
+      claiming: true,
+      masterDownAt: this.#now + windowMs,
+      takeover,
+    });
   }
 
   /** A fault starts (or its detail changes): FAULT, giving up mastership. */
@@ -225,23 +271,19 @@ class Run {
         return this.#follow(source, a, d.adoptIntervalCs);
       case "claim":
         this.#heard(source, a);
-        this.#advertise();
-        this.#set({
-          claiming: true,
-          masterDownAt: this.#now + d.windowMs,
-          takeover: "master bowing out",
-        });
-        return;
+        this.#claim(d.windowMs, "master bowing out");
+        return this.#signal("master_left");
       case "wait":
         this.#heard(source, a);
         this.#set({
           masterDownAt: this.#now + d.ms,
           takeover: "master bowing out",
         });
-        return;
+        return this.#signal("master_left");
       case "preempt":
         this.#heard(source, a);
-        return this.#toMaster("preemption");
+        this.#toMaster("preemption");
+        return this.#signal("preempt");
       case "outlast":
         this.#heard(source, a);
         this.#set({ takeover: "preemption" });
@@ -309,6 +351,9 @@ class Run {
         return;
       }
       this.#toMaster(s.takeover);
+      // The master went silent here: the group's other legs elect now.
+      if (s.takeover === "master down") this.#signal("master_left");
+      if (s.takeover === "preemption") this.#signal("preempt");
       return;
     }
     if (s.releaseAt !== null && now >= s.releaseAt) this.#release();
@@ -380,11 +425,18 @@ class Run {
     // Then the advert, so other backups stop waiting, then the ARP that
     // moves the clients, then the announcement (log, notify).
     // VIPs still held after a bow-out simply stay.
+    // A gated vhid (its group has a pre-master step) advertises first, so
+    // no third box claims while the step runs, and adds the VIPs after it.
     this.#set({ releaseAt: null });
+    const gated = this.s.config.gated === true;
+    if (gated) {
+      this.#advertise();
+      this.actions.push({ type: "pre_master" });
+    }
     this.actions.push({ type: "add_vips" });
     this.#enter("MASTER", reason);
     const announce = this.actions.pop()!;
-    this.#advertise();
+    if (!gated) this.#advertise();
     this.#startGarps();
     this.actions.push(announce);
     this.actions.push({ type: "run_hook", hook: "up" });

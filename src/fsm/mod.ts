@@ -28,7 +28,7 @@ export type {
   PeerAddress,
   VrrpAdvertFields,
 } from "./election.ts";
-export type { VhidAction, VhidEvent, VhidStep } from "./events.ts";
+export type { GroupSignal, VhidAction, VhidEvent, VhidStep } from "./events.ts";
 export { step } from "./machine.ts";
 export {
   advertIntervalMs,
@@ -64,3 +64,12 @@ export {
   type SendVerdict,
 } from "./send_errors.ts";
 export { COPY_WITHIN_MS, KeyUsage, type KeyVerdict } from "./key_usage.ts";
+export {
+  GROUP_HOLD_DEMOTION,
+  groupDecision,
+  groupHolds,
+  groupSplit,
+  type GroupState,
+  groupState,
+  type MemberStanding,
+} from "./group.ts";

@@ -58,6 +58,8 @@ export type TransitionReason =
   | "check passing"
   | "demoted"
   | "no successor"
+  | "group takeover"
+  | "group preemption"
   | "stop";
 
 /** The reason given when a fault starts, and when it ends. */
@@ -112,6 +114,16 @@ export interface ElectionConfig {
   garpCount: number;
   /** Milliseconds between them. */
   garpIntervalMs: number;
+  /**
+   * A member of a group: its takeovers and preemptions are told to the
+   * other members (`group_signal` actions), and theirs to it (`group`).
+   */
+  grouped?: boolean;
+  /**
+   * Its group has a pre-master step: on becoming MASTER it advertises at
+   * once, then waits for the step (`pre_master`) before adding the VIPs.
+   */
+  gated?: boolean;
 }
 
 /** The whole state of one vhid. Treat as immutable. */

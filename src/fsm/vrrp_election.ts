@@ -14,6 +14,7 @@ import { VRRP_PRIORITY_BOW_OUT } from "../vrrp/mod.ts";
 import type {
   BackupDecision,
   Election,
+  ElectionAdvert,
   ElectionView,
   MasterDecision,
   PeerAddress,
@@ -128,6 +129,20 @@ export function vrrpElection(params: VrrpParams): VrrpElection {
     priority: prio,
     intervalCs: p.intervalCs,
   });
+  const afterBowOut = (s: ElectionView): BackupDecision => ({
+    do: "wait",
+    ms: skew(s),
+  });
+  const prefers = (
+    s: ElectionView,
+    source: PeerAddress,
+    a: ElectionAdvert,
+  ): boolean => {
+    if (a.protocol !== "vrrp") return false;
+    const mine = priority(s);
+    return a.priority > mine ||
+      (a.priority === mine && vrrpRemoteWinsTie(source, s.config.source));
+  };
   // A v3 backup follows the master's interval; v2 keeps its own.
   const adopt = (a: VrrpAdvertFields): { adoptIntervalCs?: number } =>
     p.version === 2 ? {} : { adoptIntervalCs: a.intervalCs };
@@ -156,18 +171,13 @@ export function vrrpElection(params: VrrpParams): VrrpElection {
       if (a.protocol !== "vrrp") return { do: "ignore" };
       // Another master leaving: tell the backups we are here.
       if (a.priority === VRRP_PRIORITY_BOW_OUT) return { do: "answer" };
-      const mine = priority(s);
-      const yields = a.priority > mine ||
-        (a.priority === mine && vrrpRemoteWinsTie(source, s.config.source));
-      return yields
+      return prefers(s, source, a)
         ? { do: "yield", advertFirst: false, ...adopt(a) }
         : { do: "reassert" };
     },
     asBackup(s, _source, a): BackupDecision {
       if (a.protocol !== "vrrp") return { do: "ignore" };
-      if (a.priority === VRRP_PRIORITY_BOW_OUT) {
-        return { do: "wait", ms: skew(s) };
-      }
+      if (a.priority === VRRP_PRIORITY_BOW_OUT) return afterBowOut(s);
       if (!s.config.preempt || a.priority >= priority(s)) {
         return { do: "follow", ...adopt(a) };
       }
@@ -175,6 +185,8 @@ export function vrrpElection(params: VrrpParams): VrrpElection {
       // out and it takes over (RFC 9568 section 6.4.2).
       return { do: "outlast" };
     },
+    afterBowOut,
+    prefers,
     standbyDemotion: () => p.priority - MIN_DEMOTED_PRIORITY,
     demotionWarning(s, peerText, a): string | null {
       const mine = priority(s);

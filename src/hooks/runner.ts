@@ -1,7 +1,7 @@
 /**
  * Hooks (up/down scripts, notify commands): run without a shell, one at a
- * time per queue so a vhid's hooks keep their order, never awaited by the
- * protocol, killed with their whole process group at their timeout.
+ * time per queue (the box has one) so they keep their order, killed with
+ * their whole process group at their timeout.
  * @module
  */
 
@@ -158,11 +158,12 @@ export class HookQueue {
    * Queues a job; returns at once.
    *
    * @param job The command.
+   * @param after The job (and those behind it) starts once this settled.
    * @returns A promise of its result (callers need not wait).
    */
-  enqueue(job: HookJob): Promise<HookResult> {
+  enqueue(job: HookJob, after?: Promise<unknown>): Promise<HookResult> {
     this.#pending++;
-    const result = this.#last.then(() => this.#spawn(job));
+    const result = this.#last.then(() => after).then(() => this.#spawn(job));
     this.#last = result.then((r) => {
       this.#pending--;
       this.#report(r);

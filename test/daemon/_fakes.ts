@@ -183,6 +183,11 @@ export class FakeBox {
       rings: this.rings,
       onTransition: () => this.transitions++,
       onTimer: () => {},
+      groups: {
+        signal: () => {},
+        leftMaster: () => {},
+        preMaster: () => Promise.resolve(),
+      },
       onReceiveRulesChanged: () => {},
     });
   }

@@ -167,7 +167,7 @@ Deno.test("VhidDriver follows its interface: missing, re-created, without an add
     link({ index: 12, addresses: [] }),
   );
   assert.equal(r.state.state, "FAULT");
-  assert.equal(r.sourceText(4), null);
+  assert.equal(r.iface.sourceText(4), null);
   r.attach(
     sockets(box.socket),
     link({
@@ -176,7 +176,7 @@ Deno.test("VhidDriver follows its interface: missing, re-created, without an add
     }),
   );
   assert.equal(r.state.state, "BACKUP");
-  assert.equal(r.sourceText(4), "10.9.0.7");
+  assert.equal(r.iface.sourceText(4), "10.9.0.7");
   assert.equal(r.state.config.source, parseIpv4("10.9.0.7"));
   r.stop();
 });
@@ -192,14 +192,14 @@ Deno.test("VhidDriver keeps its source while that address stays, and never picks
       addresses: [{ address: VIP, prefix: 24 }, { address: a, prefix: 24 }],
     }),
   );
-  assert.equal(r.sourceText(4), "10.9.0.1");
+  assert.equal(r.iface.sourceText(4), "10.9.0.1");
   r.attach(
     sockets(box.socket),
     link({
       addresses: [{ address: b, prefix: 24 }, { address: a, prefix: 24 }],
     }),
   );
-  assert.equal(r.sourceText(4), "10.9.0.1", "stable while present");
+  assert.equal(r.iface.sourceText(4), "10.9.0.1", "stable while present");
   r.stop();
 });
 
@@ -243,7 +243,7 @@ Deno.test("VhidDriver with IPv6 VIPs: waits for a link-local out of DAD, adverti
   // DAD done: the flags change on the same address.
   r.attach(port, link({ addresses6: [address6(parseIpv6("fe80::1")!)] }));
   assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
-  assert.equal(r.sourceText(6), "fe80::1");
+  assert.equal(r.iface.sourceText(6), "fe80::1");
   assert.deepEqual(box.added, [VIP, "2001:db8::50/64"]);
   assert.deepEqual(
     box.frames.map((f) => f.ethertype.toString(16)),
@@ -277,7 +277,11 @@ Deno.test("VhidDriver puts back an IPv6 VIP someone removed while MASTER", async
   r.attach(sockets(box.socket, box.socket6), link({ addresses6: ll }));
   r.start();
   assert.ok(await box.clock.until(() => r.state.state === "MASTER"));
-  assert.equal(r.sourceText(4), null, "an IPv6-only vhid needs no IPv4 source");
+  assert.equal(
+    r.iface.sourceText(4),
+    null,
+    "an IPv6-only vhid needs no IPv4 source",
+  );
   assert.equal(box.socket.sent.length, 0, "and sends no IPv4 adverts");
   r.addressChanged(parseIpv6("2001:db8::50")!, true);
   assert.ok(await box.clock.until(() => r.counters.vipsRestored === 1));

@@ -48,6 +48,7 @@ Deno.test("the status projection maps a vhid into the v1 contract", async () => 
     scheduling: { mode: "normal", realtime: false, reason: null, error: null },
     linkResyncs: 0,
     vhids: [r],
+    groups: [],
     checks: [],
     tracked: [],
     interfaces: ["eth0"],

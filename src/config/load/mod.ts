@@ -9,3 +9,4 @@
 
 export { loadConfig, parseConfig } from "./load.ts";
 export { parseVipText } from "./schema.ts";
+export { groupWarnings } from "./groups.ts";

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { resolveGroups } from "./groups.ts";
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from "../../net/mod.ts";
 import { parseMetricsListen, parseVipText, type RawConfig } from "./schema.ts";
 import { lookupUser, readKey } from "./secrets.ts";
@@ -131,6 +132,7 @@ export function resolve(
     vhids,
     checks,
     trackInterfaces,
+    groups: resolveGroups(raw.group, vhids, problems),
   };
 }
 

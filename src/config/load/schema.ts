@@ -168,6 +168,28 @@ export const trackInterfaceSchema = z.strictObject({
   vhids: z.array(intRange(1, 255), { error: "a list of vhid ids" }).optional(),
 });
 
+/** One `[[group]]` table. */
+export const groupSchema = z.strictObject({
+  name: z.string({ error: "a group name" }).regex(/^[A-Za-z0-9_.-]{1,64}$/, {
+    error: "a name of 1 to 64 letters, digits, '_', '.' or '-'",
+  }),
+  vhids: z.array(
+    z.union([
+      intRange(1, 255),
+      text.regex(/^[A-Za-z0-9_.:@-]{1,15}\/\d{1,3}$/),
+    ], { error: `a vhid id, or "interface/id" such as "eth1/3"` }),
+    { error: "a list of vhids" },
+  ).min(1, { error: "a list of at least one vhid" }),
+  pre_master: argv.optional(),
+  pre_master_timeout: seconds(0.1, 600).default(10),
+  notify: argv.optional(),
+  conntrackd: z.union([z.boolean(), argv], {
+    error:
+      `true (Debian's conntrackd with its default config) or a list such as ["/usr/sbin/conntrackd", "-C", "/etc/conntrackd/conntrackd.conf"]`,
+  }).optional(),
+  script_timeout: seconds(0.1, 3600).default(30),
+});
+
 /**
  * Parses `a.b.c.d:port` or `[ipv6]:port`.
  *
@@ -212,6 +234,8 @@ export const configSchema = z.strictObject({
   track_interface: z.array(trackInterfaceSchema, {
     error: "a list of [[track_interface]] tables",
   }).default([]),
+  group: z.array(groupSchema, { error: "a list of [[group]] tables" })
+    .default([]),
 });
 
 /** The file as parsed, before password files are read. */

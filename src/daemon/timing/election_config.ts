@@ -71,14 +71,17 @@ export function admissionKey(c: VhidConfig): string {
  * @param source The address peers know it by (its IPv4 source, or for an
  *   IPv6-only vhid its IPv6 one).
  * @param ownAddresses Every address its adverts go out from.
+ * @param membership Its place in a group, if it is in one.
  * @returns The election settings.
  */
 export function electionConfig(
   c: VhidConfig,
   source: PeerAddress,
   ownAddresses: readonly PeerAddress[] = [],
+  membership: { gated: boolean } | null = null,
 ): ElectionConfig {
   return {
+    ...(membership === null ? {} : { grouped: true, gated: membership.gated }),
     vhid: c.id,
     election: electionOf(c),
     preempt: c.preempt,
