@@ -98,7 +98,7 @@ chaos() {
 integration_missing() {
   local missing=() t
   [ "$(id -u)" -eq 0 ] || missing+=("root")
-  for t in ip ucarp keepalived tcpdump arping nsenter systemd-nspawn debootstrap systemd-analyze nft prometheus promtool curl lintian mandoc dpkg-deb; do
+  for t in ip ucarp keepalived conntrackd conntrack tcpdump arping nsenter systemd-nspawn debootstrap systemd-analyze nft prometheus promtool curl lintian mandoc dpkg-deb; do
     command -v "$t" >/dev/null || missing+=("$t")
   done
   printf '%s\n' "${missing[*]:-}"
@@ -142,7 +142,7 @@ else
   # Files run two at a time, each in namespaces of its own, except those
   # that measure milliseconds or load the machine: they run alone after.
   alone=(election_test.ts shell_test.ts hostile_test.ts faults_test.ts vrrp_test.ts
-    metrics_test.ts)
+    metrics_test.ts firewall_pair_test.ts)
   together=()
   for f in test/integration/*_test.ts; do
     [[ " ${alone[*]} " == *" $(basename "$f") "* ]] || together+=("$f")

@@ -20,10 +20,11 @@ mapfile -t CARPD_PERMISSIONS < "$ROOT/scripts/lib/permissions"
 # benchmark against, tcpdump and arping to look at the wire, debootstrap and
 # systemd-nspawn for the test under a real systemd, Prometheus (and promtool,
 # curl) to scrape carpd's metrics, cyclictest (rt-tests) for the bench to
-# measure the machine's own wake-up latency.
+# measure the machine's own wake-up latency, conntrackd and conntrack for the
+# firewall pair.
 DEBIAN_PACKAGES=(iproute2 iputils-ping ucarp keepalived tcpdump arping procps
   systemd debootstrap systemd-container gcc libc6-dev nftables prometheus curl
-  lintian mandoc rt-tests)
+  lintian mandoc rt-tests conntrackd conntrack)
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
