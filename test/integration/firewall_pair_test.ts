@@ -65,14 +65,14 @@ Deno.test({
   ignore: !canBuildLab || !haveConntrackd,
   sanitizeResources: false,
   sanitizeOps: false,
-  async fn() {
+  async fn(): Promise<void> {
     const pair = await FirewallPair.up("t-fw");
     let logs = (): string => "";
     try {
       const probeScript = `${pair.dir}/probe.sh`;
       await Deno.writeTextFile(probeScript, PROBE, { mode: 0o755 });
-      const probeLog = (fw: Firewall) => `${pair.dir}/probe-${fw}.log`;
-      const extra = (fw: Firewall) =>
+      const probeLog = (fw: Firewall): string => `${pair.dir}/probe-${fw}.log`;
+      const extra = (fw: Firewall): string =>
         `pre_master = ["/bin/sh", "${probeScript}", "${probeLog(fw)}"]\n`;
       await pair.conntrackd("a");
       await pair.conntrackd("b");
@@ -161,6 +161,7 @@ Deno.test({
           s.at >= e.from && s.at <= e.to && splitSample(s)
         ).length,
       }));
+      // deno-lint-ignore no-console
       console.log(JSON.stringify(report, null, 1));
       assert.ok(
         !stream.lines.some((l) =>
@@ -221,6 +222,7 @@ Deno.test({
         JSON.stringify(status.groups[0]),
       );
     } catch (e) {
+      // deno-lint-ignore no-console
       console.log(logs());
       throw e;
     } finally {

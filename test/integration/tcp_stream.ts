@@ -9,9 +9,14 @@
 
 const encoder = new TextEncoder();
 
+/** One line to stdout (the test reads them). */
+function say(line: string): void {
+  Deno.stdout.writeSync(encoder.encode(`${line}\n`));
+}
+
 async function serve(port: number): Promise<void> {
   const listener = Deno.listen({ hostname: "0.0.0.0", port });
-  console.log(`listening ${port}`);
+  say(`listening ${port}`);
   for await (const conn of listener) {
     conn.setNoDelay(true);
     void conn.readable.pipeTo(conn.writable).catch(() => {});
@@ -21,7 +26,7 @@ async function serve(port: number): Promise<void> {
 async function send(address: string, port: number): Promise<void> {
   const conn = await Deno.connect({ hostname: address, port });
   conn.setNoDelay(true);
-  console.log(
+  say(
     `connected ${conn.localAddr.transport === "tcp" ? conn.localAddr.port : 0}`,
   );
   let n = 0;
@@ -29,7 +34,7 @@ async function send(address: string, port: number): Promise<void> {
   const fail = (e: unknown): void => {
     if (failed) return;
     failed = true;
-    console.log(`error ${e instanceof Error ? e.message : String(e)}`);
+    say(`error ${e instanceof Error ? e.message : String(e)}`);
     Deno.exit(1);
   };
   const timer = setInterval(() => {
@@ -37,7 +42,7 @@ async function send(address: string, port: number): Promise<void> {
   }, 10);
   Deno.addSignalListener("SIGTERM", () => {
     clearInterval(timer);
-    console.log("done");
+    say("done");
     Deno.exit(0);
   });
   let rest = "";
@@ -49,7 +54,7 @@ async function send(address: string, port: number): Promise<void> {
       );
       rest = parts.pop()!;
       const t = Date.now();
-      for (const p of parts) console.log(`echo ${p} ${t}`);
+      for (const p of parts) say(`echo ${p} ${t}`);
     }
     fail(new Error("connection closed by the peer"));
   } catch (e) {
@@ -61,6 +66,6 @@ const [mode, a, b] = Deno.args;
 if (mode === "serve") await serve(Number(a));
 else if (mode === "send") await send(a!, Number(b));
 else {
-  console.error("usage: tcp_stream.ts serve PORT | send ADDRESS PORT");
+  say("usage: tcp_stream.ts serve PORT | send ADDRESS PORT");
   Deno.exit(64);
 }
