@@ -2,7 +2,7 @@
 # carpd against Debian's ucarp and keepalived, same lab, same run; prints
 # medians and ratios. Needs root. Not part of the pass/fail of the tests.
 #
-#   scripts/bench.sh [--quick] [--json] [--scenario unplanned|fast|planned|standby|health|footprint]...
+#   scripts/bench.sh [--quick] [--json] [--scenario unplanned|fast|planned|standby|health|firewall|floor|footprint]...
 . "$(dirname "$0")/lib/common.sh"
 [ "$(id -u)" -eq 0 ] || die "scripts/bench.sh builds network namespaces: run it as root"
 ensure_deno

@@ -6,6 +6,8 @@
  * scripts/bench.sh.
  *
  *   scripts/bench.sh [--quick] [--json] [--scenario NAME]...
+ *
+ * NAME: a scenario of `registry.ts`, or `firewall`, `floor`, `footprint`.
  * @module
  */
 
@@ -13,6 +15,13 @@ import { parseArgs } from "node:util";
 import { errorMessage } from "../../src/errors.ts";
 import { type Impl, IMPLS } from "./daemons.ts";
 import { wakeUpFloor } from "./floor.ts";
+import {
+  FIREWALL_IMPLS,
+  type FirewallImpl,
+  firewallLines,
+  type FirewallRun,
+  firewallRun,
+} from "./firewall.ts";
 import {
   bareDenoRssMb,
   type Footprint,
@@ -77,7 +86,7 @@ async function main(): Promise<boolean> {
   const quick = values.quick === true;
   const reps = quick ? 1 : 5;
   const names = values.scenario ??
-    [...Object.keys(SCENARIOS), "floor", "footprint"];
+    [...Object.keys(SCENARIOS), "firewall", "floor", "footprint"];
   const results: Record<string, unknown> = {};
   const errors: string[] = [];
   const out = (...lines: string[]): void => {
@@ -86,7 +95,7 @@ async function main(): Promise<boolean> {
   };
   out(headerLine(reps));
   for (const name of names) {
-    if (name === "footprint" || name === "floor") continue;
+    if (["footprint", "floor", "firewall"].includes(name)) continue;
     const s = SCENARIOS[name];
     if (s === undefined) throw new Error(`unknown scenario "${name}"`);
     const row = {} as Record<Impl, Cell>;
@@ -95,6 +104,17 @@ async function main(): Promise<boolean> {
     }
     results[name] = row;
     out(...scenarioLines(s, row));
+  }
+  if (names.includes("firewall")) {
+    const runs = {} as Record<FirewallImpl, FirewallRun | null>;
+    for (const impl of FIREWALL_IMPLS) {
+      runs[impl] = await firewallRun(impl).catch((e) => {
+        errors.push(`firewall ${impl}: ${errorMessage(e)}`);
+        return null;
+      });
+    }
+    results.firewall = runs;
+    out(...firewallLines(runs));
   }
   if (names.includes("floor")) {
     const seconds = quick ? 10 : 120;

@@ -132,6 +132,50 @@ conntrackd = ["/usr/sbin/conntrackd", "-C", "${dir}/conntrackd-${fw}.conf"]
 ${extraGroup}`;
 }
 
+/**
+ * keepalived's config of a firewall, for the bench: a `vrrp_sync_group` of
+ * the inside and outside instance whose notify scripts run Debian's
+ * `primary-backup.sh` (copied to `dir` with this firewall's conntrackd
+ * config and lock).
+ */
+export function keepalivedConfig(fw: Firewall, dir: string): string {
+  const priority = fw === "a" ? 150 : 100;
+  const script = `${dir}/primary-backup-${fw}.sh`;
+  const instance = (name: string, leg: string, vip: string): string =>
+    `vrrp_instance ${name} {
+  state BACKUP
+  interface eth-${leg}
+  virtual_router_id 10
+  priority ${priority}
+  advert_int 1
+  virtual_ipaddress {
+    ${vip}/24
+  }
+}
+`;
+  return `global_defs {
+  router_id fw-${fw}
+  script_user root
+  enable_script_security
+}
+vrrp_sync_group fw {
+  group {
+    VI_IN
+    VI_OUT
+  }
+  notify_master "${script} primary"
+  notify_backup "${script} backup"
+  notify_fault "${script} fault"
+}
+${instance("VI_IN", "in", INSIDE_VIP)}${
+    instance("VI_OUT", "out", OUTSIDE_VIP)
+  }`;
+}
+
+/** Debian's conntrackd notify script, with a firewall's config and lock. */
+export const PRIMARY_BACKUP_SH =
+  "/usr/share/doc/conntrackd/examples/sync/primary-backup.sh";
+
 /** Which firewalls hold each VIP at one moment. */
 export interface VipSample {
   at: number;
@@ -297,6 +341,38 @@ export class FirewallPair {
     return this.spawn(`carpd ${fw}`, this.ns(fw), [CARPD, "run", "-c", path]);
   }
 
+  /** Starts Debian's keepalived on a firewall (the bench's peer). */
+  async keepalived(fw: Firewall): Promise<Proc> {
+    const script = await Deno.readTextFile(PRIMARY_BACKUP_SH);
+    await Deno.writeTextFile(
+      `${this.dir}/primary-backup-${fw}.sh`,
+      script
+        .replace(
+          /^CONNTRACKD_CONFIG=.*$/m,
+          `CONNTRACKD_CONFIG=${this.dir}/conntrackd-${fw}.conf`,
+        )
+        .replace(
+          /^CONNTRACKD_LOCK=.*$/m,
+          `CONNTRACKD_LOCK=${this.dir}/conntrackd-${fw}.lock`,
+        ),
+      { mode: 0o755 },
+    );
+    const conf = `${this.dir}/keepalived-${fw}.conf`;
+    await Deno.writeTextFile(conf, keepalivedConfig(fw, this.dir));
+    return this.spawn(`keepalived ${fw}`, this.ns(fw), [
+      "keepalived",
+      "-n",
+      "-l",
+      "-P",
+      "-f",
+      conf,
+      "-p",
+      `${this.dir}/keepalived-${fw}.pid`,
+      "-r",
+      `${this.dir}/keepalived-vrrp-${fw}.pid`,
+    ]);
+  }
+
   /** `carpd <args>` against a firewall's daemon. */
   async ctl(fw: Firewall, ...args: string[]): Promise<string> {
     return await sh([
@@ -381,15 +457,26 @@ export class FirewallPair {
     return s;
   }
 
-  /** Samples the holders every 100 ms until {@linkcode down}. */
-  sample(): void {
+  /** Samples the holders every `everyMs` until {@linkcode down}. */
+  sample(everyMs = 100): void {
     this.#sampling = true;
     this.#sampler = (async () => {
-      for (let i = 0; this.#sampling && i < 100_000; i++) {
+      for (let i = 0; this.#sampling && i < 1_000_000; i++) {
         this.samples.push(await this.holders());
-        await sleep(100);
+        await sleep(everyMs);
       }
     })();
+  }
+
+  /** Milliseconds within [from, to] the samples saw the VIPs on different boxes. */
+  splitMs(from: number, to: number): number {
+    const s = this.samples;
+    let ms = 0;
+    for (let k = 0; k + 1 < s.length; k++) {
+      if (s[k]!.at < from || s[k]!.at > to || !splitSample(s[k]!)) continue;
+      ms += s[k + 1]!.at - s[k]!.at;
+    }
+    return Math.round(ms);
   }
 
   /** Waits until one firewall alone holds both VIPs; the ms it took. */
