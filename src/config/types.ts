@@ -85,6 +85,10 @@ export interface VhidCommon {
    * are still sent and accepted this long (0: switch at once).
    */
   rolloutWindowMs: number;
+  /** Gratuitous ARPs (unsolicited NAs) this often while MASTER; 0: never. */
+  garpRefreshMs: number;
+  /** Wait before taking over from a live, less preferred master; 0: none. */
+  preemptDelayMs: number;
   /** carpd adds and removes the VIPs (false: the up/down scripts do, as with ucarp). */
   manageVips: boolean;
   /** Stay in the election when the link goes down (ucarp `-S`). */
@@ -198,6 +202,11 @@ export interface Config {
    * advertises fast or timers run late, `realtime` always, `normal` never.
    */
   scheduling: "auto" | "realtime" | "normal";
+  /**
+   * Every vhid is demoted while the box starts: for this many ms, or until
+   * every check has passed once; 0: not at all.
+   */
+  startupDemote: number | "checks";
   /** The vhids. */
   vhids: VhidConfig[];
   /** Health checks. */

@@ -103,7 +103,7 @@ export class ActionQueue {
       case "remove_vips":
         return effects.removeVips(target);
       case "garp":
-        return effects.announce(target);
+        return effects.announce(target, undefined, a.refresh === true);
       case "run_hook":
         return effects.runScripts(target, a.hook);
       case "transition":

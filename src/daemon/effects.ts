@@ -44,6 +44,8 @@ export interface TransitionRecord {
 export const HISTORY_LENGTH = 16;
 /** A VIP someone removed is looked at again after this long. */
 const RESTORE_DELAY_MS = 20;
+/** Refresh frames (`garp_refresh`) an interface sends at most, per second. */
+const REFRESH_FRAMES_PER_SECOND = 100;
 
 /** What the executor needs from the daemon. */
 export interface EffectsContext {
@@ -107,6 +109,7 @@ export function transitionWhy(
 export class Effects {
   readonly #ctx: EffectsContext;
   readonly #hooks: HookQueue;
+  readonly #refreshBudget = new Map<string, { tokens: number; at: number }>();
   readonly #histories = new Map<string, TransitionRecord[]>();
 
   constructor(ctx: EffectsContext) {
@@ -307,10 +310,17 @@ export class Effects {
    *
    * @param t The vhid.
    * @param vips These VIPs (all of the vhid's when not given).
+   * @param refresh A periodic refresh (`garp_refresh`): rate-limited per
+   *   interface, so many vhids refreshing together never flood it.
    */
-  announce(t: EffectTarget, vips: readonly Vip[] = t.config.vips): void {
+  announce(
+    t: EffectTarget,
+    vips: readonly Vip[] = t.config.vips,
+    refresh = false,
+  ): void {
     const link = t.link;
     if (link === null) return;
+    if (refresh && !this.#refreshAllowed(link.name, vips.length)) return;
     const r = announceVips(this.#ctx.frames, link, vips);
     t.counters.garpsSent += r.sent;
     for (const { vip, error } of r.failures) {
@@ -325,6 +335,22 @@ export class Effects {
         } for ${vip.text} not sent: ${error.message}`,
       );
     }
+  }
+
+  /** Whether `frames` refresh frames may leave on an interface now. */
+  #refreshAllowed(iface: string, frames: number): boolean {
+    const now = this.#ctx.clock.now();
+    const b = this.#refreshBudget.get(iface) ??
+      { tokens: REFRESH_FRAMES_PER_SECOND, at: now };
+    b.tokens = Math.min(
+      REFRESH_FRAMES_PER_SECOND,
+      b.tokens + (now - b.at) * REFRESH_FRAMES_PER_SECOND / 1000,
+    );
+    b.at = now;
+    this.#refreshBudget.set(iface, b);
+    if (b.tokens < frames) return false;
+    b.tokens -= frames;
+    return true;
   }
 
   /**

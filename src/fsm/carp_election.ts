@@ -137,6 +137,9 @@ export function carpElection(params: CarpParams): CarpElection {
     },
     asMaster(s, source, a): MasterDecision {
       if (a.protocol !== "carp") return { do: "ignore" };
+      // OpenBSD: a claimant with a higher demote count than ours (0) is
+      // never yielded to.
+      if ((a.demote ?? 0) > 0) return { do: "reassert" };
       return preferred(s, source, intervalTicks(a.advbase, a.advskew))
         ? { do: "yield", advertFirst: true }
         : { do: "reassert" };
@@ -159,11 +162,14 @@ export function carpElection(params: CarpParams): CarpElection {
       // the bow-out first only gives the log a truer reason.
       if (bowOut) return { do: "claim", windowMs: CLAIM_WINDOW_MS };
       if (s.config.preempt && theirs > mine(s)) return { do: "preempt" };
+      // OpenBSD: a master advertising a higher demote count than ours (0)
+      // is taken over, preempting or not.
+      if ((a.demote ?? 0) > 0) return { do: "preempt" };
       return { do: "follow" };
     },
     afterBowOut: () => ({ do: "claim", windowMs: CLAIM_WINDOW_MS }),
     prefers: (s, source, a) =>
-      a.protocol === "carp" &&
+      a.protocol === "carp" && !((a.demote ?? 0) > 0) &&
       preferred(s, source, intervalTicks(a.advbase, a.advskew)),
     standbyDemotion: () => MAX_DEMOTED_ADVSKEW,
     demotionWarning(s, peerText, a): string | null {

@@ -28,6 +28,11 @@ export interface CarpAdvertFields {
   advskew: number;
   /** The 64-bit replay counter. */
   counter: bigint;
+  /**
+   * OpenBSD's demotion count (its header's otherwise reserved byte): 0 or
+   * absent from ucarp and carpd, which demote by advskew.
+   */
+  demote?: number;
 }
 
 /** A VRRP advert (v2 or v3), as sent or heard. */

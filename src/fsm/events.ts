@@ -63,7 +63,8 @@ export type VhidAction =
   | { type: "send_advert"; advert: ElectionAdvert }
   | { type: "add_vips" }
   | { type: "remove_vips" }
-  | { type: "garp" }
+  /** Gratuitous ARPs; `refresh`: a periodic refresh (rate-limited). */
+  | { type: "garp"; refresh?: true }
   | { type: "run_hook"; hook: "up" | "down" }
   /** Tell the other members of the vhid's group (grouped vhids only). */
   | { type: "group_signal"; signal: GroupSignal }

@@ -167,6 +167,12 @@ class Run {
     }
   }
 
+  /** When a preemption decided now may happen (the delay's first start). */
+  #preemptAt(): number {
+    return this.s.preemptAt ??
+      this.#now + (this.s.config.preemptDelayMs ?? 0);
+  }
+
   /** Tells the group's other members (grouped vhids only). */
   #signal(signal: GroupSignal): void {
     if (this.s.config.grouped) {
@@ -264,6 +270,9 @@ class Run {
     }
     // BACKUP
     const d = election.asBackup(s, source, a);
+    if (d.do !== "preempt" && d.do !== "outlast") {
+      this.#set({ preemptAt: null });
+    }
     switch (d.do) {
       case "ignore":
         return;
@@ -280,13 +289,26 @@ class Run {
           takeover: "master bowing out",
         });
         return this.#signal("master_left");
-      case "preempt":
+      case "preempt": {
+        const at = this.#preemptAt();
+        if (at > this.#now) {
+          // A live master is serving: follow it until the delay is out.
+          this.#follow(source, a, undefined);
+          this.#set({ preemptAt: at });
+          return;
+        }
         this.#heard(source, a);
         this.#toMaster("preemption");
         return this.#signal("preempt");
+      }
       case "outlast":
         this.#heard(source, a);
-        this.#set({ takeover: "preemption" });
+        this.#set({
+          takeover: "preemption",
+          preemptAt: (s.config.preemptDelayMs ?? 0) > 0
+            ? this.#preemptAt()
+            : null,
+        });
         return;
     }
   }
@@ -338,9 +360,34 @@ class Run {
       this.#clear("vips");
       return;
     }
+    if (s.state === "BACKUP" && s.preemptAt !== null && now >= s.preemptAt) {
+      // The delay is out: preempt the master if it is still a live, less
+      // preferred one (a silent one is master-down's to handle; VRRP
+      // outlasting one takes over when its own timer runs out).
+      const heard = s.heardMaster;
+      const live = heard !== null && now - heard.at < masterDownMs(s);
+      const outlasting = s.takeover === "preemption";
+      this.#set({ preemptAt: null });
+      if (
+        !outlasting && live &&
+        !this.#election.prefers(s, heard.source, heard.advert)
+      ) {
+        this.#toMaster("preemption");
+        return this.#signal("preempt");
+      }
+    }
     if (
       s.state === "BACKUP" && s.masterDownAt !== null && now >= s.masterDownAt
     ) {
+      if (
+        s.takeover === "preemption" && s.preemptAt !== null &&
+        now < s.preemptAt && s.heardMaster !== null &&
+        now - s.heardMaster.at < masterDownMs(s)
+      ) {
+        // VRRP outlasting a live, less preferred master: its delay first.
+        this.#set({ masterDownAt: s.preemptAt });
+        return;
+      }
       const masterInterval = this.#election.followedIntervalMs(s);
       if (
         masterInterval !== null && lateMs > masterInterval &&
@@ -364,6 +411,11 @@ class Run {
       const interval = advertIntervalMs(this.s);
       const next = s.advertAt + interval;
       this.#set({ advertAt: next > now ? next : now + interval });
+    }
+    const refresh = this.s.config.garpRefreshMs ?? 0;
+    if (this.s.garpRefreshAt !== null && now >= this.s.garpRefreshAt) {
+      this.actions.push({ type: "garp", refresh: true });
+      this.#set({ garpRefreshAt: now + refresh });
     }
     if (this.s.garpAt !== null && now >= this.s.garpAt) {
       this.actions.push({ type: "garp" });
@@ -440,11 +492,13 @@ class Run {
     this.#startGarps();
     this.actions.push(announce);
     this.actions.push({ type: "run_hook", hook: "up" });
+    const refresh = this.s.config.garpRefreshMs ?? 0;
     this.#set({
       masterDownAt: null,
       advertAt: this.#now + advertIntervalMs(this.s),
       heardMaster: null,
       activeIntervalCs: null,
+      garpRefreshAt: refresh > 0 ? this.#now + refresh : null,
     });
   }
 
@@ -508,6 +562,8 @@ class Run {
       claiming: false,
       garpAt: null,
       garpsLeft: 0,
+      garpRefreshAt: null,
+      preemptAt: null,
     });
   }
 

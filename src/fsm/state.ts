@@ -114,6 +114,13 @@ export interface ElectionConfig {
   garpCount: number;
   /** Milliseconds between them. */
   garpIntervalMs: number;
+  /** Gratuitous ARPs again this often while MASTER (0 or absent: never). */
+  garpRefreshMs?: number;
+  /**
+   * Wait this long before taking over from a live, less preferred master
+   * (0 or absent: at once); never when no master is heard.
+   */
+  preemptDelayMs?: number;
   /**
    * A member of a group: its takeovers and preemptions are told to the
    * other members (`group_signal` actions), and theirs to it (`group`).
@@ -147,6 +154,13 @@ export interface VhidState extends ElectionView {
   readonly garpAt: number | null;
   /** Repeated gratuitous ARPs still to send. */
   readonly garpsLeft: number;
+  /** When the next refresh of gratuitous ARPs is due (MASTER). */
+  readonly garpRefreshAt: number | null;
+  /**
+   * When a BACKUP waiting out its preempt delay takes over from the live,
+   * less preferred master it hears.
+   */
+  readonly preemptAt: number | null;
   /**
    * When we last re-asserted against each worse master (a few at most):
    * each claimant is answered at once, each at most once per interval.
@@ -191,6 +205,8 @@ export function initialState(
     stallGraceUntil: null,
     garpAt: null,
     garpsLeft: 0,
+    garpRefreshAt: null,
+    preemptAt: null,
     reassertedAt: new Map(),
     heardMaster: null,
     faults: {},
@@ -278,7 +294,15 @@ export function masterDownMs(s: VhidState): number {
 export function nextDeadline(s: VhidState): number | null {
   let next: number | null = null;
   for (
-    const t of [s.advertAt, s.masterDownAt, s.garpAt, s.vipRetryAt, s.releaseAt]
+    const t of [
+      s.advertAt,
+      s.masterDownAt,
+      s.garpAt,
+      s.vipRetryAt,
+      s.releaseAt,
+      s.garpRefreshAt,
+      s.preemptAt,
+    ]
   ) {
     if (t !== null && (next === null || t < next)) next = t;
   }

@@ -35,6 +35,9 @@ export class Health {
   readonly #table = new DemotionTable();
   #checks = new Map<string, CheckRunner>();
   #tracked = new Map<string, { config: TrackInterfaceConfig; up: boolean }>();
+  /** The start-up demotion's reason while it holds, else `null`. */
+  #startup: string | null = null;
+  #configured = false;
 
   /**
    * Health with nothing configured yet.
@@ -72,6 +75,8 @@ export class Health {
     }
     for (const gone of this.#checks.values()) void gone.stop();
     this.#checks = next;
+    if (!this.#configured) this.#startStartup(config.startupDemote);
+    this.#configured = true;
     this.#tracked = new Map(config.trackInterfaces.map((t) => {
       const usable = this.#ctx.linkUsable(t.name);
       if (usable === null) {
@@ -125,6 +130,34 @@ export class Health {
   }
 
   /** Stops every check; resolves when runs in progress have ended. */
+  /**
+   * Demotes every vhid while the box starts (`[daemon] startup_demote`), as
+   * OpenBSD demotes its carp group until the boot ends: for a time, or
+   * until every check has passed once.
+   */
+  #startStartup(demote: number | "checks"): void {
+    if (demote === 0) return;
+    const os = this.#ctx.os;
+    const end = (): void => {
+      this.#ctx.log.info(`start-up demotion over`);
+      this.#startup = null;
+      this.#reapply();
+    };
+    if (demote !== "checks") {
+      this.#startup = `starting up (${demote / 1000} s)`;
+      os.after(demote, end);
+      return;
+    }
+    this.#startup = "starting up (until every check has passed once)";
+    const poll = (): void => {
+      if (this.#startup === null) return;
+      const runners = [...this.#checks.values()];
+      if (runners.every((r) => r.stats.everPassed)) end();
+      else os.after(STARTUP_POLL_MS, poll);
+    };
+    os.after(0, poll);
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.#checks.values()].map((c) => c.stop()));
   }
@@ -160,10 +193,18 @@ export class Health {
         add(c.vhids, `interface ${c.name}`, c.demote, c.fault);
       }
     }
+    if (this.#startup !== null) {
+      add(null, this.#startup, STARTUP_DEMOTION, false);
+    }
     const changed = this.#table.replace(wanted);
     for (const key of changed) this.#ctx.apply(key, this.#table.list(key));
   }
 }
+
+/** What the start-up demotion adds: the least preferred rank. */
+const STARTUP_DEMOTION = 254;
+/** How often `startup_demote = "checks"` looks at the checks. */
+const STARTUP_POLL_MS = 250;
 
 function checkReason(c: CheckConfig): string {
   return `check ${c.name}`;

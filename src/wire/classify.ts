@@ -150,6 +150,7 @@ function fromCarp(r: CarpVerdict): Verdict {
       advbase: a.advbase,
       advskew: a.advskew,
       counter: a.counter,
+      ...(a.demote ? { demote: a.demote } : {}),
     },
     dialect: null,
     addresses: null,

@@ -69,6 +69,17 @@ export function resolveGroups(
         `${at}.vhids: vhid ${a.id} on ${a.interface} preempts and vhid ${b.id} on ${b.interface} does not; members must agree on preempt, or the group fights itself`,
       );
     }
+    const delays = new Set(members.map((v) => v.preemptDelayMs));
+    if (delays.size > 1) {
+      problems.push(
+        `${at}.vhids: its members have different preempt_delay values (${
+          members.map((v) =>
+            `${v.interface}/${v.id}: ${v.preemptDelayMs / 1000} s`
+          )
+            .join(", ")
+        }); members must agree, the delay is the group's`,
+      );
+    }
     let conntrackd: string[] | null = null;
     if (g.conntrackd !== undefined && g.conntrackd !== false) {
       conntrackd = g.conntrackd === true ? CONNTRACKD_DEFAULT : g.conntrackd;

@@ -129,6 +129,9 @@ export function resolve(
       ? null
       : parseMetricsListen(raw.daemon.metrics),
     scheduling: raw.daemon.scheduling,
+    startupDemote: raw.daemon.startup_demote === "checks"
+      ? "checks"
+      : raw.daemon.startup_demote * 1000,
     vhids,
     checks,
     trackInterfaces,
@@ -199,6 +202,8 @@ function commonSettings(
     peers6,
     garpCount: v.garp_count,
     garpIntervalMs: v.garp_interval * 1000,
+    garpRefreshMs: v.garp_refresh * 1000,
+    preemptDelayMs: v.preempt_delay * 1000,
     upScript: v.up_script ?? null,
     downScript: v.down_script ?? null,
     xparam: v.xparam ?? null,

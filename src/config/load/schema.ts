@@ -128,6 +128,10 @@ export const vhidSchema = z.strictObject({
   ),
   garp_count: intRange(1, 100).default(2),
   garp_interval: seconds(0.01, 60).default(1),
+  // Gratuitous ARPs (neighbour advertisements) every so often while MASTER.
+  garp_refresh: seconds(0, 86400).default(0),
+  // Before taking over from a live, less preferred master.
+  preempt_delay: seconds(0, 1000).default(0),
   up_script: nonEmpty.optional(),
   down_script: nonEmpty.optional(),
   xparam: text.optional(),
@@ -220,6 +224,11 @@ export const daemonSchema = z.strictObject({
   scheduling: z.enum(["auto", "realtime", "normal"], {
     error: `"auto", "realtime" or "normal"`,
   }).default("auto"),
+  // Every vhid demoted while the box starts: seconds, or until every check
+  // has passed once.
+  startup_demote: z.union([seconds(0, 3600), z.literal("checks")], {
+    error: `a number of seconds from 0 to 3600, or "checks"`,
+  }).default(0),
 });
 
 /** The whole file. */

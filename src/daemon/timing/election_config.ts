@@ -90,6 +90,8 @@ export function electionConfig(
     neutral: c.neutral,
     garpCount: c.garpCount,
     garpIntervalMs: c.garpIntervalMs,
+    garpRefreshMs: c.garpRefreshMs,
+    preemptDelayMs: c.preemptDelayMs,
   };
 }
 
