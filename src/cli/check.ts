@@ -103,7 +103,7 @@ export async function runCheck(
       ...(has6 ? ["link-local (IPv6)"] : []),
     ].join(" and ");
     const timers = v.protocol === "vrrp"
-      ? `VRRPv3 priority ${v.priority} advert_interval ${
+      ? `VRRPv${v.vrrpVersion} priority ${v.priority} advert_interval ${
         v.advertIntervalCs / 100
       } s${v.vips[0]?.family === 4 ? ` checksum ${v.vrrpChecksum}` : ""}`
       : `advbase ${v.advbase} advskew ${v.advskew} deadratio ${v.deadratio}`;

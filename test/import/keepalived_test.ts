@@ -897,7 +897,7 @@ vrrp_script unused {
   );
 });
 
-Deno.test("vrrp_sync_group is refused; its members' weighted trackers are dropped as keepalived drops them", () => {
+Deno.test("vrrp_sync_group becomes a [[group]] of interface/id members; primary-backup.sh becomes conntrackd = true; its members' weighted trackers are dropped as keepalived drops them", () => {
   const r = convert(`vrrp_script chk {
     script /bin/true
     weight -20
@@ -907,7 +907,9 @@ vrrp_sync_group G1 {
         VI_1
         VI_2
     }
-    notify_master /bin/g
+    notify_master "/usr/share/doc/conntrackd/examples/sync/primary-backup.sh primary"
+    notify /bin/g
+    notify_fault /bin/f
 }
 ${instance("    track_script {\n        chk\n    }\n", "VI_1", 1, "10.0.0.1")}${
     instance(
@@ -918,20 +920,47 @@ ${instance("    track_script {\n        chk\n    }\n", "VI_1", 1, "10.0.0.1")}${
     )
   }`);
   assert.deepEqual(checks(r.doc).map((c) => [c.fault, c.vhids]), [[true, [2]]]);
-  noteAt(
-    r.notes,
-    5,
-    /^vrrp_sync_group G1: not carried over: carpd has no sync groups, so VI_1, VI_2 fail over each on its own/,
-  );
+  const groups = (r.doc as { group?: unknown[] }).group;
+  assert.deepEqual(JSON.parse(JSON.stringify(groups)), [{
+    name: "G1",
+    vhids: ["eth0/1", "eth0/2"],
+    conntrackd: true,
+    notify: ["/bin/g"],
+  }]);
   noteAt(
     r.notes,
     10,
-    /^notify_master \/bin\/g \(vrrp_sync_group G1\): not carried over/,
+    /^notify_master \(vrrp_sync_group G1\): runs Debian's primary-backup\.sh, so conntrackd = true/,
+  );
+  noteAt(r.notes, 11, /^notify \(vrrp_sync_group G1\): the group's notify/);
+  noteAt(
+    r.notes,
+    12,
+    /^notify_fault \(vrrp_sync_group G1\): not carried over: carpd's group notify is one command/,
   );
   noteAt(
     r.notes,
-    19,
+    21,
     /^track_script chk weight -20 \(vrrp_instance VI_1\): not carried over: keepalived ignores weighted trackers of a vrrp_sync_group member \(G1\)$/,
+  );
+});
+
+Deno.test("preempt_delay and garp_master_refresh are carried over, with how carpd's preempt_delay differs", () => {
+  const r = convert(`global_defs {
+    vrrp_garp_master_refresh 60
+}
+${instance("    preempt_delay 30\n", "VI_1", 1, "10.0.0.1")}${
+    instance("    garp_master_refresh 20\n", "VI_2", 2, "10.0.0.2")
+  }`);
+  const vhids = (r.doc as { vhid: Record<string, unknown>[] }).vhid;
+  assert.deepEqual(vhids.map((v) => [v.preempt_delay, v.garp_refresh]), [
+    [30, 60],
+    [undefined, 20],
+  ]);
+  noteAt(
+    r.notes,
+    10,
+    /^preempt_delay 30 \(vrrp_instance VI_1\): preempt_delay = 30; carpd waits only before taking over from a live, less preferred master/,
   );
 });
 
@@ -939,14 +968,14 @@ Deno.test("every refused keyword is noted at its line with why", () => {
   const refused = [
     "use_vmac vrrp.51",
     "vmac_xmit_base",
-    "preempt_delay 30",
+    "garp_lower_prio_delay 5",
     "smtp_alert",
     "virtual_ipaddress_excluded {\n        10.0.1.1\n    }",
     "virtual_routes {\n        0.0.0.0/0 via 10.0.0.1\n    }",
     "track_file {\n        f\n    }",
     "track_process {\n        p\n    }",
     "notify_stop /bin/stop",
-    "garp_master_refresh 60",
+    "notify_deleted /bin/gone",
     "lower_prio_no_advert",
     "no_accept",
     "strict_mode on",

@@ -140,7 +140,7 @@ ${extraGroup}`;
  */
 export function keepalivedConfig(fw: Firewall, dir: string): string {
   const priority = fw === "a" ? 150 : 100;
-  const script = `${dir}/primary-backup-${fw}.sh`;
+  const script = `${dir}/${fw}/primary-backup.sh`;
   const instance = (name: string, leg: string, vip: string): string =>
     `vrrp_instance ${name} {
   state BACKUP
@@ -333,19 +333,37 @@ export class FirewallPair {
   }
 
   /** Starts carpd on a firewall with its config (and more group keys). */
-  async carpd(fw: Firewall, extraGroup = ""): Promise<Proc> {
-    const path = `${this.dir}/carp-${fw}.toml`;
-    await Deno.writeTextFile(path, carpConfig(fw, this.dir, extraGroup), {
-      mode: 0o600,
-    });
-    return this.spawn(`carpd ${fw}`, this.ns(fw), [CARPD, "run", "-c", path]);
+  carpd(fw: Firewall, extraGroup = ""): Promise<Proc> {
+    return this.carpdWith(fw, carpConfig(fw, this.dir, extraGroup));
   }
 
   /** Starts Debian's keepalived on a firewall (the bench's peer). */
   async keepalived(fw: Firewall): Promise<Proc> {
+    await this.keepalivedFiles(fw);
+    const conf = `${this.dir}/keepalived-${fw}.conf`;
+    return this.spawn(`keepalived ${fw}`, this.ns(fw), [
+      "keepalived",
+      "-n",
+      "-l",
+      "-P",
+      "-f",
+      conf,
+      "-p",
+      `${this.dir}/keepalived-${fw}.pid`,
+      "-r",
+      `${this.dir}/keepalived-vrrp-${fw}.pid`,
+    ]);
+  }
+
+  /**
+   * Writes a firewall's keepalived config and its copy of Debian's
+   * `primary-backup.sh`; returns the config's path.
+   */
+  async keepalivedFiles(fw: Firewall): Promise<string> {
     const script = await Deno.readTextFile(PRIMARY_BACKUP_SH);
+    await Deno.mkdir(`${this.dir}/${fw}`, { recursive: true });
     await Deno.writeTextFile(
-      `${this.dir}/primary-backup-${fw}.sh`,
+      `${this.dir}/${fw}/primary-backup.sh`,
       script
         .replace(
           /^CONNTRACKD_CONFIG=.*$/m,
@@ -359,18 +377,14 @@ export class FirewallPair {
     );
     const conf = `${this.dir}/keepalived-${fw}.conf`;
     await Deno.writeTextFile(conf, keepalivedConfig(fw, this.dir));
-    return this.spawn(`keepalived ${fw}`, this.ns(fw), [
-      "keepalived",
-      "-n",
-      "-l",
-      "-P",
-      "-f",
-      conf,
-      "-p",
-      `${this.dir}/keepalived-${fw}.pid`,
-      "-r",
-      `${this.dir}/keepalived-vrrp-${fw}.pid`,
-    ]);
+    return conf;
+  }
+
+  /** Starts carpd on a firewall with a config text of the caller's. */
+  async carpdWith(fw: Firewall, config: string): Promise<Proc> {
+    const path = `${this.dir}/carp-${fw}.toml`;
+    await Deno.writeTextFile(path, config, { mode: 0o600 });
+    return this.spawn(`carpd ${fw}`, this.ns(fw), [CARPD, "run", "-c", path]);
   }
 
   /** `carpd <args>` against a firewall's daemon. */

@@ -14,6 +14,8 @@
 
 import assert from "node:assert/strict";
 import { canBuildLab, sleep } from "./lab.ts";
+
+const CARPD = new URL("../../scripts/carpd", import.meta.url).pathname;
 import {
   type Firewall,
   FirewallPair,
@@ -225,6 +227,80 @@ Deno.test({
       // deno-lint-ignore no-console
       console.log(logs());
       throw e;
+    } finally {
+      await pair.down();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "firewall pair imported from keepalived (vrrp_sync_group + primary-backup.sh): one group, conntrackd driven by carpd; the inside cable cut moves both VIPs together",
+  ignore: !canBuildLab || !haveConntrackd,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(): Promise<void> {
+    const pair = await FirewallPair.up("t-fwi");
+    try {
+      await pair.conntrackd("a");
+      await pair.conntrackd("b");
+      for (const fw of ["a", "b"] as const) {
+        const conf = await pair.keepalivedFiles(fw);
+        const r = await new Deno.Command(CARPD, {
+          args: ["import", "keepalived", conf],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const notes = new TextDecoder().decode(r.stderr);
+        assert.equal(r.code, 0, notes);
+        const toml = new TextDecoder().decode(r.stdout);
+        assert.match(
+          toml,
+          /\[\[group\]\]\nname = "fw"\nvhids = \["eth-in\/10", "eth-out\/10"\]/,
+        );
+        assert.match(notes, /primary-backup\.sh, so conntrackd = true/);
+        // As the note says: this box's conntrackd config, and its socket.
+        const config = toml.replace(
+          /^conntrackd = true.*$/m,
+          `conntrackd = ["/usr/sbin/conntrackd", "-C", "${pair.dir}/conntrackd-${fw}.conf"]`,
+        ).replace(
+          /^\[daemon\]$/m,
+          `[daemon]\ncontrol_socket = "${pair.dir}/carpd-${fw}.sock"`,
+        );
+        await pair.carpdWith(fw, config);
+      }
+      await pair.soleMaster("a", 15_000);
+      await pair.server();
+      pair.sample(20);
+      const stream = await pair.stream();
+      const ping = pair.ping();
+      await sleep(1500);
+      const from = Date.now();
+      await pair.cable("a", "in", false);
+      await pair.soleMaster("b", 5000);
+      await sleep(1500);
+      const to = Date.now();
+      const gap = longestGap(pingReplies(ping.lines), from, to);
+      // VRRP: the backup waits its Skew_Time after the priority-0 advert
+      // (0.61 s at priority 100), on both legs at once; keepalived waits
+      // for its slowest member's master-down (over 3 s).
+      assert.ok(gap < 1000, `ping gap ${gap} ms (under one advert interval)`);
+      assert.equal(
+        pair.splitMs(from, to),
+        0,
+        "the VIPs never on different boxes",
+      );
+      assert.ok(
+        !stream.lines.some((l) => l.startsWith("error")),
+        stream.lines.filter((l) => l.startsWith("error")).join(),
+      );
+      assert.equal(
+        await pair.streamDrops("a") + await pair.streamDrops("b"),
+        0,
+      );
+      const status = JSON.parse(await pair.ctl("b", "status", "--json"));
+      assert.equal(status.groups[0].state, "MASTER");
+      assert.equal(status.groups[0].conntrackd.failures, 0);
     } finally {
       await pair.down();
     }

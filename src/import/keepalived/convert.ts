@@ -31,6 +31,7 @@ import type { KaNode, OrderedNote } from "./parser.ts";
 import { vhidKeys } from "./protocol_keys.ts";
 import { convertScript } from "./scripts.ts";
 import { nameChecks } from "./trackers.ts";
+import { readSyncGroup, resolveSyncGroups } from "./sync_groups.ts";
 
 /**
  * Converts keepalived's statements into vhids, checks and tracked interfaces.
@@ -54,7 +55,7 @@ export function convertKeepalived(
   for (const n of nodes) {
     const kw = n.words[0]!;
     if (kw === "global_defs") globalDefs(c, n);
-    else if (kw === "vrrp_sync_group") syncGroup(c, n);
+    else if (kw === "vrrp_sync_group") readSyncGroup(c, n);
     else if (kw === "vrrp_script") {
       const name = n.words[1] ?? "";
       const first = c.scriptNodes.get(name);
@@ -107,6 +108,7 @@ export function convertKeepalived(
     vhids,
     checks: c.checks,
     tracks: c.tracks,
+    groups: resolveSyncGroups(c),
     notes: c.notes,
   };
 }
@@ -146,6 +148,12 @@ function globalDefs(c: Conversion, n: KaNode): void {
           } unless its instance sets garp_master_repeat; ${GARP_DIFFERENCE}`,
         );
         break;
+      case "vrrp_garp_master_refresh": {
+        noBlock(s);
+        const r = secondsArg(s, 1, 0, 86400);
+        g.garpRefresh = r > 0 ? r : null;
+        break;
+      }
       case "vrrp_garp_master_delay":
         noBlock(s);
         g.garpDelay = secondsArg(s, 1, 0, 86400);
@@ -190,35 +198,4 @@ function globalDefs(c: Conversion, n: KaNode): void {
       }
     }
   }
-}
-
-function syncGroup(c: Conversion, n: KaNode): void {
-  const name = nameArg(c.notes, n);
-  const members: string[] = [];
-  let weights = false;
-  for (const s of blockOf(n)) {
-    const kw = s.words[0]!;
-    if (kw === "group") {
-      for (const m of blockOf(s)) members.push(...m.words);
-    } else if (kw === "sync_group_tracking_weight") weights = true;
-    else {
-      noteAt(
-        c.notes,
-        s,
-        `${
-          s.words.join(" ")
-        } (vrrp_sync_group ${name}): not carried over: carpd has no sync groups${
-          kw.startsWith("track_") ? "; track in each member instance" : ""
-        }`,
-      );
-    }
-  }
-  for (const m of members) c.synced.set(m, { group: name, weights });
-  noteAt(
-    c.notes,
-    n,
-    `vrrp_sync_group ${name}: not carried over: carpd has no sync groups, so ${
-      members.join(", ") || "its members"
-    } fail over each on its own (track the same checks and interfaces to keep them together)`,
-  );
 }

@@ -96,6 +96,8 @@ export function convertInstance(c: Conversion, n: KaNode): void {
     garpCount: null,
     garpInterval: null,
     downTimerAdverts: null,
+    preemptDelay: null,
+    garpRefresh: null,
     ignoreLinkState: false,
     upScript: null,
     downScript: null,
@@ -233,6 +235,12 @@ export function convertInstance(c: Conversion, n: KaNode): void {
         once(kw, st);
         garpDelay = st;
         break;
+      case "preempt_delay":
+      case "garp_master_refresh":
+      case "garp_master_refresh_repeat":
+        once(kw, st);
+        convertTimingKnob(c, inst, st);
+        break;
       case "down_timer_adverts": {
         once(kw, st);
         const d = intArg(st, 1, 1, 100);
@@ -331,9 +339,41 @@ export function convertInstance(c: Conversion, n: KaNode): void {
     };
   }
   convertGarp(c, inst, garpRepeat, garpDelay);
+  if (inst.garpRefresh === null && c.globals.garpRefresh !== null) {
+    inst.garpRefresh = {
+      value: c.globals.garpRefresh,
+      why: "global_defs vrrp_garp_master_refresh",
+    };
+  }
   convertHooks(c, inst, hooks);
   trackScripts(c, inst, scriptUses);
   trackInterfaces(c, inst, ifaceUses);
   notePriority(c, inst);
   c.instances.push(inst);
+}
+
+/** preempt_delay, garp_master_refresh and its _repeat, with their notes. */
+function convertTimingKnob(c: Conversion, inst: Instance, st: KaNode): void {
+  const kw = st.words[0]!;
+  const where = `vrrp_instance ${inst.name}`;
+  if (kw === "preempt_delay") {
+    const s = secondsArg(st, 1, 0, 1000);
+    inst.preemptDelay = { value: s, why: "preempt_delay" };
+    noteAt(
+      c.notes,
+      st,
+      `preempt_delay ${s} (${where}): preempt_delay = ${s}; carpd waits only before taking over from a live, less preferred master, never at start or when no master is heard (keepalived also delays at start)`,
+    );
+  } else if (kw === "garp_master_refresh") {
+    const s = secondsArg(st, 1, 0, 86400);
+    if (s > 0) {
+      inst.garpRefresh = { value: s, why: "garp_master_refresh" };
+    }
+  } else {
+    noteAt(
+      c.notes,
+      st,
+      `garp_master_refresh_repeat (${where}): not carried over: carpd's garp_refresh sends one gratuitous ARP (neighbour advertisement) per VIP each time`,
+    );
+  }
 }

@@ -69,6 +69,8 @@ const NO_VMAC =
   "not carried over: carpd has no virtual MAC; the new master moves the VIPs with gratuitous ARP and unsolicited neighbour advertisements from the interface's own MAC";
 const NO_TRACKER =
   "not carried over: carpd has no such tracker; a [[check]] running a command can do the same";
+const NO_FIFO =
+  "not carried over: carpd has no notify FIFO; its readers move to `carpd events`, one JSON line per event (the current state of every vhid and group first, then each transition with its reason, demotions and hook runs), several readers at once, none lost across a reload";
 const NO_GARP_EXTRA =
   "not carried over: carpd sends gratuitous ARPs only on becoming MASTER and when re-asserting (garp_count, garp_interval)";
 
@@ -85,8 +87,6 @@ export const INSTANCE_REFUSED: ReadonlyMap<string, string> = new Map(
     "vmac_xmit_base": NO_VMAC,
     "use_vmac_addr": NO_VMAC,
     "use_ipvlan": NO_VMAC,
-    "preempt_delay":
-      "not carried over: carpd has no preempt delay; it preempts as soon as the election allows",
     "smtp_alert": "not carried over: carpd sends no e-mail; use notify instead",
     "track_file": NO_TRACKER,
     "track_process": NO_TRACKER,
@@ -99,8 +99,6 @@ export const INSTANCE_REFUSED: ReadonlyMap<string, string> = new Map(
       "not carried over: carpd has no hook for a lower-priority advert heard as master",
     "notify_priority_changes":
       "not carried over: carpd has no notify FIFO; priorities show in carpd status",
-    "garp_master_refresh": NO_GARP_EXTRA,
-    "garp_master_refresh_repeat": NO_GARP_EXTRA,
     "garp_lower_prio_delay": NO_GARP_EXTRA,
     "garp_lower_prio_repeat": NO_GARP_EXTRA,
     "garp_extra_if": NO_GARP_EXTRA,
@@ -176,8 +174,8 @@ export const GLOBAL_DEFS: ReadonlyMap<string, string> = new Map(Object.entries({
   "vrrp_check_unicast_src": "not carried over: carpd has no such option",
   "vrrp_garp_interval": NO_GARP_EXTRA,
   "vrrp_gna_interval": NO_GARP_EXTRA,
-  "vrrp_garp_master_refresh": NO_GARP_EXTRA,
-  "vrrp_garp_master_refresh_repeat": NO_GARP_EXTRA,
+  "vrrp_garp_master_refresh_repeat":
+    "not carried over: carpd's garp_refresh sends one gratuitous ARP (neighbour advertisement) per VIP each time",
   "vrrp_garp_lower_prio_delay": NO_GARP_EXTRA,
   "vrrp_garp_lower_prio_repeat": NO_GARP_EXTRA,
   "vrrp_garp_extra_if": NO_GARP_EXTRA,
@@ -185,12 +183,10 @@ export const GLOBAL_DEFS: ReadonlyMap<string, string> = new Map(Object.entries({
     "not carried over: a carpd master always answers a lower-priority advert with its own (RFC 9568)",
   "vrrp_down_timer_adverts":
     "not carried over: set deadratio (CARP) per vhid; carpd's VRRP backups wait the RFC's 3 advert intervals",
-  "notify_fifo": "not carried over: carpd has no notify FIFO; use notify",
-  "vrrp_notify_fifo": "not carried over: carpd has no notify FIFO; use notify",
-  "notify_fifo_script":
-    "not carried over: carpd has no notify FIFO; use notify",
-  "vrrp_notify_fifo_script":
-    "not carried over: carpd has no notify FIFO; use notify",
+  "notify_fifo": NO_FIFO,
+  "vrrp_notify_fifo": NO_FIFO,
+  "notify_fifo_script": NO_FIFO,
+  "vrrp_notify_fifo_script": NO_FIFO,
   "enable_dbus":
     "not carried over: carpd's status is on its control socket (carpd status)",
   "enable_snmp_vrrp":

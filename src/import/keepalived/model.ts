@@ -54,6 +54,10 @@ export interface Instance {
   priorityNode: KaNode | null;
   /** `state MASTER`, when given. */
   stateNode: KaNode | null;
+  /** preempt_delay, seconds, and its note. */
+  preemptDelay: Explained<number> | null;
+  /** garp_master_refresh (or the global one), seconds. */
+  garpRefresh: Explained<number> | null;
   /** Added by inverting positive tracker weights. */
   raise: number;
   /** advert_int, in seconds. */
@@ -129,6 +133,8 @@ export interface Globals {
   garpDelay: number | null;
   /** vrrp_min_garp. */
   minGarp: boolean;
+  /** vrrp_garp_master_refresh, seconds. */
+  garpRefresh: number | null;
   /** vrrp_mcast_group4. */
   group4: string | null;
 }
@@ -171,6 +177,20 @@ export interface Vhid {
   keys: VrrpKeys | CarpKeys;
 }
 
+/** A vrrp_sync_group as carried over. */
+export interface SyncGroup {
+  /** Its name. */
+  name: string;
+  /** Its member instances, by name. */
+  members: string[];
+  /** Its generic `notify`, carried over as the group's notify. */
+  notify: string[] | null;
+  /** Its notify scripts ran Debian's primary-backup.sh: carpd drives conntrackd. */
+  conntrackd: boolean;
+  /** The statement. */
+  node: KaNode;
+}
+
 /** A converted config, ready to render. */
 export interface Converted {
   /** The main config file. */
@@ -183,6 +203,8 @@ export interface Converted {
   checks: Check[];
   /** The tracked interfaces, in order of first use. */
   tracks: Tracker[];
+  /** The sync groups, each as a `[[group]]` of `interface/id` members. */
+  groups: { group: SyncGroup; members: string[] }[];
   /** Everything not carried over as it was, in the order it was noted. */
   notes: OrderedNote[];
 }
@@ -205,6 +227,8 @@ export interface Conversion {
   readonly instanceNames: Map<string, KaNode>;
   /** Sync group members, and whether their group keeps tracker weights. */
   readonly synced: Map<string, { group: string; weights: boolean }>;
+  /** The sync groups, in order. */
+  readonly syncGroups: SyncGroup[];
   /** The checks so far. */
   readonly checks: Check[];
   /** The tracked interfaces so far. */
@@ -235,6 +259,7 @@ export function newConversion(
     instances: [],
     instanceNames: new Map(),
     synced: new Map(),
+    syncGroups: [],
     checks: [],
     tracks: [],
     globals: {
@@ -242,6 +267,7 @@ export function newConversion(
       garpRepeat: null,
       garpDelay: null,
       minGarp: false,
+      garpRefresh: null,
       group4: null,
     },
   };

@@ -51,6 +51,7 @@ export function renderToml(conv: Converted): string {
     ...conv.vhids.map(vhidTable),
     ...conv.checks.map(checkTable),
     ...conv.tracks.map(trackTable),
+    ...conv.groups.map(groupTable),
   ]);
 }
 
@@ -82,6 +83,12 @@ function vhidTable({ instance: v, keys }: Vhid): string[] {
   }
   if (v.garpInterval !== null) {
     kv("garp_interval", v.garpInterval.value, v.garpInterval.why);
+  }
+  if (v.garpRefresh !== null) {
+    kv("garp_refresh", v.garpRefresh.value, v.garpRefresh.why);
+  }
+  if (v.preemptDelay !== null) {
+    kv("preempt_delay", v.preemptDelay.value, v.preemptDelay.why);
   }
   if (v.ignoreLinkState) {
     kv("ignore_link_state", true, "dont_track_primary");
@@ -213,4 +220,27 @@ function trackerKeys(t: Tracker, out: string[], state: string): void {
 /** A `key = value` line, its comment lined up after it. */
 function line(kv: string, comment = ""): string {
   return comment === "" ? kv : `${kv.padEnd(38)}  # ${comment}`;
+}
+
+function groupTable(
+  { group: g, members }: Converted["groups"][number],
+): string[] {
+  const out = [
+    `# vrrp_sync_group ${g.name} (${g.node.file}:${g.node.line})`,
+    "[[group]]",
+    `name = ${tomlValue(g.name)}`,
+    `vhids = ${tomlValue(members)}`,
+  ];
+  if (g.conntrackd) {
+    out.push(line("conntrackd = true", "primary-backup.sh: carpd drives it"));
+  }
+  if (g.notify !== null) {
+    out.push(
+      line(
+        `notify = ${tomlValue(g.notify)}`,
+        "gets <group> <old> <new> appended",
+      ),
+    );
+  }
+  return out;
 }
