@@ -16,9 +16,13 @@ const USAGE =
 Usage:
   carpd run [-c FILE]      run the daemon in the foreground
   carpd check [-c FILE]    validate a config (exit 0, or 78 listing every problem)
-  carpd status [--json]    state, demotions and counters of the running daemon
-  carpd standby [--vhid N] hand mastership away and keep it away (planned handover)
-  carpd resume [--vhid N]  end standby
+  carpd status [--json] [--group NAME]
+                           state, demotions and counters of the running daemon
+  carpd standby [--vhid N | --group NAME]
+                           hand mastership away and keep it away (planned handover)
+  carpd resume [--vhid N | --group NAME]
+                           end standby
+  carpd events             the daemon's events as JSON lines, until interrupted
   carpd ucarp FLAGS        run with ucarp's command line (--print-config: show the TOML)
   carpd import ifupdown|keepalived [FILE] [--output OUT]
                            convert ucarp's ifupdown options or keepalived.conf
@@ -101,7 +105,8 @@ export async function main(args: string[]): Promise<number> {
     }
     case "status":
     case "standby":
-    case "resume": {
+    case "resume":
+    case "events": {
       const { runControl } = await import("./src/cli/control.ts");
       return await runControl(command, rest, print, printError);
     }

@@ -14,7 +14,7 @@ import {
   type VhidConfig,
   vhidsFromText,
 } from "../config/mod.ts";
-import { loadConfig } from "../config/load/mod.ts";
+import { groupWarnings, loadConfig } from "../config/load/mod.ts";
 import { profileWarnings } from "./profile_warnings.ts";
 import { reloadPreview } from "./reload_preview.ts";
 
@@ -87,6 +87,7 @@ export async function runCheck(
   for (const w of looseSecretFiles(path, config)) out(`  warning: ${w}`);
   const status = await running(config.controlSocket);
   for (const w of profileWarnings(config, status)) out(`  warning: ${w}`);
+  for (const w of groupWarnings(config)) out(`  warning: ${w}`);
   if (config.metrics !== null) {
     out(
       `  metrics on http://${formatMetricsAddress(config.metrics)}/metrics`,

@@ -1,11 +1,16 @@
 /**
- * `carpd status`, `carpd standby`, `carpd resume`: talk to a running daemon
+ * `carpd status`, `standby`, `resume` and `events`: talk to a running daemon
  * through its control socket.
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { formatStatus, request, type Status } from "../control/mod.ts";
+import {
+  formatStatus,
+  request,
+  type Status,
+  streamEvents,
+} from "../control/mod.ts";
 import { ConfigError } from "../config/mod.ts";
 import { loadConfig } from "../config/load/mod.ts";
 import { errorMessage } from "../errors.ts";
@@ -26,6 +31,11 @@ vhid stays at advskew 254 (VRRP: priority 1), kept across reloads, not
 restarts, until carpd resume.`,
   resume: `Usage: carpd resume [--vhid N] [--group NAME] [-s SOCKET | -c FILE]
 Ends standby; with preempt this box takes mastership back.`,
+  events: `Usage: carpd events [-s SOCKET | -c FILE]
+Prints the daemon's events, one JSON line each with its sequence number and
+time: first the state of every vhid and group, then every transition with
+its reason, demotions, hook runs and reloads, until interrupted. A reader
+too slow for its buffer gets an "overflow" line and is closed (exit 75).`,
 } as const;
 
 /** Exit codes: 0 ok, 64 usage, 69 daemon unreachable (EX_UNAVAILABLE). */
@@ -86,6 +96,9 @@ export async function runControl(
       return 78;
     }
   }
+  if (command === "events") {
+    return await followEvents(socket, print, printError);
+  }
   try {
     const reply = await request(
       socket,
@@ -118,6 +131,42 @@ export async function runControl(
   } catch (e) {
     printError(`carpd ${command}: ${errorMessage(e)}`);
     return EXIT_UNAVAILABLE;
+  }
+}
+
+/** EX_TEMPFAIL: the stream was closed under a slow reader; read again. */
+const EXIT_OVERFLOW = 75;
+
+/** Prints the event stream until interrupted; the exit code. */
+async function followEvents(
+  socket: string,
+  print: (line: string) => void,
+  printError: (line: string) => void,
+): Promise<number> {
+  const abort = new AbortController();
+  const interrupt = (): void => abort.abort();
+  for (const s of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(s, interrupt);
+  }
+  let overflow = false;
+  try {
+    await streamEvents(socket, (line) => {
+      if (line.includes('"type":"overflow"')) overflow = true;
+      print(line);
+    }, abort.signal);
+    if (abort.signal.aborted) return 0;
+    if (overflow) {
+      printError("carpd events: too slow for the stream; closed by carpd");
+      return EXIT_OVERFLOW;
+    }
+    return 0;
+  } catch (e) {
+    printError(`carpd events: ${errorMessage(e)}`);
+    return EXIT_UNAVAILABLE;
+  } finally {
+    for (const s of ["SIGINT", "SIGTERM"] as const) {
+      Deno.removeSignalListener(s, interrupt);
+    }
   }
 }
 

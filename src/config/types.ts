@@ -168,7 +168,6 @@ export interface TrackInterfaceConfig {
   vhids: number[] | null;
 }
 
-/** The whole validated config. */
 /** One `[[group]]`: vhids that are MASTER together or not at all. */
 export interface GroupConfig {
   /** Its name (status, metrics, hooks). */
@@ -190,6 +189,7 @@ export interface GroupConfig {
   scriptTimeoutMs: number;
 }
 
+/** The whole validated config. */
 export interface Config {
   /** Lowest level logged. */
   logLevel: "error" | "warning" | "info" | "debug";

@@ -5,9 +5,20 @@
  * @module
  */
 
-export { request } from "./client.ts";
+export { request, streamEvents } from "./client.ts";
 export { type ControlReply, type ControlRequest } from "./protocol.ts";
-export { answers, type ControlHandler, ControlServer } from "./server.ts";
+export {
+  answers,
+  type ControlHandler,
+  ControlServer,
+  type EventSource,
+} from "./server.ts";
+export {
+  EventBus,
+  type EventFields,
+  EventReader,
+  type EventSink,
+} from "./events.ts";
 export { type ProcessFigures, renderMetrics } from "./metrics.ts";
 export {
   formatMetricsAddress,

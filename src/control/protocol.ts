@@ -8,6 +8,8 @@ export type ControlRequest =
   | { command: "status" }
   /** The running vhids' settings, secrets redacted (for `carpd check`). */
   | { command: "config" }
+  /** The event stream: JSON lines until the client goes away. */
+  | { command: "events" }
   /** All vhids, those of one id, or the members of one group. */
   | { command: "standby"; vhid?: number; group?: string }
   | { command: "resume"; vhid?: number; group?: string }
@@ -22,7 +24,9 @@ export type ControlRequest =
   /** `refuse_addresses`: adding addresses fails with EPERM while `on`. */
   | { command: "test"; action: "refuse_addresses"; on: boolean }
   /** `monitor_buffer`: shrinks the rtnetlink monitor's buffer, so it overflows. */
-  | { command: "test"; action: "monitor_buffer"; bytes: number };
+  | { command: "test"; action: "monitor_buffer"; bytes: number }
+  /** `event_burst`: publishes `count` test events (a slow reader overflows). */
+  | { command: "test"; action: "event_burst"; count: number };
 
 /** A reply. */
 export type ControlReply =
@@ -60,6 +64,8 @@ export function parseRequest(line: string): ControlRequest | string {
       return { command: "status" };
     case "config":
       return { command: "config" };
+    case "events":
+      return { command: "events" };
     case "standby":
     case "resume": {
       const group = r.group;
@@ -82,16 +88,21 @@ export function parseRequest(line: string): ControlRequest | string {
         r.action === "monitor_buffer" && typeof bytes === "number" &&
         Number.isInteger(bytes) && bytes > 0
       ) return { command: "test", action: "monitor_buffer", bytes };
+      const count = r.count;
+      if (
+        r.action === "event_burst" && typeof count === "number" &&
+        Number.isInteger(count) && count > 0 && count <= 100_000
+      ) return { command: "test", action: "event_burst", count };
       const ms = r.ms;
       if (
         r.action === "stall" && typeof ms === "number" &&
         Number.isInteger(ms) && ms > 0 && ms <= 60_000
       ) return { command: "test", action: "stall", ms };
-      return 'test needs action "throw", "stall" with ms from 1 to 60000, "refuse_addresses" with on, or "monitor_buffer" with bytes';
+      return 'test needs action "throw", "stall" with ms from 1 to 60000, "refuse_addresses" with on, "monitor_buffer" with bytes, or "event_burst" with count up to 100000';
     }
     default:
       return `unknown command ${
         JSON.stringify(r.command)
-      }; expected status, standby or resume`;
+      }; expected status, events, standby or resume`;
   }
 }

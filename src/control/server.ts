@@ -5,6 +5,7 @@
  */
 
 import type { Logger } from "../log.ts";
+import type { EventReader } from "./events.ts";
 import {
   type ControlReply,
   type ControlRequest,
@@ -14,6 +15,9 @@ import {
 
 /** Answers a request. */
 export type ControlHandler = (request: ControlRequest) => ControlReply;
+
+/** Opens a reader of the event stream (`carpd events`). */
+export type EventSource = () => EventReader;
 
 /** Time a client has to send its request. */
 const REQUEST_TIMEOUT_MS = 2000;
@@ -25,17 +29,21 @@ export class ControlServer {
   readonly #listener: Deno.Listener;
   readonly #log: Logger;
   readonly #handler: ControlHandler;
+  readonly #events: EventSource | null;
+  readonly #streams = new Set<EventReader>();
 
   private constructor(
     path: string,
     listener: Deno.Listener,
     log: Logger,
     handler: ControlHandler,
+    events: EventSource | null,
   ) {
     this.path = path;
     this.#listener = listener;
     this.#log = log;
     this.#handler = handler;
+    this.#events = events;
   }
 
   /**
@@ -44,6 +52,7 @@ export class ControlServer {
    * @param path The socket path.
    * @param log The logger.
    * @param handler Answers requests.
+   * @param events Opens readers of the event stream, if the daemon has one.
    * @returns The server, already accepting.
    * @throws {Error} When another daemon is listening at `path`.
    */
@@ -51,6 +60,7 @@ export class ControlServer {
     path: string,
     log: Logger,
     handler: ControlHandler,
+    events: EventSource | null = null,
   ): Promise<ControlServer> {
     const dir = path.slice(0, path.lastIndexOf("/")) || "/";
     Deno.mkdirSync(dir, { recursive: true, mode: 0o755 });
@@ -68,13 +78,14 @@ export class ControlServer {
     }
     const listener = Deno.listen({ transport: "unix", path });
     Deno.chmodSync(path, 0o600);
-    const server = new ControlServer(path, listener, log, handler);
+    const server = new ControlServer(path, listener, log, handler, events);
     void server.#accept();
     return server;
   }
 
-  /** Stops listening and removes the socket file. */
+  /** Stops listening and removes the socket file; event readers end. */
   close(): void {
+    for (const r of this.#streams) r.close();
     try {
       this.#listener.close();
     } catch {
@@ -97,6 +108,28 @@ export class ControlServer {
     }
   }
 
+  /** Writes a reader's lines until it or the client ends. */
+  async #stream(conn: Deno.Conn, reader: EventReader): Promise<void> {
+    this.#streams.add(reader);
+    // The client sends nothing more: a read that ends means it went away.
+    void conn.read(new Uint8Array(1)).then(
+      () => reader.close(),
+      () => reader.close(),
+    );
+    const encoder = new TextEncoder();
+    try {
+      for (let line = await reader.next(); line !== null;) {
+        await writeAll(conn, encoder.encode(line + "\n"));
+        line = await reader.next();
+      }
+    } catch {
+      // the client went away
+    } finally {
+      reader.close();
+      this.#streams.delete(reader);
+    }
+  }
+
   async #serve(conn: Deno.Conn): Promise<void> {
     const timer = setTimeout(() => conn.close(), REQUEST_TIMEOUT_MS);
     try {
@@ -104,6 +137,13 @@ export class ControlServer {
       const parsed = line === null
         ? "request too long or empty"
         : parseRequest(line);
+      if (
+        typeof parsed !== "string" && parsed.command === "events" &&
+        this.#events !== null
+      ) {
+        clearTimeout(timer);
+        return await this.#stream(conn, this.#events());
+      }
       const reply: ControlReply = typeof parsed === "string"
         ? { ok: false, error: parsed }
         : this.#handler(parsed);

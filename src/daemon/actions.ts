@@ -11,7 +11,8 @@
 
 import type { GroupSignal, VhidAction, VhidEvent } from "../fsm/mod.ts";
 import type { Logger } from "../log.ts";
-import type { Effects, EffectTarget } from "./effects.ts";
+import type { Effects } from "./effects.ts";
+import type { EffectTarget } from "./effect_target.ts";
 import type { Transmitter } from "./transmit.ts";
 
 /** What the queue works with. */

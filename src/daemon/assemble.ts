@@ -23,6 +23,7 @@ import type {
 import { Receiver } from "./receiver.ts";
 import { Vhids } from "./vhids.ts";
 import { Groups } from "./groups.ts";
+import { EventBus } from "../control/mod.ts";
 import { ledgerPath, VipLedger } from "./vip_ledger.ts";
 import { KeyRings, keyRingsPath } from "./key_rings.ts";
 
@@ -51,6 +52,8 @@ export interface Shell {
   readonly rings: KeyRings;
   readonly vhids: Vhids;
   readonly groups: Groups;
+  /** The event stream (`carpd events`). */
+  readonly events: EventBus;
   readonly health: Health;
   /** Test hook: refuse every address added from now on (or not). */
   refuseAddresses(on: boolean): void;
@@ -134,7 +137,9 @@ function compose(
   const { netlink, monitor, frames, links, ledger, rings } = handles;
   const { clock, loop } = platform;
   let refusing = false;
+  const bus = new EventBus(() => clock.wallMs());
   const effects = new Effects({
+    events: bus,
     log,
     limiter,
     clock,
@@ -212,6 +217,7 @@ function compose(
       preMaster: (key) => groups.preMaster(key),
     },
     joined: (key) => groups.joined(key),
+    events: bus,
   });
   const groups: Groups = new Groups({
     log,
@@ -219,6 +225,7 @@ function compose(
     spawn: platform.spawn,
     enqueue: (job, after) => effects.enqueue(job, after),
     driver: (key) => vhids.get(key),
+    events: bus,
   });
   return {
     platform,
@@ -234,6 +241,7 @@ function compose(
     rings,
     vhids,
     groups,
+    events: bus,
     health,
     refuseAddresses: (on) => refusing = on,
     close(): void {

@@ -22,6 +22,7 @@ export interface ControlOperations {
     stallLoop(ms: number): void;
     refuseAddresses(on: boolean): void;
     monitorBuffer(bytes: number): void;
+    eventBurst(count: number): void;
   } | null;
 }
 
@@ -43,6 +44,9 @@ export function answerControl(
       return { ok: true, result: ops.status() };
     case "config":
       return { ok: true, result: { vhids: ops.runningVhids() } };
+    case "events":
+      // The control socket streams these itself (see its server).
+      return { ok: false, error: "events: no event stream here" };
     case "standby":
     case "resume": {
       const n = req.command === "standby"
@@ -68,7 +72,8 @@ export function answerControl(
       else if (req.action === "stall") hooks.stallLoop(req.ms);
       else if (req.action === "refuse_addresses") {
         hooks.refuseAddresses(req.on);
-      } else hooks.monitorBuffer(req.bytes);
+      } else if (req.action === "event_burst") hooks.eventBurst(req.count);
+      else hooks.monitorBuffer(req.bytes);
       return { ok: true, result: { action: req.action } };
     }
   }

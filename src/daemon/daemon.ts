@@ -19,21 +19,23 @@ import { errorMessage } from "../errors.ts";
 import { type Logger, LogRateLimiter } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { assemble, type Shell } from "./assemble.ts";
-import { sleep } from "./clock.ts";
 import { answerControl } from "./control_handler.ts";
 import type { LoopObserver, Platform } from "./platform.ts";
 import { applyReload } from "./reload.ts";
+import { stopShell } from "./stopping.ts";
 import { Scheduling } from "./timing/mod.ts";
 import type { Services, ServicesContext, StagedMetrics } from "./services.ts";
-import { projectStatus, statusLine } from "./status_projection.ts";
+import {
+  eventSnapshot,
+  projectStatus,
+  statusLine,
+} from "./status_projection.ts";
 import type { VhidDriver } from "./driver.ts";
 
 /** Exit code after a fatal error inside the daemon (EX_SOFTWARE). */
 export const EXIT_FATAL = 70;
 /** How often threads created since are moved to the wanted policy. */
 const SWEEP_MS = 1000;
-/** Longest wait for address removals still in flight at exit. */
-const NETLINK_DRAIN_MS = 2000;
 
 /** What the outside world hears from the daemon (systemd, in production). */
 export interface DaemonObserver {
@@ -132,6 +134,7 @@ export class Daemon {
     stallLoop(ms: number): void;
     refuseAddresses(on: boolean): void;
     monitorBuffer(bytes: number): void;
+    eventBurst(count: number): void;
   } | null;
 
   private constructor(o: DaemonOptions, shell: Shell) {
@@ -146,6 +149,10 @@ export class Daemon {
       status: () => this.status(),
       answer: (req) => answerControl(req, this, this.#log),
       stopping: () => this.#stopped !== null,
+      events: () =>
+        shell.events.subscribe(
+          eventSnapshot(shell.vhids.all(), shell.groups.status()),
+        ),
     }) ?? null;
     const loop = shell.loop;
     this.testHooks = o.testHooks === true
@@ -157,6 +164,17 @@ export class Daemon {
         stallLoop: (ms) => loop.stall(ms),
         refuseAddresses: (on) => shell.refuseAddresses(on),
         monitorBuffer: (bytes) => shell.monitor.setReceiveBuffer(bytes),
+        eventBurst: (count) => {
+          // In slices, so readers that keep up drain between them.
+          const slice = (from: number): void => {
+            const to = Math.min(count, from + 100);
+            for (let n = from; n < to; n++) {
+              shell.events.publish({ type: "test", n });
+            }
+            if (to < count) shell.clock.after(2, () => slice(to));
+          };
+          slice(0);
+        },
       }
       : null;
   }
@@ -253,43 +271,11 @@ export class Daemon {
     this.#observer.stopping();
     this.#sweep?.();
     this.#services?.close();
-    const shell = this.#shell;
-    const clock = shell.clock;
-    const checks = shell.health.stop();
-    const drivers = shell.vhids.all();
-    for (const r of drivers) r.stop();
-    const limit =
-      Math.max(1000, ...drivers.map((r) => r.config.scriptTimeoutMs)) + 1000;
-    this.#stopped = (async () => {
-      if (exitCode === 0) {
-        // Make before break: the loop keeps running while MASTERs that
-        // bowed out keep their VIPs until a successor has taken over
-        // (bounded by the state machine). After a fatal error the loop
-        // cannot be trusted: release at once.
-        await Promise.race([
-          Promise.all(drivers.map((r) => r.released())),
-          sleep(clock, releaseWaitMs(drivers, clock.now()) + 500),
-        ]);
-      }
-      for (const r of drivers) r.release();
-      // What a stopped vhid keeps on purpose stays; everything else carpd
-      // added goes, a reload's leftovers included.
-      await Promise.race([
-        this.#removeLeftovers(true),
-        sleep(clock, NETLINK_DRAIN_MS),
-      ]);
-      shell.loop.stop();
-      await Promise.race([
-        Promise.all([checks, ...drivers.map((r) => r.hooksIdle())]),
-        sleep(clock, limit),
-      ]);
-      const until = clock.now() + NETLINK_DRAIN_MS;
-      while (shell.netlink.waiting > 0 && clock.now() < until) {
-        await sleep(clock, 10);
-      }
-      shell.close();
-      this.#log.info("stopped");
-    })();
+    this.#stopped = stopShell(
+      this.#shell,
+      exitCode === 0,
+      (stopping) => this.#removeLeftovers(stopping),
+    ).then(() => this.#log.info("stopped"));
     return this.#stopped;
   }
 
@@ -461,6 +447,7 @@ export class Daemon {
       this.#log.error(`reload rejected, running config kept: ${error}`);
     }
     this.#reload = { count, ok: error === null, error };
+    this.#shell.events.publish({ type: "reload", ok: error === null, error });
     this.#observer.reloaded(this.summary());
     return error === null;
   }
@@ -509,9 +496,4 @@ export class Daemon {
     cancel = this.#shell.clock.after(ms, tick);
     return () => cancel();
   }
-}
-
-/** The longest any stopping vhid holds its VIPs for a successor. */
-function releaseWaitMs(drivers: readonly VhidDriver[], now: number): number {
-  return Math.max(0, ...drivers.map((r) => (r.state.releaseAt ?? now) - now));
 }

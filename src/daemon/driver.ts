@@ -26,7 +26,6 @@ import {
   type VhidState,
 } from "../fsm/mod.ts";
 import type { Demotion } from "../health/mod.ts";
-import type { Logger, LogRateLimiter } from "../log.ts";
 import type { Ipv6 } from "../net/mod.ts";
 import {
   type AnyDropReason,
@@ -35,62 +34,26 @@ import {
   wireEntry,
 } from "../wire/mod.ts";
 import { ActionQueue } from "./actions.ts";
-import type { Clock } from "./clock.ts";
 import { emptyVhidCounters, type VhidCounters } from "./counters.ts";
 import {
-  type Effects,
   type EffectTarget,
   effectTarget,
   type TransitionRecord,
   transitionWhy,
-} from "./effects.ts";
+} from "./effect_target.ts";
 import { electionConfig } from "./timing/mod.ts";
 import type { Link } from "./links.ts";
 import { InterfaceView } from "./interface_view.ts";
 import { Hearing } from "./hearing.ts";
 import { type SocketsView, Transmitter } from "./transmit.ts";
 import { warmUp } from "./warm_up.ts";
-import type { KeyRings } from "./key_rings.ts";
 import { VhidKeys } from "./vhid_keys.ts";
 import { VhidTimer } from "./vhid_timer.ts";
 import { VhidDemotions } from "./vhid_demotions.ts";
-import { findVip, type FrameSender } from "./vip_addresses.ts";
+import type { DriverContext, Membership } from "./driver_context.ts";
+import { findVip } from "./vip_addresses.ts";
 
-/** What a vhid needs from the daemon. */
-export interface DriverContext {
-  log: Logger;
-  limiter: LogRateLimiter;
-  clock: Clock;
-  frames: FrameSender;
-  /** The box's executor of effects. */
-  effects: Effects;
-  /** The box's key rings (roll-out windows kept under /run). */
-  rings: KeyRings;
-  /** Told after every transition. */
-  onTransition: () => void;
-  /** Told how late each protocol timer fired, and the advert interval. */
-  onTimer: (lateMs: number, intervalMs: number) => void;
-  /** Told when what the vhid accepts (its source address) changed. */
-  onReceiveRulesChanged: () => void;
-  /** The box's groups: a member's signals, and its pre-master step. */
-  groups: GroupPort;
-}
-
-/** What a member of a group asks of the box's groups. */
-export interface GroupPort {
-  /** Tells the other members of `key`'s group. */
-  signal(key: string, signal: GroupSignal): void;
-  /** `key` left MASTER (said at once: the next takeover's step is afresh). */
-  leftMaster(key: string): void;
-  /** Resolves when the group's pre-master step has run (or timed out). */
-  preMaster(key: string): Promise<void>;
-}
-
-/** A vhid's place in a group, as its election sees it. */
-export interface Membership {
-  /** The group has a pre-master step to await before the VIPs. */
-  gated: boolean;
-}
+export type { DriverContext } from "./driver_context.ts";
 
 /** A running vhid. */
 export class VhidDriver {
@@ -118,7 +81,16 @@ export class VhidDriver {
     this.#config = config;
     this.#ctx = ctx;
     this.#iface = new InterfaceView(() => this.#config);
-    this.#demotions = new VhidDemotions(() => this.#transmit.demotion());
+    this.#demotions = new VhidDemotions(
+      () => this.#transmit.demotion(),
+      (demotions) =>
+        ctx.events.publish({
+          type: "demotions",
+          interface: this.#config.interface,
+          vhid: this.#config.id,
+          demotions,
+        }),
+    );
     this.#state = initialState(
       electionConfig(config, config.source ?? 0),
       initialCounter(ctx.clock.wallMs(), ctx.clock.random32()),
@@ -230,11 +202,7 @@ export class VhidDriver {
     return this.#demotions.own();
   }
 
-  /**
-   * Joins a group, or leaves it (`null`).
-   *
-   * @param m Its place in the group.
-   */
+  /** Joins a group with this place in it, or leaves it (`null`). */
   joinGroup(m: Membership | null): void {
     if (m?.gated === this.#membership?.gated) return;
     this.#membership = m;
@@ -242,20 +210,12 @@ export class VhidDriver {
     if (m === null) this.setGroupDemotions([]);
   }
 
-  /**
-   * The demotions the other members of its group put on it now.
-   *
-   * @param list Each with its reason.
-   */
+  /** The demotions the other members of its group put on it now. */
   setGroupDemotions(list: Demotion[]): void {
     for (const e of this.#demotions.setGroup(list, this.#state)) this.#feed(e);
   }
 
-  /**
-   * Another member of its group took over or preempts.
-   *
-   * @param signal What it said.
-   */
+  /** Another member of its group took over or preempts. */
   group(signal: GroupSignal): void {
     this.#feed({ type: "group", signal });
   }
@@ -440,11 +400,6 @@ export class VhidDriver {
     this.#feed({ type: "step_down" });
   }
 
-  /** Resolves when the box's queued hooks have finished (or timed out). */
-  hooksIdle(): Promise<void> {
-    return this.#ctx.effects.hooksIdle();
-  }
-
   /**
    * Stops: bow-out advert if MASTER, then the VIPs released (unless
    * `release_vips_on_exit = false`) and the down hook queued once a
@@ -488,6 +443,7 @@ export class VhidDriver {
         () => this.#state.config.election.bowOut(this.#state),
       );
     }
+    this.#demotions.tell(this.#state);
     if (this.#state.releaseAt === null && this.#releaseWaiters.length > 0) {
       for (const resolve of this.#releaseWaiters.splice(0)) resolve();
     }

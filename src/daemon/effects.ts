@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { VhidConfig, Vip } from "../config/mod.ts";
+import type { Vip } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
 import {
   type HookJob,
@@ -17,9 +17,8 @@ import {
   type Spawner,
 } from "../hooks/mod.ts";
 import { type Logger, logLimited, type LogRateLimiter } from "../log.ts";
-import { formatPeer, type PeerAddress } from "../net/mod.ts";
 import type { Clock } from "./clock.ts";
-import type { HookKind, VhidCounters } from "./counters.ts";
+import type { HookKind } from "./counters.ts";
 import type { Link } from "./links.ts";
 import {
   type AddressControl,
@@ -30,18 +29,15 @@ import {
   vipLabel,
 } from "./vip_addresses.ts";
 import type { VipLedger } from "./vip_ledger.ts";
+import {
+  type EffectTarget,
+  HISTORY_LENGTH,
+  hookOutcome,
+  type TransitionRecord,
+} from "./effect_target.ts";
 
-/** One state change as the history keeps it. */
-export interface TransitionRecord {
-  /** ISO 8601 UTC. */
-  at: string;
-  from: string;
-  to: string;
-  reason: string;
-}
+import type { EventSink } from "../control/mod.ts";
 
-/** State changes kept per vhid. */
-export const HISTORY_LENGTH = 16;
 /** A VIP someone removed is looked at again after this long. */
 const RESTORE_DELAY_MS = 20;
 /** Refresh frames (`garp_refresh`) an interface sends at most, per second. */
@@ -58,51 +54,8 @@ export interface EffectsContext {
   spawn: Spawner;
   /** The addresses this daemon added. */
   ledger: VipLedger;
-}
-
-/** A vhid as the executor acts for it. */
-export interface EffectTarget {
-  /** `interface/id`: its history and hook lane. */
-  readonly key: string;
-  /** `vhid 3`, for messages. */
-  readonly name: string;
-  /** Its settings now. */
-  readonly config: VhidConfig;
-  /** Its interface now, `null` while missing. */
-  readonly link: Link | null;
-  /** Its counters. */
-  readonly counters: VhidCounters;
-  /** Stopping with `release_vips_on_exit = false`: the VIPs stay. */
-  readonly keepVips: boolean;
-}
-
-/**
- * A transition's reason in words, for the history and the log: the
- * preferred master's address, the demotions behind a hand-over, the
- * detail of a fault.
- *
- * @param a The transition.
- * @param heardMaster The master the vhid heard last, if any.
- * @param demotedBy The reasons of the health demotions in force.
- * @returns The words.
- */
-export function transitionWhy(
-  a: { reason: string; detail?: string },
-  heardMaster: PeerAddress | null,
-  demotedBy: readonly string[],
-): string {
-  if (a.detail !== undefined) {
-    return a.detail.startsWith(a.reason)
-      ? a.detail
-      : `${a.reason}: ${a.detail}`;
-  }
-  const by = a.reason === "preferred master" && heardMaster !== null
-    ? ` ${formatPeer(heardMaster)}`
-    : "";
-  const demoted = a.reason === "demoted" && demotedBy.length > 0
-    ? ` by ${demotedBy.join(", ")}`
-    : "";
-  return `${a.reason}${by}${demoted}`;
+  /** The event stream (`carpd events`). */
+  events?: EventSink;
 }
 
 /** The executor of effects for the box. */
@@ -398,6 +351,14 @@ export class Effects {
       reason: why,
     });
     if (history.length > HISTORY_LENGTH) history.shift();
+    this.#ctx.events?.publish({
+      type: "transition",
+      interface: t.config.interface,
+      vhid: t.config.id,
+      from,
+      to,
+      reason: why,
+    });
     const line = `${t.name}: ${from} -> ${to} (${why})`;
     if (to === "FAULT") this.#ctx.log.warning(line);
     else this.#ctx.log.info(line);
@@ -462,40 +423,15 @@ export class Effects {
       const n = t.counters.hooks[kind];
       n.runs++;
       if (r.error !== null || r.timedOut || r.code !== 0) n.failures++;
+      this.#ctx.events?.publish({
+        type: "hook",
+        hook: kind,
+        interface: t.config.interface,
+        vhid: t.config.id,
+        ...hookOutcome(r),
+      });
     });
   }
-}
-
-/**
- * A vhid as the executor of effects acts for it, always current: its
- * settings, interface and `keepVips` are read when an effect runs.
- *
- * @param key Its key.
- * @param name Its name for messages.
- * @param counters Its counters.
- * @param now What is current about it.
- * @returns The target.
- */
-export function effectTarget(
-  key: string,
-  name: string,
-  counters: VhidCounters,
-  now: () => Pick<EffectTarget, "config" | "link" | "keepVips">,
-): EffectTarget {
-  return {
-    key,
-    name,
-    counters,
-    get config(): VhidConfig {
-      return now().config;
-    },
-    get link(): Link | null {
-      return now().link;
-    },
-    get keepVips(): boolean {
-      return now().keepVips;
-    },
-  };
 }
 
 /** The same address with the same prefix length. */

@@ -25,6 +25,8 @@ import type { HookJob, HookResult, Spawner } from "../hooks/mod.ts";
 import type { Logger } from "../log.ts";
 import type { Clock } from "./clock.ts";
 import type { VhidDriver } from "./driver.ts";
+import { hookOutcome } from "./effect_target.ts";
+import type { EventSink } from "../control/mod.ts";
 
 /** What the groups need from the daemon. */
 export interface GroupsContext {
@@ -36,6 +38,8 @@ export interface GroupsContext {
   enqueue(job: HookJob, after?: Promise<void>): Promise<HookResult>;
   /** The running vhid of a key. */
   driver(key: string): VhidDriver | undefined;
+  /** The event stream (`carpd events`). */
+  events: EventSink;
 }
 
 /** How often something ran and how it went. */
@@ -239,6 +243,13 @@ export class Groups {
     const from = g.state;
     g.state = next;
     g.counters.transitions++;
+    this.#ctx.events.publish({
+      type: "group_transition",
+      group: g.config.name,
+      from,
+      to: next,
+      members: Object.fromEntries(members.map((d) => [d.key, d.state.state])),
+    });
     const line = `group ${g.config.name}: ${from} -> ${next}`;
     if (next === "FAULT") this.#ctx.log.warning(line);
     else this.#ctx.log.info(line);
@@ -252,7 +263,7 @@ export class Groups {
     const notify = g.config.notify;
     if (notify !== null) {
       this.#count(
-        g.counters.notify,
+        g,
         this.#ctx.enqueue({
           argv: [...notify, g.config.name, from, next],
           timeoutMs: g.config.scriptTimeoutMs,
@@ -288,6 +299,7 @@ export class Groups {
     const c = g.counters.conntrackd;
     c.runs++;
     const error = failure(r);
+    this.#publishHook(g, "conntrackd", r, ms);
     if (error === null) {
       this.#ctx.log.info(`${r.label}: ok in ${ms} ms`);
       return;
@@ -327,12 +339,14 @@ export class Groups {
       const r = await this.#ctx.spawn({ ...step, timeoutMs: left });
       const ms = Math.round(clock.now() - t0);
       const error = failure(r);
-      const isConntrackd = step.argv === steps[0]?.argv &&
-        c.conntrackd !== null;
-      if (isConntrackd) this.#conntrackdResult(g, r, ms);
-      else if (error === null) {
-        this.#ctx.log.info(`${step.label}: ok in ${ms} ms`);
-      } else this.#ctx.log.warning(`${step.label}: ${error} (${ms} ms)`);
+      if (step.label.endsWith("conntrackd -c")) {
+        this.#conntrackdResult(g, r, ms);
+      } else {
+        this.#publishHook(g, "pre_master", r, ms);
+        if (error === null) {
+          this.#ctx.log.info(`${step.label}: ok in ${ms} ms`);
+        } else this.#ctx.log.warning(`${step.label}: ${error} (${ms} ms)`);
+      }
       if (error !== null) failed = true;
       if (r.timedOut) {
         counts.timeouts++;
@@ -348,10 +362,27 @@ export class Groups {
     counts.lastMs = Math.round(clock.now() - start);
   }
 
-  #count(counts: RunCounts, result: Promise<HookResult>): void {
+  #count(g: GroupRun, result: Promise<HookResult>): void {
     void result.then((r) => {
+      const counts = g.counters.notify;
       counts.runs++;
       if (failure(r) !== null) counts.failures++;
+      this.#publishHook(g, "notify", r, null);
+    });
+  }
+
+  #publishHook(
+    g: GroupRun,
+    hook: string,
+    r: HookResult,
+    ms: number | null,
+  ): void {
+    this.#ctx.events.publish({
+      type: "hook",
+      hook,
+      group: g.config.name,
+      ...hookOutcome(r),
+      ...(ms === null ? {} : { ms }),
     });
   }
 

@@ -11,6 +11,7 @@ import {
   type ControlReply,
   type ControlRequest,
   ControlServer,
+  type EventReader,
   formatMetricsAddress,
   MetricsServer,
   renderMetrics,
@@ -30,6 +31,8 @@ export interface ServicesContext {
   answer(req: ControlRequest): ControlReply;
   /** Whether the daemon is stopping (a late open is closed at once). */
   stopping(): boolean;
+  /** Opens a reader of the event stream (`carpd events`). */
+  events(): EventReader;
 }
 
 /** A metrics address bound for a reload, to keep or throw away. */
@@ -103,7 +106,12 @@ export class Services {
     this.#control = null;
     this.#controlPath = path;
     const log = this.#ctx.log;
-    ControlServer.open(path, log, (req) => this.#ctx.answer(req)).then(
+    ControlServer.open(
+      path,
+      log,
+      (req) => this.#ctx.answer(req),
+      () => this.#ctx.events(),
+    ).then(
       (server) => {
         if (!this.#ctx.stopping() && this.#controlPath === path) {
           this.#control = server;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { GroupStatus } from "../control/mod.ts";
+import type { EventFields, GroupStatus } from "../control/mod.ts";
 import { formatPeer } from "../net/mod.ts";
 import { identityChanges } from "../wire/mod.ts";
 import {
@@ -188,6 +188,40 @@ export function statusLine(
   return reloadError === null
     ? line
     : `reload failed, old config kept; ${line}`;
+}
+
+/**
+ * The first lines a reader of `carpd events` gets: every vhid's state and
+ * every group's.
+ *
+ * @param vhids The vhids.
+ * @param groups The groups as status shows them.
+ * @returns The lines, before they are numbered.
+ */
+export function eventSnapshot(
+  vhids: readonly VhidDriver[],
+  groups: readonly GroupStatus[],
+): EventFields[] {
+  return [
+    ...vhids.map((r) => ({
+      type: "vhid_state",
+      interface: r.config.interface,
+      vhid: r.config.id,
+      state: r.state.state,
+      group: groups.find((g) => g.members.includes(r.key))?.name ?? null,
+      demotions: r.demotions().map((d) => ({
+        reason: d.reason,
+        amount: d.advskew,
+      })),
+    })),
+    ...groups.map((g) => ({
+      type: "group_state",
+      group: g.name,
+      state: g.state,
+      split: g.split,
+      members: g.members,
+    })),
+  ];
 }
 
 /** A vhid's roll-out window as status shows it. */

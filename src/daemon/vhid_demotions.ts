@@ -15,14 +15,21 @@ export class VhidDemotions {
   #health: Demotion[] = [];
   #group: Demotion[] = [];
   readonly #sends: () => Demotion | null;
+  readonly #told: (list: { reason: string; amount: number }[]) => void;
+  #toldText = "[]";
 
   /**
    * No demotions yet.
    *
    * @param sends The send-error demotion now, if any.
+   * @param told Told the demotions in force each time they change.
    */
-  constructor(sends: () => Demotion | null) {
+  constructor(
+    sends: () => Demotion | null,
+    told: (list: { reason: string; amount: number }[]) => void,
+  ) {
     this.#sends = sends;
+    this.#told = told;
   }
 
   /** Its own: health and send errors (what its group shares). */
@@ -101,6 +108,23 @@ export class VhidDemotions {
       this.#sends()?.advskew ?? 0,
       { demotion: s.demotion, checkFault: s.faults.check !== undefined },
     );
+  }
+
+  /**
+   * Tells the demotions in force when they changed since the last call
+   * (the event stream).
+   *
+   * @param s The vhid's state.
+   */
+  tell(s: VhidState): void {
+    const list = this.all(s).map((d) => ({
+      reason: d.reason,
+      amount: d.advskew,
+    }));
+    const text = JSON.stringify(list);
+    if (text === this.#toldText) return;
+    this.#toldText = text;
+    this.#told(list);
   }
 
   #none(): boolean {

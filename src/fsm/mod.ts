@@ -65,8 +65,6 @@ export {
 } from "./send_errors.ts";
 export { COPY_WITHIN_MS, KeyUsage, type KeyVerdict } from "./key_usage.ts";
 export {
-  GROUP_HOLD_DEMOTION,
-  groupDecision,
   groupHolds,
   groupSplit,
   type GroupState,

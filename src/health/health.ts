@@ -129,7 +129,6 @@ export class Health {
     }));
   }
 
-  /** Stops every check; resolves when runs in progress have ended. */
   /**
    * Demotes every vhid while the box starts (`[daemon] startup_demote`), as
    * OpenBSD demotes its carp group until the boot ends: for a time, or
@@ -158,6 +157,7 @@ export class Health {
     os.after(0, poll);
   }
 
+  /** Stops every check; resolves when runs in progress have ended. */
   async stop(): Promise<void> {
     await Promise.all([...this.#checks.values()].map((c) => c.stop()));
   }

@@ -183,6 +183,7 @@ export class FakeBox {
       rings: this.rings,
       onTransition: () => this.transitions++,
       onTimer: () => {},
+      events: { publish: () => {} },
       groups: {
         signal: () => {},
         leftMaster: () => {},

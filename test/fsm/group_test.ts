@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { GROUP_HOLD_DEMOTION } from "../../src/fsm/group.ts";
 import {
-  GROUP_HOLD_DEMOTION,
   groupHolds,
   groupSplit,
   groupState,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Config, GroupConfig, VhidConfig } from "../types.ts";
+import type { Config, GroupConfig, VhidConfig } from "../mod.ts";
 import type { RawConfig } from "./schema.ts";
 
 /** conntrackd as `conntrackd = true` calls it: Debian's, its default config. */

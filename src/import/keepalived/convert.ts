@@ -13,7 +13,6 @@ import {
   boolArg,
   errorAt,
   intArg,
-  nameArg,
   noBlock,
   noteAt,
   secondsArg,
