@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Status, VhidStatus } from "./status.ts";
+import type { GroupStatus, Status, VhidStatus } from "./status.ts";
 
 /** The `Content-Type` of the exposition. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -90,7 +90,87 @@ function vhidLabels(v: VhidStatus): Labels {
     vhid: String(v.vhid),
     interface: v.interface,
     protocol: v.protocol,
+    ...(v.group ? { group: v.group } : {}),
   };
+}
+
+/** The `[[group]]` families: state, splits, the pre-master step, hooks. */
+function groupMetrics(e: Exposition, groups: readonly GroupStatus[]): void {
+  const counters: [string, string, (g: GroupStatus) => number | null][] = [
+    [
+      "carpd_group_transitions_total",
+      "Group transitions.",
+      (g) => g.transitions,
+    ],
+    [
+      "carpd_group_splits_total",
+      "Times the members were found split (some MASTER, some not).",
+      (g) => g.splits,
+    ],
+    [
+      "carpd_group_pre_master_runs_total",
+      "Pre-master steps run (conntrackd's commit, pre_master).",
+      (g) => g.preMaster?.runs ?? null,
+    ],
+    [
+      "carpd_group_pre_master_failures_total",
+      "Pre-master steps with a command that failed or timed out.",
+      (g) => g.preMaster?.failures ?? null,
+    ],
+    [
+      "carpd_group_pre_master_timeouts_total",
+      "Pre-master steps that took their whole timeout (VIPs added anyway).",
+      (g) => g.preMaster?.timeouts ?? null,
+    ],
+    [
+      "carpd_group_notify_runs_total",
+      "Group notify runs.",
+      (g) => g.notify.runs,
+    ],
+    [
+      "carpd_group_notify_failures_total",
+      "Group notify runs that failed.",
+      (g) => g.notify.failures,
+    ],
+    [
+      "carpd_group_conntrackd_calls_total",
+      "conntrackd calls made by carpd.",
+      (g) => g.conntrackd?.runs ?? null,
+    ],
+    [
+      "carpd_group_conntrackd_failures_total",
+      "conntrackd calls that failed (conntrackd missing, an error, a timeout).",
+      (g) => g.conntrackd?.failures ?? null,
+    ],
+  ];
+  e.family(
+    "carpd_group_state",
+    "gauge",
+    "The group's state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT.",
+  );
+  e.family(
+    "carpd_group_split",
+    "gauge",
+    "1 while the group's members disagree (some MASTER, some not), else 0.",
+  );
+  e.family(
+    "carpd_group_pre_master_seconds",
+    "gauge",
+    "How long the last pre-master step took.",
+  );
+  for (const [name, help] of counters) e.family(name, "counter", help);
+  for (const g of groups) {
+    const l = { group: g.name };
+    e.sample("carpd_group_state", l, STATE_VALUES[g.state] ?? -1);
+    e.sample("carpd_group_split", l, g.split ? 1 : 0);
+    if (g.preMaster?.lastMs != null) {
+      e.sample("carpd_group_pre_master_seconds", l, g.preMaster.lastMs / 1000);
+    }
+    for (const [name, , value] of counters) {
+      const v = value(g);
+      if (v !== null) e.sample(name, l, v);
+    }
+  }
 }
 
 /**
@@ -296,6 +376,7 @@ export function renderMetrics(s: Status, p: ProcessFigures): string {
     e.sample("carpd_check_failures_total", l, c.failures);
     e.sample("carpd_check_duration_seconds", l, c.lastDurationMs / 1000);
   }
+  groupMetrics(e, s.groups ?? []);
   e.family(
     "carpd_track_interface_up",
     "gauge",

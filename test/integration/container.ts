@@ -54,7 +54,7 @@ export async function deleteNamespaces(...names: string[]): Promise<void> {
 
 /** Where the cached root file system lives (override: CARPD_TEST_ROOTFS). */
 export const ROOTFS: string = Deno.env.get("CARPD_TEST_ROOTFS") ??
-  "/var/cache/carpd-test/rootfs-bookworm-v1";
+  "/var/cache/carpd-test/rootfs-bookworm-v2";
 
 /** What the box has besides a minimal Debian. */
 const PACKAGES = [
@@ -65,6 +65,7 @@ const PACKAGES = [
   "iputils-ping",
   "procps",
   "squid",
+  "conntrackd",
 ];
 
 /** Marks a finished build: written last, so a broken build is redone. */

@@ -362,6 +362,84 @@ Deno.test({
       );
 
       await t.step(
+        "conntrackd (Debian's, its own service) driven by carpd under the shipped unit: a group's takeover commits its state, every call answered",
+        async () => {
+          await box.write(
+            "/etc/conntrackd/conntrackd.conf",
+            `Sync {
+\tMode FTFW {
+\t}
+\tUDP {
+\t\tIPv4_address ${BOX}
+\t\tIPv4_Destination_Address ${PEER}
+\t\tPort 3780
+\t\tInterface eth1
+\t}
+}
+General {
+\tHashSize 8192
+\tHashLimit 65535
+\tLockFile /var/lock/conntrack.lock
+\tUNIX {
+\t\tPath /var/run/conntrackd.ctl
+\t}
+\tFilter From Userspace {
+\t\tProtocol Accept {
+\t\t\tTCP
+\t\t}
+\t}
+}
+`,
+          );
+          await box.must(["systemctl", "restart", "conntrackd.service"]);
+          await box.write(
+            "/etc/carp/carp.toml",
+            BOX_CONFIG(0) +
+              '\n[[group]]\nname = "fw"\nvhids = [3]\nconntrackd = true\n',
+          );
+          await box.must(["systemctl", "reload", "carp.service"]);
+          await box.must(["carpd", "standby"]);
+          assert.ok(
+            await eventually(
+              async () => await peerState() === "MASTER",
+              8000,
+              200,
+            ),
+          );
+          await box.must(["carpd", "resume"]);
+          assert.ok(
+            await eventually(
+              async () =>
+                (await boxStatus(box)).groups?.[0]?.state === "MASTER",
+              8000,
+              200,
+            ),
+          );
+          let g = (await boxStatus(box)).groups![0]!;
+          assert.ok(
+            await eventually(
+              async () => {
+                g = (await boxStatus(box)).groups![0]!;
+                return g.conntrackd!.runs >= 6;
+              },
+              8000,
+              200,
+            ),
+            JSON.stringify(g),
+          );
+          assert.equal(g.conntrackd!.failures, 0, JSON.stringify(g));
+          assert.ok(g.preMaster!.runs >= 1 && g.preMaster!.failures === 0);
+          const log = await box.must([
+            "journalctl",
+            "-u",
+            "carp.service",
+            "--no-pager",
+          ]);
+          assert.match(log, /group fw conntrackd -c: ok in \d+ ms/);
+        },
+      );
+
+      await t.step(
         "systemctl reload: same PID, the change applied",
         async () => {
           await box.write("/etc/carp/carp.toml", BOX_CONFIG(10));
