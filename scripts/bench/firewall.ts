@@ -5,7 +5,8 @@
  * side by side: per event, the longest gap of a 10 ms ping through the
  * VIPs, the TCP stream's longest stall, how long the VIPs were on
  * different boxes (sampled every 20 ms) and the stream's packets the
- * firewalls dropped. ucarp has no groups and is not run.
+ * firewalls dropped; medians of up to 3 runs (1 with --quick). ucarp has
+ * no groups and is not run.
  * @module
  */
 
@@ -27,9 +28,33 @@ export type FirewallImpl = (typeof FIREWALL_IMPLS)[number];
 /** One event's figures. */
 export interface FirewallFigures {
   pingGapMs: number;
+  pingsLost: number;
   stallMs: number;
   splitMs: number;
   dropped: number;
+}
+
+/**
+ * The ping and the stream send every 10 ms: a gap is known to that much,
+ * so it is reported in whole ticks (a 21 ms and a 22 ms gap are the same
+ * one late reply).
+ */
+const TICK_MS = 10;
+
+function ticks(ms: number): number {
+  return Math.round(ms / TICK_MS) * TICK_MS;
+}
+
+/** Echo requests sent within [from, to] that got no reply. */
+function lostPings(lines: readonly string[], from: number, to: number): number {
+  const seqs = lines.flatMap((l) => {
+    const m = /^\[(\d+\.\d+)\] .*icmp_seq=(\d+)/.exec(l);
+    return m && Number(m[1]) * 1000 >= from && Number(m[1]) * 1000 <= to
+      ? [Number(m[2])]
+      : [];
+  });
+  if (seqs.length < 2) return 0;
+  return seqs.at(-1)! - seqs[0]! + 1 - new Set(seqs).size;
 }
 
 /** The events, in the order they run. */
@@ -80,8 +105,9 @@ export async function firewallRun(impl: FirewallImpl): Promise<FirewallRun> {
       await sleep(3000);
       const end = Date.now();
       out[name] = {
-        pingGapMs: longestGap(pingReplies(ping.lines), from, end),
-        stallMs: longestGap(streamEchoes(stream.lines), from, end),
+        pingGapMs: ticks(longestGap(pingReplies(ping.lines), from, end)),
+        pingsLost: lostPings(ping.lines, from, end),
+        stallMs: ticks(longestGap(streamEchoes(stream.lines), from, end)),
         splitMs: pair.splitMs(from, end),
         dropped: await dropped(pair) - drops,
       };
@@ -123,6 +149,36 @@ export async function firewallRun(impl: FirewallImpl): Promise<FirewallRun> {
   }
 }
 
+/**
+ * Each figure's median over several runs.
+ *
+ * @param runs The runs (at least one).
+ * @returns One run of medians.
+ */
+export function firewallMedians(runs: readonly FirewallRun[]): FirewallRun {
+  const out = {} as FirewallRun;
+  for (const e of FIREWALL_EVENTS) {
+    const figures = runs.map((r) => r[e]).filter((f) => f !== null);
+    if (figures.length === 0) {
+      out[e] = null;
+      continue;
+    }
+    const med = (k: keyof FirewallFigures): number => {
+      const xs = figures.map((f) => f[k]).sort((a, b) => a - b);
+      const m = xs.length >> 1;
+      return xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
+    };
+    out[e] = {
+      pingGapMs: med("pingGapMs"),
+      pingsLost: med("pingsLost"),
+      stallMs: med("stallMs"),
+      splitMs: med("splitMs"),
+      dropped: med("dropped"),
+    };
+  }
+  return out;
+}
+
 async function dropped(pair: FirewallPair): Promise<number> {
   return await pair.streamDrops("a") + await pair.streamDrops("b");
 }
@@ -137,7 +193,7 @@ export function firewallLines(
   runs: Record<FirewallImpl, FirewallRun | null>,
 ): string[] {
   const out = [
-    "firewall pair (inside, outside, sync; nftables SNAT; conntrackd): carpd | keepalived",
+    "firewall pair (inside, outside, sync; nftables SNAT; conntrackd): carpd | keepalived; gaps in 10 ms ticks (the ping and the stream send every 10 ms)",
   ];
   const cell = (
     impl: FirewallImpl,
@@ -155,11 +211,11 @@ export function firewallLines(
     ): string =>
       `${label} ${cell("carpd", e, k)} | ${cell("keepalived", e, k)}${unit}`;
     out.push(
-      `  ${e}: ${part("pingGapMs", "ping gap", " ms")}; ${
-        part("stallMs", "TCP stall", " ms")
-      }; ${part("splitMs", "VIPs split", " ms")}; ${
-        part("dropped", "stream packets dropped", "")
-      }`,
+      `  ${e}: ${part("pingGapMs", "ping gap", " ms")} (${
+        part("pingsLost", "lost", "")
+      }); ${part("stallMs", "TCP stall", " ms")}; ${
+        part("splitMs", "VIPs split", " ms")
+      }; ${part("dropped", "stream packets dropped", "")}`,
     );
   }
   return out;

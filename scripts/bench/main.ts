@@ -19,6 +19,7 @@ import {
   FIREWALL_IMPLS,
   type FirewallImpl,
   firewallLines,
+  firewallMedians,
   type FirewallRun,
   firewallRun,
 } from "./firewall.ts";
@@ -108,10 +109,15 @@ async function main(): Promise<boolean> {
   if (names.includes("firewall")) {
     const runs = {} as Record<FirewallImpl, FirewallRun | null>;
     for (const impl of FIREWALL_IMPLS) {
-      runs[impl] = await firewallRun(impl).catch((e) => {
-        errors.push(`firewall ${impl}: ${errorMessage(e)}`);
-        return null;
-      });
+      const each: FirewallRun[] = [];
+      for (let r = 0; r < Math.min(reps, 3); r++) {
+        const one = await firewallRun(impl).catch((e) => {
+          errors.push(`firewall ${impl}: ${errorMessage(e)}`);
+          return null;
+        });
+        if (one !== null) each.push(one);
+      }
+      runs[impl] = each.length === 0 ? null : firewallMedians(each);
     }
     results.firewall = runs;
     out(...firewallLines(runs));

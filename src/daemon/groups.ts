@@ -429,6 +429,9 @@ function failure(r: HookResult): string | null {
   if (r.timedOut) return `killed after its timeout`;
   if (r.code !== 0) {
     const tail = r.outputTail.trim().slice(-200);
+    if (/can't connect|is conntrackd running/i.test(tail)) {
+      return `exited with ${r.code}: conntrackd is not running (carpd never starts it; start its service)`;
+    }
     return `exited with ${r.code ?? r.signal ?? "a signal"}${
       tail === "" ? "" : `: ${tail}`
     }`;

@@ -43,6 +43,11 @@ export interface PeerNews {
 /** The peers of one vhid. */
 export class PeerBook {
   readonly #peers = new Map<PeerAddress, PeerRecord>();
+  /**
+   * Each peer's last advert as a master, for the gap to its next one; a
+   * bow-out ends the run (its next advert starts a new one).
+   */
+  readonly #gapFrom = new Map<PeerAddress, number>();
   /** Peers whose address list differs from ours, with the warning. */
   readonly #mismatches = new Map<PeerAddress, string>();
   #demotionWarning: string | null = null;
@@ -77,9 +82,12 @@ export class PeerBook {
       listDiffers: false,
       listWarning: null,
     };
-    if (!election.isBowOut(heard.advert)) {
+    if (election.isBowOut(heard.advert)) this.#gapFrom.delete(source);
+    else {
       const previous = this.#peers.get(source);
-      if (previous !== undefined) news.gapMs = at - previous.at;
+      const from = this.#gapFrom.get(source);
+      if (from !== undefined) news.gapMs = at - from;
+      this.#gapFrom.set(source, at);
       // A record per peer, updated in place: adverts come many a second.
       if (previous === undefined) {
         this.#peers.set(source, {
@@ -128,6 +136,7 @@ export class PeerBook {
       if (now - p.at > PEER_MEMORY_MS) {
         this.#peers.delete(peer);
         this.#mismatches.delete(peer);
+        this.#gapFrom.delete(peer);
       }
     }
   }

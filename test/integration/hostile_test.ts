@@ -276,3 +276,52 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "OpenBSD's demote byte: a master advertising a higher demote count is taken over without preempt, and never yielded to",
+  ignore,
+  async fn(): Promise<void> {
+    const lab = await Lab.up(2);
+    try {
+      const a = await lab.carpd(
+        1,
+        vhidConfig({ vip: VIP, advskew: 100, preempt: false }),
+      );
+      assert.ok(await a.waitFor(/BACKUP -> MASTER/, 8000), a.output);
+      const openbsd = (demote: number, count: number) =>
+        inject(lab, 2, "openbsd", {
+          source: lab.address(2),
+          vhid: 7,
+          password: "s3cret",
+          vip: VIP,
+          advskew: 0,
+          demote,
+          count,
+        });
+      // A better master with demote 0: carpd yields, as ucarp would.
+      let mark = a.mark();
+      assert.equal((await openbsd(0, 2))["openbsd advert"], 2);
+      assert.ok(
+        await a.waitFor(/MASTER -> BACKUP \(preferred master/, 3000, mark),
+        a.output,
+      );
+      // The same master, demoted (say its pfsync is not in sync yet): taken
+      // over at once although carpd does not preempt, and not yielded to.
+      mark = a.mark();
+      assert.equal((await openbsd(1, 3))["openbsd advert"], 3);
+      assert.ok(
+        await a.waitFor(/BACKUP -> MASTER \(preemption/, 3000, mark),
+        a.output,
+      );
+      assert.equal(
+        a.lines.slice(mark).filter((l) => /MASTER -> BACKUP/.test(l)).length,
+        0,
+        a.output,
+      );
+      assert.equal((await lab.status(1)).vhids[0]!.state, "MASTER");
+    } finally {
+      await lab.down();
+    }
+  },
+});

@@ -2,7 +2,9 @@
  * A hostile or broken neighbour, for tests: sends crafted CARP packets from
  * inside a lab host. Run as
  *   deno run -A inject.ts <kind> <json options>
- * kinds: "replay" (one valid advert, repeated), "garbage" (every kind of bad
+ * kinds: "replay" (one valid advert, repeated), "openbsd" (an OpenBSD master
+ * advertising `advskew` and its `demote` count every second, `count` times),
+ * "garbage" (every kind of bad
  * packet, then a flood), "garbage6" (the same over IPv6, to ff02::12, from
  * `source6`, for an IPv6 `vip`). Prints a JSON summary of what it sent.
  */
@@ -33,6 +35,9 @@ interface Options {
   count?: number;
   floodSeconds?: number;
   floodPps?: number;
+  /** kind "openbsd": the advskew and demote count it advertises. */
+  advskew?: number;
+  demote?: number;
 }
 
 const [kind, json] = Deno.args;
@@ -86,6 +91,7 @@ function valid(
     counter?: bigint;
     vhid?: number;
     key?: Uint8Array;
+    demote?: number;
   } = {},
 ): Uint8Array {
   const header = encodeAdvert(
@@ -94,6 +100,7 @@ function valid(
       advbase: 1,
       advskew: fields.advskew ?? 200,
       counter: fields.counter ?? 1n,
+      demote: fields.demote ?? 0,
     },
     { ...auth, key: fields.key ?? auth.key },
   );
@@ -151,7 +158,20 @@ function badPackets(): [string, Uint8Array][] {
   ];
 }
 
-if (kind === "replay") {
+if (kind === "openbsd") {
+  // An OpenBSD master: adverts every second with its demote count.
+  for (let i = 0; i < (o.count ?? 3); i++) {
+    send(
+      "openbsd advert",
+      valid({
+        advskew: o.advskew ?? 0,
+        demote: o.demote ?? 0,
+        counter: BigInt(1000 + i),
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+} else if (kind === "replay") {
   const packet = valid({ counter: BigInt(o.counter ?? "1"), advskew: 250 });
   for (let i = 0; i < (o.count ?? 3); i++) {
     send("replayed advert", packet);
