@@ -48,7 +48,7 @@ function ticks(ms: number): number {
 /** Echo requests sent within [from, to] that got no reply. */
 function lostPings(lines: readonly string[], from: number, to: number): number {
   const seqs = lines.flatMap((l) => {
-    const m = /^\[(\d+\.\d+)\] .*icmp_seq=(\d+)/.exec(l);
+    const m = /^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+)/.exec(l);
     return m && Number(m[1]) * 1000 >= from && Number(m[1]) * 1000 <= to
       ? [Number(m[2])]
       : [];

@@ -96,6 +96,13 @@ interface Rollout {
   until: number | null;
 }
 
+/**
+ * How long a group's members may be MASTER on different boxes on a whole
+ * network: two master-down intervals (a takeover on one leg, the claim on
+ * the other; a box that comes back after both).
+ */
+export const GROUP_APART_MS = 8000;
+
 /** The checker. */
 export class Invariants {
   readonly #nodes: readonly SimNode[];
@@ -127,10 +134,19 @@ export class Invariants {
   readonly #rollouts: Rollout[] = [];
   #completed = 0;
 
-  constructor(nodes: readonly SimNode[], world: WorldView, ids: number[]) {
+  /** The vhids of the boxes' `[[group]]`, or `null`. */
+  readonly #group: readonly number[] | null;
+
+  constructor(
+    nodes: readonly SimNode[],
+    world: WorldView,
+    ids: number[],
+    group: readonly number[] | null = null,
+  ) {
     this.#nodes = nodes;
     this.#world = world;
     this.#ids = ids;
+    this.#group = group;
   }
 
   /**
@@ -196,9 +212,54 @@ export class Invariants {
         this.#converged(now, id, mine);
       }
     }
+    this.#groupTogether(now, seen);
     this.#rolloutsHold(now);
     this.#hooks();
     this.#errors();
+  }
+
+  /**
+   * Invariant 6: while every box hears every other on both legs (no
+   * network fault, no link down, no stalled box), the group's members are
+   * MASTER on one box, give or take {@linkcode GROUP_APART_MS} (each with
+   * one master: invariant 4 judges the rest).
+   */
+  #groupTogether(now: number, seen: Seen[]): void {
+    const group = this.#group;
+    if (group === null) return;
+    const masters = group.map((id) =>
+      seen.filter((s) =>
+        s.state.config.vhid === id && s.state.state === "MASTER"
+      )
+    );
+    const live = this.#nodes.filter((n) => n.life === "running");
+    const whole = this.#world.calm() && live.every((a) =>
+      !a.paused &&
+      live.every((b) =>
+        this.#world.together(a, b, "eth0") && this.#world.together(a, b, "eth1")
+      )
+    );
+    const apart = whole && masters.every((m) => m.length === 1) &&
+      new Set(masters.map((m) => m[0]!.node.id)).size > 1;
+    if (!apart) {
+      this.#wrongSince.delete(-1);
+      this.#reported.delete("group");
+      return;
+    }
+    const since = this.#wrongSince.get(-1) ?? now;
+    this.#wrongSince.set(-1, since);
+    if (now - since > GROUP_APART_MS) {
+      this.#report(
+        "group",
+        now,
+        `the group's vhids ${group.join(", ")} MASTER on different boxes for ${
+          Math.round((now - since) / 1000)
+        } s on a whole network (${
+          masters.map((m, i) => `vhid ${group[i]} on box ${m[0]!.node.id}`)
+            .join(", ")
+        })`,
+      );
+    }
   }
 
   /** Invariant 5. */

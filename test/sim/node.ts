@@ -70,6 +70,9 @@ export function groupSpec(): VhidSpec[] {
   ];
 }
 
+/** The vhids a grouped simulation puts in one `[[group]]`. */
+export const GROUP_IDS: readonly number[] = [1, 3];
+
 /** A log line kept for the report. */
 export interface LogLine {
   at: number;
@@ -172,6 +175,8 @@ export class SimNode implements BoxView {
 
   /** Lines every vhid of its config gets besides the group's. */
   vhidLines: string[] = [];
+  /** The vhids of its `[[group]]` (they all preempt), or `null`. */
+  grouped: readonly number[] | null = null;
 
   /** The config file as this box has it now. */
   toml(): string {
@@ -182,7 +187,9 @@ export class SimNode implements BoxView {
       'control_socket = "/run/carp/sim.sock"',
       "",
     ];
-    for (const v of this.spec) {
+    const grouped = this.grouped ?? [];
+    for (const spec of this.spec) {
+      const v = grouped.includes(spec.id) ? { ...spec, preempt: true } : spec;
       out.push(
         "[[vhid]]",
         `id = ${v.id}`,
@@ -225,6 +232,16 @@ export class SimNode implements BoxView {
       "demote = 50",
       "vhids = [1]",
     );
+    const members = grouped.filter((id) => this.spec.some((v) => v.id === id));
+    if (members.length > 0) {
+      out.push(
+        "",
+        "[[group]]",
+        'name = "g"',
+        `vhids = ${JSON.stringify(members)}`,
+        'notify = ["sim-notify"]',
+      );
+    }
     return out.join("\n") + "\n";
   }
 

@@ -11,7 +11,7 @@ import { complain, say } from "./lines.ts";
 import { report, simulate } from "./simulation.ts";
 
 const USAGE =
-  "usage: scripts/simulate.sh [--seed S] [--hours H] [--nodes N] [--faults all|KIND,KIND...] [--stop-after VIOLATIONS]";
+  "usage: scripts/simulate.sh [--seed S] [--hours H] [--nodes N] [--faults all|KIND,KIND...] [--stop-after VIOLATIONS] [--groups]";
 
 async function main(): Promise<number> {
   let args;
@@ -24,6 +24,7 @@ async function main(): Promise<number> {
         nodes: { type: "string", default: "3" },
         faults: { type: "string", default: "all" },
         "stop-after": { type: "string", default: "10" },
+        groups: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     }).values;
@@ -59,6 +60,7 @@ async function main(): Promise<number> {
     nodes,
     kinds,
     stopAfter: Number(args["stop-after"]),
+    groups: args.groups,
   });
   if (r.violations.length > 0) { for (const l of report(r)) say(l); }
   say(

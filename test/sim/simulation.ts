@@ -15,7 +15,7 @@ import {
 } from "./faults.ts";
 import { Invariants, SETTLE_MS } from "./invariants.ts";
 import { Lan } from "./lan.ts";
-import { groupSpec, SimNode, type VhidSpec } from "./node.ts";
+import { GROUP_IDS, groupSpec, SimNode, type VhidSpec } from "./node.ts";
 import { randomSource, VirtualClock } from "./virtual_clock.ts";
 
 /** What to simulate. */
@@ -29,6 +29,11 @@ export interface SimOptions {
   stopAfter?: number;
   /** Every vhid's `rollout_window`, seconds (carpd's default when absent). */
   rolloutWindowS?: number;
+  /**
+   * vhids 1 (eth0) and 3 (eth1) in one `[[group]]` on every box (both then
+   * preempt), judged by the group invariant as well.
+   */
+  groups?: boolean;
 }
 
 /** What came out. */
@@ -92,6 +97,7 @@ class World {
       if (o.rolloutWindowS !== undefined) {
         node.vhidLines = [`rollout_window = ${o.rolloutWindowS}`];
       }
+      node.grouped = o.groups === true ? GROUP_IDS : null;
       this.nodes.push(node);
     }
     this.#schedule = faultSchedule(o.seed, o.hours, o.nodes, o.kinds);
@@ -108,6 +114,7 @@ class World {
           !this.lan.firewalled.has(a.id) && !this.lan.firewalled.has(b.id),
       },
       groupSpec().map((v) => v.id),
+      o.groups === true ? GROUP_IDS : null,
     );
   }
 
