@@ -28,7 +28,6 @@ export type FirewallImpl = (typeof FIREWALL_IMPLS)[number];
 /** One event's figures. */
 export interface FirewallFigures {
   pingGapMs: number;
-  pingsLost: number;
   stallMs: number;
   splitMs: number;
   dropped: number;
@@ -43,18 +42,6 @@ const TICK_MS = 10;
 
 function ticks(ms: number): number {
   return Math.round(ms / TICK_MS) * TICK_MS;
-}
-
-/** Echo requests sent within [from, to] that got no reply. */
-function lostPings(lines: readonly string[], from: number, to: number): number {
-  const seqs = lines.flatMap((l) => {
-    const m = /^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+)/.exec(l);
-    return m && Number(m[1]) * 1000 >= from && Number(m[1]) * 1000 <= to
-      ? [Number(m[2])]
-      : [];
-  });
-  if (seqs.length < 2) return 0;
-  return seqs.at(-1)! - seqs[0]! + 1 - new Set(seqs).size;
 }
 
 /** The events, in the order they run. */
@@ -106,7 +93,6 @@ export async function firewallRun(impl: FirewallImpl): Promise<FirewallRun> {
       const end = Date.now();
       out[name] = {
         pingGapMs: ticks(longestGap(pingReplies(ping.lines), from, end)),
-        pingsLost: lostPings(ping.lines, from, end),
         stallMs: ticks(longestGap(streamEchoes(stream.lines), from, end)),
         splitMs: pair.splitMs(from, end),
         dropped: await dropped(pair) - drops,
@@ -170,7 +156,6 @@ export function firewallMedians(runs: readonly FirewallRun[]): FirewallRun {
     };
     out[e] = {
       pingGapMs: med("pingGapMs"),
-      pingsLost: med("pingsLost"),
       stallMs: med("stallMs"),
       splitMs: med("splitMs"),
       dropped: med("dropped"),
@@ -211,11 +196,11 @@ export function firewallLines(
     ): string =>
       `${label} ${cell("carpd", e, k)} | ${cell("keepalived", e, k)}${unit}`;
     out.push(
-      `  ${e}: ${part("pingGapMs", "ping gap", " ms")} (${
-        part("pingsLost", "lost", "")
-      }); ${part("stallMs", "TCP stall", " ms")}; ${
-        part("splitMs", "VIPs split", " ms")
-      }; ${part("dropped", "stream packets dropped", "")}`,
+      `  ${e}: ${part("pingGapMs", "ping gap", " ms")}; ${
+        part("stallMs", "TCP stall", " ms")
+      }; ${part("splitMs", "VIPs split", " ms")}; ${
+        part("dropped", "stream packets dropped", "")
+      }`,
     );
   }
   return out;
