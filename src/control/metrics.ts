@@ -163,8 +163,9 @@ function groupMetrics(e: Exposition, groups: readonly GroupStatus[]): void {
     const l = { group: g.name };
     e.sample("carpd_group_state", l, STATE_VALUES[g.state] ?? -1);
     e.sample("carpd_group_split", l, g.split ? 1 : 0);
-    if (g.preMaster?.lastMs != null) {
-      e.sample("carpd_group_pre_master_seconds", l, g.preMaster.lastMs / 1000);
+    const lastMs = g.preMaster?.lastMs ?? null;
+    if (lastMs !== null) {
+      e.sample("carpd_group_pre_master_seconds", l, lastMs / 1000);
     }
     for (const [name, , value] of counters) {
       const v = value(g);

@@ -20,7 +20,12 @@ import {
 
 const CARPD = new URL("../../scripts/carpd", import.meta.url).pathname;
 
-function config(lab: Lab, i: number, advskew: number): string {
+function config(
+  lab: Lab,
+  i: number,
+  advskew: number,
+  members = "[7, 8]",
+): string {
   const vhid = (id: number, last: number): string => `
 [[vhid]]
 id = ${id}
@@ -36,7 +41,7 @@ log_level = "info"
 ${vhid(7, 100)}${vhid(8, 101)}
 [[group]]
 name = "web"
-vhids = [7, 8]
+vhids = ${members}
 notify = ["/bin/sh", "-c", "echo \\"$@\\" >> ${lab.dir}/notify-h${i}.log", "notify"]
 `;
 }
@@ -146,6 +151,34 @@ Deno.test({
         l.type === "transition" && l.to === "BACKUP"
       );
       assert.match(String(t?.reason), /standby/);
+
+      // A reload that takes vhid 8 out of the group: it leaves the group
+      // without stopping, and both stay MASTER.
+      await Deno.writeTextFile(
+        `${lab.dir}/h1.toml`,
+        config(lab, 1, 10, "[7]").replace(
+          "[daemon]\n",
+          `[daemon]\ncontrol_socket = "${lab.socket(1)}"\n`,
+        ),
+      );
+      const before = (await lab.status(1)).vhids.map((v) =>
+        v.counters.transitions
+      );
+      const reloads = lines(a).filter((l) => l.type === "reload").length;
+      h1.signal("SIGHUP");
+      assert.ok(
+        await eventually(
+          () => lines(a).filter((l) => l.type === "reload").length > reloads,
+          10_000,
+        ),
+      );
+      const s = await lab.status(1);
+      assert.deepEqual(s.groups?.map((g) => g.members), [["eth0/7"]]);
+      assert.deepEqual(s.vhids.map((v) => [v.vhid, v.state, v.group]), [
+        [7, "MASTER", "web"],
+        [8, "MASTER", null],
+      ]);
+      assert.deepEqual(s.vhids.map((v) => v.counters.transitions), before);
 
       // A reader that never reads: its buffer overflows; the others go on.
       const slow = await Deno.connect({

@@ -99,9 +99,18 @@ Deno.test({
   async fn(): Promise<void> {
     const lab = await Lab.up(2);
     try {
+      // Box 1's vhid is in a one-member group: its metrics are linted too.
       const a = await lab.carpd(
         1,
-        withMetrics(lab, 1, vhidConfig({ vip: VIP, advskew: 0 })),
+        withMetrics(
+          lab,
+          1,
+          vhidConfig({
+            vip: VIP,
+            advskew: 0,
+            extra: '\n[[group]]\nname = "web"\nvhids = [7]\n',
+          }),
+        ),
       );
       await soleHolder(lab, VIP, 1, 2, 6000);
       const b = await lab.carpd(
@@ -120,8 +129,10 @@ Deno.test({
       const text = await scrape(lab, 1);
       assert.match(
         text,
-        /^carpd_vhid_state\{vhid="7",interface="eth0",protocol="carp"\} 2$/m,
+        /^carpd_vhid_state\{vhid="7",interface="eth0",protocol="carp",group="web"\} 2$/m,
       );
+      assert.match(text, /^carpd_group_state\{group="web"\} 2$/m);
+      assert.match(text, /^carpd_group_split\{group="web"\} 0$/m);
       assert.match(text, /^process_resident_memory_bytes \d+$/m);
       const lint = await sh([
         "sh",
@@ -132,7 +143,7 @@ Deno.test({
       ]);
       assert.match(lint, /exit 0\s*$/, lint);
       const rules = await sh(["promtool", "check", "rules", RULES]);
-      assert.match(rules, /SUCCESS: 5 rules found/, rules);
+      assert.match(rules, /SUCCESS: 8 rules found/, rules);
 
       const prom = await startPrometheus(lab);
       assert.ok(
