@@ -18,30 +18,24 @@
  *   over at once instead of after master-down;
  * - the counter starts random (chosen by the caller) and only moves forward.
  *
- * Over 500 lines: a step is one class whose private methods are the
- * lifecycle's rules; split, the order of one transition's actions would be
- * spread over files.
+ * The moves between states (and the order of each one's actions) are in
+ * `moves.ts`.
  * @module
  */
 
-import { nextCounter } from "./counter.ts";
+import { Moves } from "./moves.ts";
 import type { ElectionAdvert, PeerAddress } from "./election.ts";
-import type { GroupSignal, VhidAction, VhidEvent, VhidStep } from "./events.ts";
+import type { GroupSignal, VhidEvent, VhidStep } from "./events.ts";
 import { groupDecision } from "./group.ts";
 import {
   advertIntervalMs,
   effectiveRank,
   type ElectionConfig,
-  FAULT_KINDS,
-  FAULT_REASONS,
-  type FaultKind,
   hasFaults,
   masterDownMs,
   nextDeadline,
   REASSERT_PEERS_MAX,
   RELEASE_GRACE_MS,
-  type StateName,
-  type TransitionReason,
   type VhidState,
   vipRetryDelayMs,
 } from "./state.ts";
@@ -60,30 +54,16 @@ export function step(s: VhidState, event: VhidEvent, now: number): VhidStep {
   return { state: run.s, actions: run.actions, deadline: nextDeadline(run.s) };
 }
 
-type Draft = { -readonly [K in keyof VhidState]: VhidState[K] };
-
-/** One step in progress: a private copy of the state and the actions so far. */
-class Run {
-  readonly s: Draft;
-  readonly actions: VhidAction[] = [];
-  readonly #now: number;
-
-  constructor(s: VhidState, now: number) {
-    this.s = { ...s };
-    this.#now = now;
-  }
-
-  get #election(): VhidState["config"]["election"] {
-    return this.s.config.election;
-  }
-
+/** One step in progress: the events' rules, over the moves between states. */
+class Run extends Moves {
+  /** Feeds the step its event. */
   handle(event: VhidEvent): void {
     const state = this.s.state;
     switch (event.type) {
       case "start":
         if (state !== "INIT") return;
-        if (hasFaults(this.s.faults)) this.#toFault(this.#firstFault());
-        else this.#toBackup("start");
+        if (hasFaults(this.s.faults)) this.toFault(this.firstFault());
+        else this.toBackup("start");
         return;
       case "advert":
         return this.#advert(event.source, event.advert);
@@ -98,48 +78,48 @@ class Run {
         return this.#configure(event.config);
       case "standby":
         // No advert of the new rank first: the bow-out says more.
-        this.#set({ standby: true });
-        if (state === "MASTER") this.#bowOut("BACKUP", "standby");
+        this.set({ standby: true });
+        if (state === "MASTER") this.bowOut("BACKUP", "standby");
         return;
       case "resume":
         return this.#setRank({ standby: false });
       case "step_down":
-        if (state === "MASTER") this.#bowOut("BACKUP", "step down");
+        if (state === "MASTER") this.bowOut("BACKUP", "step down");
         return;
       case "link_down":
-        return this.#raise("link", "link down");
+        return this.raise("link", "link down");
       case "link_up":
-        return this.#clear("link");
+        return this.clear("link");
       case "fault":
-        return this.#raise(event.kind, event.detail);
+        return this.raise(event.kind, event.detail);
       case "fault_cleared":
-        return this.#clear(event.kind);
+        return this.clear(event.kind);
       case "vips_failed": {
         // Only a MASTER adds VIPs; a late report after it left is moot.
         if (state !== "MASTER") return;
         const failures = this.s.vipFailures + 1;
         const delay = vipRetryDelayMs(failures);
-        this.#set({ vipFailures: failures });
-        this.#raise("vips", `${event.detail}; retrying in ${delay / 1000} s`);
-        this.#set({ vipRetryAt: this.#now + delay });
+        this.set({ vipFailures: failures });
+        this.raise("vips", `${event.detail}; retrying in ${delay / 1000} s`);
+        this.set({ vipRetryAt: this.now + delay });
         return;
       }
       case "vips_ok":
-        this.#set({ vipFailures: 0 });
+        this.set({ vipFailures: 0 });
         return;
       case "stop": {
-        if (state === "MASTER") this.#bowOut("INIT", "stop");
-        else if (state !== "INIT") this.#enter("INIT", "stop");
-        this.#set({ vipRetryAt: null });
+        if (state === "MASTER") this.bowOut("INIT", "stop");
+        else if (state !== "INIT") this.enter("INIT", "stop");
+        this.set({ vipRetryAt: null });
         const releaseAt = this.s.releaseAt;
         if (releaseAt !== null) {
-          const limit = this.#now + this.#election.releaseStopMaxMs(this.s);
-          this.#set({ releaseAt: Math.min(releaseAt, limit) });
+          const limit = this.now + this.election.releaseStopMaxMs(this.s);
+          this.set({ releaseAt: Math.min(releaseAt, limit) });
         }
         return;
       }
       case "release":
-        return this.#release();
+        return this.release();
       case "group":
         return this.#group(event.signal);
     }
@@ -153,84 +133,24 @@ class Run {
       case "claim":
         // Whoever this leg followed is no longer trusted to have left: a
         // live master that answers the claim is followed.
-        this.#set({ heardMaster: null });
-        return this.#claim(d.windowMs, why);
+        this.set({ heardMaster: null });
+        return this.claim(d.windowMs, why);
       case "wait":
-        this.#set({
+        this.set({
           heardMaster: null,
-          masterDownAt: this.#now + d.ms,
+          masterDownAt: this.now + d.ms,
           takeover: why,
         });
         return;
       case "preempt":
-        return this.#toMaster(why);
+        return this.toMaster(why);
     }
   }
 
   /** When a preemption decided now may happen (the delay's first start). */
   #preemptAt(): number {
     return this.s.preemptAt ??
-      this.#now + (this.s.config.preemptDelayMs ?? 0);
-  }
-
-  /** Tells the group's other members (grouped vhids only). */
-  #signal(signal: GroupSignal): void {
-    if (this.s.config.grouped) {
-      this.actions.push({ type: "group_signal", signal });
-    }
-  }
-
-  /** Claims mastership: our advert now, MASTER unless a better one comes. */
-  #claim(windowMs: number, takeover: TransitionReason): void {
-    this.#advertise();
-    this.#set({
-      claiming: true,
-      masterDownAt: this.#now + windowMs,
-      takeover,
-    });
-  }
-
-  /** A fault starts (or its detail changes): FAULT, giving up mastership. */
-  #raise(kind: FaultKind, detail: string): void {
-    const s = this.s;
-    this.#set({ faults: { ...s.faults, [kind]: detail } });
-    if (s.state === "INIT" || s.state === "FAULT") return;
-    if (s.state === "MASTER") {
-      // With VIPs that would not go on or a failing check, the link still
-      // works: tell the backups at once. Otherwise nothing would reach them.
-      if (kind === "vips" || kind === "check") this.#sendBowOut();
-      this.#leaveMaster();
-    }
-    this.#toFault(kind);
-  }
-
-  /** A fault ends; the last one to end sends the vhid back to BACKUP. */
-  #clear(kind: FaultKind): void {
-    const s = this.s;
-    if (s.faults[kind] === undefined) return;
-    const faults = { ...s.faults };
-    delete faults[kind];
-    this.#set({ faults, ...(kind === "vips" ? { vipRetryAt: null } : {}) });
-    if (s.state === "FAULT" && !hasFaults(faults)) {
-      this.#toBackup(FAULT_REASONS[kind].cleared);
-    }
-  }
-
-  #firstFault(): FaultKind {
-    return FAULT_KINDS.find((k) => this.s.faults[k] !== undefined)!;
-  }
-
-  #toFault(kind: FaultKind): void {
-    const from = this.s.state;
-    const held = this.s.releaseAt !== null;
-    this.#release(); // a vhid in FAULT holds nothing
-    this.#enter("FAULT", FAULT_REASONS[kind].raised, this.s.faults[kind]);
-    if (from === "INIT" && !held) {
-      this.actions.push({ type: "remove_vips" });
-      if (!this.s.config.neutral) {
-        this.actions.push({ type: "run_hook", hook: "down" });
-      }
-    }
+      this.now + (this.s.config.preemptDelayMs ?? 0);
   }
 
   /** A peer's advert: what it means is the election's to say. */
@@ -241,69 +161,69 @@ class Run {
     ) {
       return; // our own, looped back
     }
-    const election = this.#election;
+    const election = this.election;
     if (s.releaseAt !== null && !election.isBowOut(a)) {
       // A successor claims: it will hold the VIPs shortly.
-      this.#set({
-        releaseAt: Math.min(s.releaseAt, this.#now + RELEASE_GRACE_MS),
+      this.set({
+        releaseAt: Math.min(s.releaseAt, this.now + RELEASE_GRACE_MS),
       });
     }
     if (s.state === "INIT" || s.state === "FAULT") return;
-    this.#set({ counter: election.counterAfter(s, a) });
+    this.set({ counter: election.counterAfter(s, a) });
     if (s.state === "MASTER") {
       const d = election.asMaster(s, source, a);
       switch (d.do) {
         case "ignore":
           return;
         case "answer":
-          this.#advertise();
-          this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
+          this.advertise();
+          this.set({ advertAt: this.now + advertIntervalMs(this.s) });
           return;
         case "reassert":
           return this.#reassert(source);
         case "yield":
-          if (d.advertFirst) this.#advertise();
-          this.#leaveMaster();
-          this.#toBackup("preferred master");
-          return this.#follow(source, a, d.adoptIntervalCs);
+          if (d.advertFirst) this.advertise();
+          this.leaveMaster();
+          this.toBackup("preferred master");
+          return this.follow(source, a, d.adoptIntervalCs);
       }
     }
     // BACKUP
     const d = election.asBackup(s, source, a);
     if (d.do !== "preempt" && d.do !== "outlast") {
-      this.#set({ preemptAt: null });
+      this.set({ preemptAt: null });
     }
     switch (d.do) {
       case "ignore":
         return;
       case "follow":
-        return this.#follow(source, a, d.adoptIntervalCs);
+        return this.follow(source, a, d.adoptIntervalCs);
       case "claim":
-        this.#heard(source, a);
-        this.#claim(d.windowMs, "master bowing out");
-        return this.#signal("master_left");
+        this.heard(source, a);
+        this.claim(d.windowMs, "master bowing out");
+        return this.signal("master_left");
       case "wait":
-        this.#heard(source, a);
-        this.#set({
-          masterDownAt: this.#now + d.ms,
+        this.heard(source, a);
+        this.set({
+          masterDownAt: this.now + d.ms,
           takeover: "master bowing out",
         });
-        return this.#signal("master_left");
+        return this.signal("master_left");
       case "preempt": {
         const at = this.#preemptAt();
-        if (at > this.#now) {
+        if (at > this.now) {
           // A live master is serving: follow it until the delay is out.
-          this.#follow(source, a, undefined);
-          this.#set({ preemptAt: at });
+          this.follow(source, a, undefined);
+          this.set({ preemptAt: at });
           return;
         }
-        this.#heard(source, a);
-        this.#toMaster("preemption");
-        return this.#signal("preempt");
+        this.heard(source, a);
+        this.toMaster("preemption");
+        return this.signal("preempt");
       }
       case "outlast":
-        this.#heard(source, a);
-        this.#set({
+        this.heard(source, a);
+        this.set({
           takeover: "preemption",
           preemptAt: (s.config.preemptDelayMs ?? 0) > 0
             ? this.#preemptAt()
@@ -311,27 +231,6 @@ class Run {
         });
         return;
     }
-  }
-
-  /** A BACKUP follows this master: a fresh master-down, from its interval. */
-  #follow(
-    source: PeerAddress,
-    a: ElectionAdvert,
-    adoptIntervalCs: number | undefined,
-  ): void {
-    this.#heard(source, a);
-    if (adoptIntervalCs !== undefined) {
-      this.#set({ activeIntervalCs: adoptIntervalCs });
-    }
-    this.#set({
-      claiming: false,
-      masterDownAt: this.#now + masterDownMs(this.s),
-      takeover: "master down",
-    });
-  }
-
-  #heard(source: PeerAddress, advert: ElectionAdvert): void {
-    this.#set({ heardMaster: { source, advert, at: this.#now } });
   }
 
   /**
@@ -343,21 +242,21 @@ class Run {
   #reassert(source: PeerAddress): void {
     const interval = advertIntervalMs(this.s);
     const last = this.s.reassertedAt.get(source) ?? -Infinity;
-    if (this.#now - last < interval) return;
+    if (this.now - last < interval) return;
     const kept = [...this.s.reassertedAt].filter(([, at]) =>
-      this.#now - at < interval
+      this.now - at < interval
     ).slice(-REASSERT_PEERS_MAX + 1);
-    this.#set({ reassertedAt: new Map([...kept, [source, this.#now]]) });
-    this.#advertise();
-    this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
-    this.#startGarps();
+    this.set({ reassertedAt: new Map([...kept, [source, this.now]]) });
+    this.advertise();
+    this.set({ advertAt: this.now + advertIntervalMs(this.s) });
+    this.startGarps();
   }
 
   #timer(lateMs: number): void {
-    const now = this.#now;
+    const now = this.now;
     const s = this.s;
     if (s.vipRetryAt !== null && now >= s.vipRetryAt) {
-      this.#clear("vips");
+      this.clear("vips");
       return;
     }
     if (s.state === "BACKUP" && s.preemptAt !== null && now >= s.preemptAt) {
@@ -367,13 +266,13 @@ class Run {
       const heard = s.heardMaster;
       const live = heard !== null && now - heard.at < masterDownMs(s);
       const outlasting = s.takeover === "preemption";
-      this.#set({ preemptAt: null });
+      this.set({ preemptAt: null });
       if (
         !outlasting && live &&
-        !this.#election.prefers(s, heard.source, heard.advert)
+        !this.election.prefers(s, heard.source, heard.advert)
       ) {
-        this.#toMaster("preemption");
-        return this.#signal("preempt");
+        this.toMaster("preemption");
+        return this.signal("preempt");
       }
     }
     if (
@@ -385,42 +284,42 @@ class Run {
         now - s.heardMaster.at < masterDownMs(s)
       ) {
         // VRRP outlasting a live, less preferred master: its delay first.
-        this.#set({ masterDownAt: s.preemptAt });
+        this.set({ masterDownAt: s.preemptAt });
         return;
       }
-      const masterInterval = this.#election.followedIntervalMs(s);
+      const masterInterval = this.election.followedIntervalMs(s);
       if (
         masterInterval !== null && lateMs > masterInterval &&
         s.stallGraceUntil !== s.masterDownAt
       ) {
         const until = now + 2 * masterInterval;
-        this.#set({ masterDownAt: until, stallGraceUntil: until });
+        this.set({ masterDownAt: until, stallGraceUntil: until });
         return;
       }
-      this.#toMaster(s.takeover);
+      this.toMaster(s.takeover);
       // The master went silent here: the group's other legs elect now.
-      if (s.takeover === "master down") this.#signal("master_left");
-      if (s.takeover === "preemption") this.#signal("preempt");
+      if (s.takeover === "master down") this.signal("master_left");
+      if (s.takeover === "preemption") this.signal("preempt");
       return;
     }
-    if (s.releaseAt !== null && now >= s.releaseAt) this.#release();
+    if (s.releaseAt !== null && now >= s.releaseAt) this.release();
     if (s.state === "MASTER" && s.advertAt !== null && now >= s.advertAt) {
-      this.#advertise();
+      this.advertise();
       // On the cadence, so a late timer does not push every later advert
       // back; after a stall of a whole interval, from now.
       const interval = advertIntervalMs(this.s);
       const next = s.advertAt + interval;
-      this.#set({ advertAt: next > now ? next : now + interval });
+      this.set({ advertAt: next > now ? next : now + interval });
     }
     const refresh = this.s.config.garpRefreshMs ?? 0;
     if (this.s.garpRefreshAt !== null && now >= this.s.garpRefreshAt) {
       this.actions.push({ type: "garp", refresh: true });
-      this.#set({ garpRefreshAt: now + refresh });
+      this.set({ garpRefreshAt: now + refresh });
     }
     if (this.s.garpAt !== null && now >= this.s.garpAt) {
       this.actions.push({ type: "garp" });
       const left = this.s.garpsLeft - 1;
-      this.#set({
+      this.set({
         garpsLeft: left,
         garpAt: left > 0 ? now + this.s.config.garpIntervalMs : null,
       });
@@ -434,12 +333,12 @@ class Run {
   #configure(config: ElectionConfig): void {
     const before = advertIntervalMs(this.s);
     const rank = effectiveRank(this.s);
-    this.#set({ config });
+    this.set({ config });
     const changed = advertIntervalMs(this.s) !== before ||
       effectiveRank(this.s) !== rank;
     if (this.s.state === "MASTER" && changed) {
-      this.#advertise();
-      this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
+      this.advertise();
+      this.set({ advertAt: this.now + advertIntervalMs(this.s) });
     }
   }
 
@@ -449,7 +348,7 @@ class Run {
   ): void {
     const before = effectiveRank(this.s);
     const wasDemoted = this.s.demotion > 0;
-    this.#set(patch);
+    this.set(patch);
     const after = effectiveRank(this.s);
     if (
       handover && !wasDemoted && after > before && this.s.state === "MASTER"
@@ -457,141 +356,17 @@ class Run {
       // Bow out once, so any backup takes over; come back if none does.
       // A MASTER already demoted keeps serving: when every box is failing,
       // one of them still does.
-      this.#bowOut("BACKUP", "demoted");
-      this.#set({
-        masterDownAt: this.#now + this.#election.handoverWindowMs(this.s),
+      this.bowOut("BACKUP", "demoted");
+      this.set({
+        masterDownAt: this.now + this.election.handoverWindowMs(this.s),
         takeover: "no successor",
       });
       return;
     }
     if (after !== before && this.s.state === "MASTER") {
       // Advertise the new rank now: preempting backups decide at once.
-      this.#advertise();
-      this.#set({ advertAt: this.#now + advertIntervalMs(this.s) });
+      this.advertise();
+      this.set({ advertAt: this.now + advertIntervalMs(this.s) });
     }
-  }
-
-  #toMaster(reason: TransitionReason): void {
-    // The VIPs first: if they cannot be added, the shell drops what follows
-    // (the advert, ARP, announcement and up hook) and reports vips_failed.
-    // Then the advert, so other backups stop waiting, then the ARP that
-    // moves the clients, then the announcement (log, notify).
-    // VIPs still held after a bow-out simply stay.
-    // A gated vhid (its group has a pre-master step) advertises first, so
-    // no third box claims while the step runs, and adds the VIPs after it.
-    this.#set({ releaseAt: null });
-    const gated = this.s.config.gated === true;
-    if (gated) {
-      this.#advertise();
-      this.actions.push({ type: "pre_master" });
-    }
-    this.actions.push({ type: "add_vips" });
-    this.#enter("MASTER", reason);
-    const announce = this.actions.pop()!;
-    if (!gated) this.#advertise();
-    this.#startGarps();
-    this.actions.push(announce);
-    this.actions.push({ type: "run_hook", hook: "up" });
-    const refresh = this.s.config.garpRefreshMs ?? 0;
-    this.#set({
-      masterDownAt: null,
-      advertAt: this.#now + advertIntervalMs(this.s),
-      heardMaster: null,
-      activeIntervalCs: null,
-      garpRefreshAt: refresh > 0 ? this.#now + refresh : null,
-    });
-  }
-
-  #toBackup(reason: TransitionReason): void {
-    const from = this.s.state;
-    this.#enter("BACKUP", reason);
-    if (from === "INIT" || from === "FAULT") {
-      // Whatever a crash or an admin left behind is not ours while BACKUP.
-      this.#set({ releaseAt: null, activeIntervalCs: null });
-      this.actions.push({ type: "remove_vips" });
-      if (!(from === "INIT" && this.s.config.neutral)) {
-        this.actions.push({ type: "run_hook", hook: "down" });
-      }
-    }
-    this.#set({
-      masterDownAt: this.#now + masterDownMs(this.s),
-      takeover: "master down",
-    });
-  }
-
-  /**
-   * Sends the bow-out so backups take over at once, then leaves, keeping
-   * the VIPs until a successor has taken them (or until this vhid would
-   * take over again itself: then they never go).
-   */
-  #bowOut(to: "BACKUP" | "INIT", reason: TransitionReason): void {
-    this.#sendBowOut();
-    if (to === "BACKUP") this.#toBackup(reason);
-    else this.#enter("INIT", reason);
-    this.#set({
-      releaseAt: this.#now + this.#election.releaseHoldMs(this.s),
-    });
-  }
-
-  /** Removes VIPs held back after a bow-out, and runs the down hook. */
-  #release(): void {
-    if (this.s.releaseAt === null) return;
-    this.#set({ releaseAt: null });
-    this.#leaveMaster();
-  }
-
-  /** Actions common to every way out of MASTER. */
-  #leaveMaster(): void {
-    this.actions.push({ type: "remove_vips" });
-    this.actions.push({ type: "run_hook", hook: "down" });
-  }
-
-  #enter(to: StateName, reason: TransitionReason, detail?: string): void {
-    const from = this.s.state;
-    this.actions.push({
-      type: "transition",
-      from,
-      to,
-      reason,
-      ...(detail === undefined ? {} : { detail }),
-    });
-    this.#set({
-      state: to,
-      advertAt: null,
-      masterDownAt: null,
-      claiming: false,
-      garpAt: null,
-      garpsLeft: 0,
-      garpRefreshAt: null,
-      preemptAt: null,
-    });
-  }
-
-  #startGarps(): void {
-    this.actions.push({ type: "garp" });
-    const left = this.s.config.garpCount - 1;
-    this.#set({
-      garpsLeft: left,
-      garpAt: left > 0 ? this.#now + this.s.config.garpIntervalMs : null,
-    });
-  }
-
-  /** The advert of the vhid as it stands. */
-  #advertise(): void {
-    this.#send(this.#election.advert(this.s));
-  }
-
-  /** The advert that says this master is leaving. */
-  #sendBowOut(): void {
-    this.#send(this.#election.bowOut(this.s));
-  }
-
-  #send(advert: ElectionAdvert): void {
-    this.actions.push({ type: "send_advert", advert });
-    this.#set({ counter: nextCounter(this.s.counter) });
-  }
-
-  #set(patch: Partial<VhidState>): void {
-    Object.assign(this.s, patch);
   }
 }
