@@ -107,11 +107,7 @@ export async function firewallRun(impl: FirewallImpl): Promise<FirewallRun> {
     await event("kill -9 and restart", "a", async () => {
       daemon.a.signal("SIGKILL");
       await daemon.a.exit(3000);
-      for (let i = 0; i < 200; i++) {
-        const s = await pair.holders();
-        if (s.inside.includes("b") && s.outside.includes("b")) break;
-        await sleep(50);
-      }
+      await pair.holdsBoth("b", 10_000);
       daemon.a = await start("a");
     });
     if (impl === "carpd") {

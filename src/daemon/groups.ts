@@ -298,15 +298,19 @@ export class Groups {
   #conntrackdResult(g: GroupRun, r: HookResult, ms: number): void {
     const c = g.counters.conntrackd;
     c.runs++;
-    const error = failure(r);
-    this.#publishHook(g, "conntrackd", r, ms);
-    if (error === null) {
-      this.#ctx.log.info(`${r.label}: ok in ${ms} ms`);
-      return;
-    }
+    const error = this.#timed(g, "conntrackd", r, ms);
+    if (error === null) return;
     c.failures++;
     c.lastError = error;
-    this.#ctx.log.warning(`${r.label}: ${error} (${ms} ms)`);
+  }
+
+  /** Logs and publishes a timed run; returns how it failed, or `null`. */
+  #timed(g: GroupRun, hook: string, r: HookResult, ms: number): string | null {
+    const error = failure(r);
+    this.#publishHook(g, hook, r, ms);
+    if (error === null) this.#ctx.log.info(`${r.label}: ok in ${ms} ms`);
+    else this.#ctx.log.warning(`${r.label}: ${error} (${ms} ms)`);
+    return error;
   }
 
   /** The pre-master step: conntrackd's commit, then `pre_master`. */
@@ -315,19 +319,25 @@ export class Groups {
     const clock = this.#ctx.clock;
     const start = clock.now();
     const deadline = start + c.preMasterTimeoutMs;
-    const steps: HookJob[] = [];
+    const steps: { job: HookJob; conntrackd: boolean }[] = [];
     if (c.conntrackd !== null) {
       steps.push({
-        argv: [...c.conntrackd, "-c"],
-        timeoutMs: 0,
-        label: `group ${c.name} conntrackd -c`,
+        job: {
+          argv: [...c.conntrackd, "-c"],
+          timeoutMs: 0,
+          label: `group ${c.name} conntrackd -c`,
+        },
+        conntrackd: true,
       });
     }
     if (c.preMaster !== null) {
       steps.push({
-        argv: c.preMaster,
-        timeoutMs: 0,
-        label: `group ${c.name} pre_master`,
+        job: {
+          argv: c.preMaster,
+          timeoutMs: 0,
+          label: `group ${c.name} pre_master`,
+        },
+        conntrackd: false,
       });
     }
     const counts = g.counters.preMaster;
@@ -336,18 +346,11 @@ export class Groups {
     for (const step of steps) {
       const left = Math.max(1, deadline - clock.now());
       const t0 = clock.now();
-      const r = await this.#ctx.spawn({ ...step, timeoutMs: left });
+      const r = await this.#ctx.spawn({ ...step.job, timeoutMs: left });
       const ms = Math.round(clock.now() - t0);
-      const error = failure(r);
-      if (step.label.endsWith("conntrackd -c")) {
-        this.#conntrackdResult(g, r, ms);
-      } else {
-        this.#publishHook(g, "pre_master", r, ms);
-        if (error === null) {
-          this.#ctx.log.info(`${step.label}: ok in ${ms} ms`);
-        } else this.#ctx.log.warning(`${step.label}: ${error} (${ms} ms)`);
-      }
-      if (error !== null) failed = true;
+      if (step.conntrackd) this.#conntrackdResult(g, r, ms);
+      else this.#timed(g, "pre_master", r, ms);
+      if (failure(r) !== null) failed = true;
       if (r.timedOut) {
         counts.timeouts++;
         this.#ctx.log.warning(

@@ -87,29 +87,15 @@ Deno.test("garp_refresh: a MASTER sends gratuitous ARPs again every refresh inte
 Deno.test("OpenBSD's demote byte: a master advertising a higher demote count is taken over, preempting or not; a MASTER never yields to one", () => {
   const h = new Harness({ preempt: false });
   h.feed({ type: "start" });
-  h.feed({
-    type: "advert",
-    source: ip("10.99.0.2"),
-    advert: {
-      protocol: "carp",
-      advbase: 1,
-      advskew: 0,
-      counter: 1n,
-      demote: 1,
-    },
-  });
+  const demoted = (counter: bigint) =>
+    h.feed({
+      type: "advert",
+      source: ip("10.99.0.2"),
+      advert: { protocol: "carp", advbase: 1, advskew: 0, counter, demote: 1 },
+    });
+  demoted(1n);
   assert.equal(h.s.state, "MASTER");
-  h.feed({
-    type: "advert",
-    source: ip("10.99.0.2"),
-    advert: {
-      protocol: "carp",
-      advbase: 1,
-      advskew: 0,
-      counter: 2n,
-      demote: 1,
-    },
-  });
+  demoted(2n);
   assert.equal(h.s.state, "MASTER", "re-asserts against it");
   h.advert("10.99.0.2", 1, 0, 3n); // the same box, its demotion over
   assert.equal(h.s.state, "BACKUP");

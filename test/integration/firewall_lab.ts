@@ -493,6 +493,23 @@ export class FirewallPair {
     return Math.round(ms);
   }
 
+  /**
+   * Waits until a firewall holds both VIPs (others may hold them too, as
+   * after a daemon killed with its VIPs on).
+   *
+   * @returns Whether it did within `withinMs`.
+   */
+  holdsBoth(fw: Firewall, withinMs: number): Promise<boolean> {
+    return eventually(
+      async () => {
+        const s = await this.holders();
+        return s.inside.includes(fw) && s.outside.includes(fw);
+      },
+      withinMs,
+      50,
+    );
+  }
+
   /** Waits until one firewall alone holds both VIPs; the ms it took. */
   async soleMaster(fw: Firewall, withinMs: number): Promise<number> {
     const from = performance.now();
